@@ -1,0 +1,30 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Backprop",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Backprop", targets: ["Backprop"]),
+        .executable(name: "backprop", targets: ["BackpropCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    ],
+    targets: [
+        .target(
+            name: "Backprop",
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+        ),
+        .executableTarget(
+            name: "BackpropCLI",
+            dependencies: [
+                "Backprop",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "BackpropTests", dependencies: ["Backprop"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,88 @@
+/// Chooses the linear-algebra backend once per process, at run time.
+///
+/// Order of the search:
+/// 1. `BACKPROP_BLAS`: a library path or name to `dlopen`, or `builtin` to force
+///    ``PortableGEMM``. If it names a library that cannot be loaded, that is an error
+///    (``selection`` holds it), never a silent fallback.
+/// 2. Apple platforms: Accelerate. Linux: `libopenblas.so.0`, `libblis.so.4`, `libblas.so.3`.
+/// 3. ``PortableGEMM``, the built-in Swift GEMM.
+///
+/// `BACKPROP_THREADS`, when set to a positive integer, sets the backend's thread count.
+public enum LinearAlgebra {
+    /// The environment variable that names the BLAS to load, or `builtin`.
+    public static let blasVariable = "BACKPROP_BLAS"
+    /// The environment variable that sets the thread count.
+    public static let threadsVariable = "BACKPROP_THREADS"
+
+    /// The libraries tried, in order, when `BACKPROP_BLAS` is not set.
+    public static var systemCandidates: [String] {
+        #if canImport(Darwin)
+        ["/System/Library/Frameworks/Accelerate.framework/Accelerate"]
+        #else
+        ["libopenblas.so.0", "libblis.so.4", "libblas.so.3"]
+        #endif
+    }
+
+    /// The outcome of the search: the backend, or why the requested one could not be loaded.
+    public static let selection: Result<any LinearAlgebraBackend, BackpropError> =
+        select(environment: currentEnvironment())
+
+    /// The backend every ``Matrix`` product runs on.
+    ///
+    /// - Precondition: ``selection`` succeeded. Command-line tools should check ``selection``
+    ///   first and report its error; a library user who set a bad `BACKPROP_BLAS` stops here
+    ///   with that message.
+    public static var backend: any LinearAlgebraBackend {
+        switch selection {
+        case let .success(backend): return backend
+        case let .failure(error): fatalError("\(error)")
+        }
+    }
+
+    /// Runs the search against the given environment (exposed for tests and tools).
+    public static func select(
+        environment: [String: String]
+    ) -> Result<any LinearAlgebraBackend, BackpropError> {
+        let chosen: any LinearAlgebraBackend
+        if let requested = environment[blasVariable], !requested.isEmpty {
+            if requested == "builtin" {
+                chosen = PortableGEMM()
+            } else {
+                do {
+                    chosen = try DynamicBLAS(path: requested)
+                } catch let error as BackpropError {
+                    return .failure(.backendUnavailable("\(blasVariable)=\(requested): \(error)"))
+                } catch {
+                    return .failure(.backendUnavailable("\(blasVariable)=\(requested): \(error)"))
+                }
+            }
+        } else {
+            chosen = systemCandidates.lazy.compactMap { try? DynamicBLAS(path: $0) }.first
+                ?? PortableGEMM()
+        }
+        if let text = environment[threadsVariable] {
+            guard let threads = Int(text), threads > 0 else {
+                return .failure(.invalidArgument(
+                    "\(threadsVariable)=\(text) is not a positive whole number of threads"))
+            }
+            chosen.setThreadCount(threads)
+        }
+        return .success(chosen)
+    }
+
+    private static func currentEnvironment() -> [String: String] {
+        var result: [String: String] = [:]
+        for name in [blasVariable, threadsVariable] {
+            if let value = getenv(name) { result[name] = String(cString: value) }
+        }
+        return result
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,114 @@
+import RealModule
+
+/// A loss `L(a, y)` for one example, with its gradient at the output pre-activation `Z[L]`
+/// beside it. The cost is the mean over the batch, `J = (1/m) Σ_i L(a_i, y_i)`.
+///
+/// The two cross-entropies are computed **from the logits** `Z[L]`, never from the
+/// probabilities, so saturated outputs (`z = ±1000`) give a finite cost and the exact gradient.
+public enum Loss: String, Hashable, Sendable, CaseIterable, CustomStringConvertible {
+    /// Sigmoid output + binary cross-entropy, `L = −[y log σ(z) + (1 − y) log(1 − σ(z))]`,
+    /// computed as `max(z, 0) − z·y + log1p(e^{−|z|})`; `∂L/∂z = σ(z) − y = a − y`.
+    /// Several output units are independent binary labels (summed).
+    case binaryCrossEntropy = "bce"
+    /// Softmax output + categorical cross-entropy, `L = −Σ_k y_k log softmax(z)_k`, computed as
+    /// `Σ_k y_k (logsumexp(z) − z_k)` with the column maximum subtracted; `∂L/∂z = a − y`
+    /// (each label column sums to 1: one-hot or a distribution).
+    case categoricalCrossEntropy = "ce"
+    /// Squared error, `L = ½ Σ_k (a_k − y_k)²` per example, any elementwise output (usually
+    /// identity); `∂L/∂z = (a − y) ⊙ g′(z)`. PyTorch's `MSELoss()` averages over all `n_y·m`
+    /// entries without the ½, so its value is `2/n_y` times this one.
+    case meanSquaredError = "mse"
+
+    /// Parses `bce`, `ce`, `mse` and the long spellings.
+    public init?(name: String) {
+        switch name.lowercased() {
+        case "bce", "binary_cross_entropy", "binary-cross-entropy", "binarycrossentropy": self = .binaryCrossEntropy
+        case "ce", "cross_entropy", "categorical_cross_entropy", "crossentropy", "cross-entropy": self = .categoricalCrossEntropy
+        case "mse", "mean_squared_error", "squared_error": self = .meanSquaredError
+        default: return nil
+        }
+    }
+
+    public var description: String { rawValue }
+
+    /// The loss the course pairs with an output activation: sigmoid → BCE, softmax → CE,
+    /// anything else → MSE.
+    public static func natural(for output: Activation) -> Loss {
+        switch output {
+        case .sigmoid: .binaryCrossEntropy
+        case .softmax: .categoricalCrossEntropy
+        default: .meanSquaredError
+        }
+    }
+
+    /// Throws unless this loss can follow `output`: BCE needs sigmoid, CE needs softmax (both
+    /// fused, from logits); MSE takes any elementwise output.
+    public func validate(output: Activation) throws {
+        switch (self, output) {
+        case (.binaryCrossEntropy, .sigmoid), (.categoricalCrossEntropy, .softmax): return
+        case (.meanSquaredError, _) where output.isElementwise: return
+        case (.binaryCrossEntropy, _):
+            throw BackpropError.invalidArgument("binary cross-entropy needs a sigmoid output, not \(output)")
+        case (.categoricalCrossEntropy, _):
+            throw BackpropError.invalidArgument("categorical cross-entropy needs a softmax output, not \(output)")
+        case (.meanSquaredError, _):
+            throw BackpropError.invalidArgument("mean squared error needs an elementwise output, not \(output)")
+        }
+    }
+
+    /// `Σ_i L(a_i, y_i)`, the loss **summed** over the batch (divide by m for the cost; keeping
+    /// the sum separate lets data-parallel ranks add theirs before one global 1/M).
+    /// Accumulated in `Double`.
+    public func summedLoss<T>(Z: Matrix<T>, A: Matrix<T>, Y: Matrix<T>) -> Double {
+        var total = 0.0
+        switch self {
+        case .binaryCrossEntropy:
+            Z.withUnsafeBufferPointer { z in
+                Y.withUnsafeBufferPointer { y in
+                    for i in z.indices {
+                        let zi = Double(z[i]), yi = Double(y[i])
+                        total += Swift.max(zi, 0) - zi * yi + Double.log(onePlus: Double.exp(-abs(zi)))
+                    }
+                }
+            }
+        case .categoricalCrossEntropy:
+            let rows = Z.rows
+            Z.withUnsafeBufferPointer { z in
+                Y.withUnsafeBufferPointer { y in
+                    for j in 0..<Z.columns {
+                        let column = j * rows
+                        var largest = -Double.infinity
+                        for i in 0..<rows { largest = Swift.max(largest, Double(z[column + i])) }
+                        var sum = 0.0
+                        for i in 0..<rows { sum += Double.exp(Double(z[column + i]) - largest) }
+                        let logSumExp = largest + Double.log(sum)
+                        for i in 0..<rows where y[column + i] != 0 {
+                            total += Double(y[column + i]) * (logSumExp - Double(z[column + i]))
+                        }
+                    }
+                }
+            }
+        case .meanSquaredError:
+            A.withUnsafeBufferPointer { a in
+                Y.withUnsafeBufferPointer { y in
+                    for i in a.indices {
+                        let d = Double(a[i]) - Double(y[i])
+                        total += 0.5 * d * d
+                    }
+                }
+            }
+        }
+        return total
+    }
+
+    /// The per-example output gradient `∂L/∂Z[L]` for every column, **without** any 1/m:
+    /// `A − Y` for the two fused cross-entropies, `(A − Y) ⊙ g′(Z)` for MSE. The ledger's
+    /// convention decides where the 1/m goes afterwards.
+    public func outputGradient<T>(Z: Matrix<T>, A: Matrix<T>, Y: Matrix<T>, output: Activation) -> Matrix<T> {
+        let difference = A - Y
+        switch self {
+        case .binaryCrossEntropy, .categoricalCrossEntropy: return difference
+        case .meanSquaredError: return output.backward(difference, Z: Z, A: A)
+        }
+    }
+}

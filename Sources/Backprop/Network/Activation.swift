@@ -1,0 +1,167 @@
+import RealModule
+
+/// An activation `A = g(Z)`, with its derivative written right beside it.
+///
+/// Every case but ``softmax`` acts element by element, so its backward step is
+/// `dZ = dA ⊙ g′(Z)`. Softmax mixes a column's entries; its backward step is the
+/// Jacobian–vector product `dZ = A ⊙ (dA − Σ_rows(dA ⊙ A))`. With cross-entropy it is never
+/// needed: the loss hands back `dZ = A − Y` directly.
+public enum Activation: Hashable, Sendable, CustomStringConvertible {
+    /// `σ(z) = 1 / (1 + e^{−z})`; `σ′(z) = σ(z)(1 − σ(z))`.
+    case sigmoid
+    /// `tanh z`; `tanh′(z) = 1 − tanh²(z)`.
+    case tanh
+    /// `max(0, z)`; derivative `1` for `z > 0`, else `0` (the subgradient at 0 is 0, as PyTorch).
+    case relu
+    /// `z` for `z > 0`, else `slope · z`; derivative `1` or `slope`.
+    case leakyReLU(slope: Double)
+    /// `softmax(z)_i = e^{z_i − max z} / Σ_j e^{z_j − max z}`, per column (output layers).
+    case softmax
+    /// `z`; derivative `1` (a linear output, e.g. for regression with MSE).
+    case identity
+
+    /// The activations a hidden layer may use.
+    public static let hiddenCases: [Activation] = [.sigmoid, .tanh, .relu, .leakyReLU(slope: 0.01), .identity]
+
+    /// Parses `sigmoid`, `tanh`, `relu`, `leaky_relu` (slope 0.01) or `leaky_relu:0.2`,
+    /// `softmax`, `identity` (or `linear`).
+    public init?(name: String) {
+        let lowered = name.lowercased()
+        switch lowered {
+        case "sigmoid": self = .sigmoid
+        case "tanh": self = .tanh
+        case "relu": self = .relu
+        case "leaky_relu", "leakyrelu", "leaky-relu": self = .leakyReLU(slope: 0.01)
+        case "softmax": self = .softmax
+        case "identity", "linear", "none": self = .identity
+        default:
+            let parts = lowered.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, ["leaky_relu", "leakyrelu", "leaky-relu"].contains(String(parts[0])),
+                  let slope = Double(parts[1]), slope.isFinite
+            else { return nil }
+            self = .leakyReLU(slope: slope)
+        }
+    }
+
+    /// The name ``init(name:)`` reads back.
+    public var description: String {
+        switch self {
+        case .sigmoid: "sigmoid"
+        case .tanh: "tanh"
+        case .relu: "relu"
+        case let .leakyReLU(slope): slope == 0.01 ? "leaky_relu" : "leaky_relu:\(slope)"
+        case .softmax: "softmax"
+        case .identity: "identity"
+        }
+    }
+
+    /// Whether `g` acts on each element alone (everything but softmax).
+    public var isElementwise: Bool { self != .softmax }
+
+    // MARK: Forward and derivative, side by side
+
+    /// `g(z)` for one element (not for softmax, which needs the whole column).
+    @inlinable
+    public func value<T: BackpropScalar>(_ z: T) -> T {
+        switch self {
+        case .sigmoid: return Activation.sigmoid(z)
+        case .tanh: return T.tanh(z)
+        case .relu: return z > 0 ? z : 0
+        case let .leakyReLU(slope): return z > 0 ? z : T(slope) * z
+        case .identity: return z
+        case .softmax: preconditionFailure("softmax is not elementwise")
+        }
+    }
+
+    /// `g′(z)` for one element, given `z` and `a = g(z)` (whichever is cheaper is used).
+    @inlinable
+    public func derivative<T: BackpropScalar>(z: T, a: T) -> T {
+        switch self {
+        case .sigmoid: return a * (1 - a)
+        case .tanh: return 1 - a * a
+        case .relu: return z > 0 ? 1 : 0
+        case let .leakyReLU(slope): return z > 0 ? 1 : T(slope)
+        case .identity: return 1
+        case .softmax: preconditionFailure("softmax is not elementwise")
+        }
+    }
+
+    /// `A = g(Z)` for a whole layer.
+    public func forward<T>(_ Z: Matrix<T>) -> Matrix<T> {
+        var A = Z
+        forward(Z, into: &A)
+        return A
+    }
+
+    /// Writes `g(Z)` into `A` (same shape), reusing its storage.
+    public func forward<T>(_ Z: Matrix<T>, into A: inout Matrix<T>) {
+        precondition(A.shape == Z.shape, "shape mismatch in activation: \(Z.shape) and \(A.shape)")
+        if self == .softmax {
+            A = Activation.softmax(Z)
+            return
+        }
+        A.withUnsafeMutableBufferPointer { a in
+            Z.withUnsafeBufferPointer { z in
+                for i in z.indices { a[i] = value(z[i]) }
+            }
+        }
+    }
+
+    /// The backward step through `g`: `dZ = dA ⊙ g′(Z)` (softmax: `A ⊙ (dA − Σ_rows dA ⊙ A)`).
+    public func backward<T>(_ dA: Matrix<T>, Z: Matrix<T>, A: Matrix<T>) -> Matrix<T> {
+        if self == .softmax {
+            let weighted = (dA * A).sum(axis: 0)
+            return A * (dA - weighted)
+        }
+        var dZ = dA
+        dZ.withUnsafeMutableBufferPointer { d in
+            Z.withUnsafeBufferPointer { z in
+                A.withUnsafeBufferPointer { a in
+                    for i in d.indices { d[i] *= derivative(z: z[i], a: a[i]) }
+                }
+            }
+        }
+        return dZ
+    }
+
+    /// `g′(Z)` as a matrix (for explanations and checks; training uses ``backward(_:Z:A:)``).
+    public func derivative<T>(Z: Matrix<T>, A: Matrix<T>) -> Matrix<T> {
+        precondition(isElementwise, "softmax has a Jacobian, not an elementwise derivative")
+        var result = Z
+        result.withUnsafeMutableBufferPointer { r in
+            A.withUnsafeBufferPointer { a in
+                for i in r.indices { r[i] = derivative(z: r[i], a: a[i]) }
+            }
+        }
+        return result
+    }
+
+    /// The logistic function, computed without overflow for large `|z|`.
+    @inlinable
+    public static func sigmoid<T: BackpropScalar>(_ z: T) -> T {
+        if z >= 0 { return 1 / (1 + T.exp(-z)) }
+        let e = T.exp(z)
+        return e / (1 + e)
+    }
+
+    /// Column-wise softmax with the column maximum subtracted first (no overflow).
+    public static func softmax<T>(_ Z: Matrix<T>) -> Matrix<T> {
+        var A = Z
+        let rows = Z.rows
+        A.withUnsafeMutableBufferPointer { a in
+            for j in 0..<Z.columns {
+                let column = j * rows
+                var largest = -T.infinity
+                for i in 0..<rows { largest = Swift.max(largest, a[column + i]) }
+                var total: T = 0
+                for i in 0..<rows {
+                    let e = T.exp(a[column + i] - largest)
+                    a[column + i] = e
+                    total += e
+                }
+                for i in 0..<rows { a[column + i] /= total }
+            }
+        }
+        return A
+    }
+}

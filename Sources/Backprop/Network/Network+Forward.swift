@@ -1,0 +1,58 @@
+/// The forward pass and the cost.
+extension Network {
+    /// Runs `Z[l] = W[l] A[l−1] + b[l]`, `A[l] = g[l](Z[l])` for every layer and keeps both.
+    /// - Throws: ``BackpropError/shapeMismatch(operation:left:right:)`` naming `W1` and `X`
+    ///   when `X` does not have `n_x` rows.
+    public func forward(_ X: Matrix<Scalar>) throws -> ForwardCache<Scalar> {
+        try checkInput(X)
+        var cache = ForwardCache<Scalar>(preActivations: [], activations: [X])
+        cache.preActivations.reserveCapacity(depth)
+        cache.activations.reserveCapacity(depth + 1)
+        for layer in layers {
+            let Z = layer.linear(cache.activations[cache.activations.count - 1])
+            cache.activations.append(layer.activation.forward(Z))
+            cache.preActivations.append(Z)
+        }
+        return cache
+    }
+
+    /// `A[L]` for `X`: probabilities for sigmoid and softmax outputs.
+    public func predict(_ X: Matrix<Scalar>) throws -> Matrix<Scalar> {
+        try forward(X).output
+    }
+
+    /// The cost `J = (1/m) Σ L(a_i, y_i) + λ/(2m) Σ_l ‖W[l]‖²_F`.
+    public func cost(_ X: Matrix<Scalar>, _ Y: Matrix<Scalar>, l2 lambda: Double = 0) throws -> Scalar {
+        let cache = try forward(X)
+        try checkLabels(Y, output: cache.output)
+        return Scalar(cost(cache: cache, Y: Y, l2: lambda, normalizer: X.columns).cost)
+    }
+
+    /// The summed loss and the cost (in `Double`) for a forward pass already made.
+    func cost(cache: ForwardCache<Scalar>, Y: Matrix<Scalar>, l2 lambda: Double, normalizer m: Int)
+        -> (summed: Double, cost: Double)
+    {
+        let summed = loss.summedLoss(Z: cache.Z(depth), A: cache.output, Y: Y)
+        var cost = summed / Double(m)
+        if lambda != 0 {
+            let squares = layers.reduce(0.0) { $0 + $1.W.squaredNorm() }
+            cost += lambda / (2 * Double(m)) * squares
+        }
+        return (summed, cost)
+    }
+
+    func checkInput(_ X: Matrix<Scalar>) throws {
+        guard X.rows == inputSize else {
+            throw BackpropError.shapeMismatch(operation: "W1 · X (W1 columns must equal X rows)", left: layers[0].W.shape, right: X.shape)
+        }
+        guard X.columns > 0 else {
+            throw BackpropError.invalidArgument("X \(X.shape) has no examples (m = 0)")
+        }
+    }
+
+    func checkLabels(_ Y: Matrix<Scalar>, output: Matrix<Scalar>) throws {
+        guard Y.shape == output.shape else {
+            throw BackpropError.shapeMismatch(operation: "labels Y against output A\(depth) (shapes must be equal)", left: Y.shape, right: output.shape)
+        }
+    }
+}

@@ -1,0 +1,22 @@
+/// Errors Backprop throws for problems a caller can fix: wrong shapes, bad settings, bad data.
+///
+/// Every message is one line that names the problem and, for shapes, both shapes involved.
+public enum BackpropError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Two operands whose shapes do not fit together; `operation` says what was attempted.
+    case shapeMismatch(operation: String, left: Shape, right: Shape)
+    /// A setting or argument outside what Backprop supports.
+    case invalidArgument(String)
+    /// A value that is NaN or infinite where a finite number is needed.
+    case nonFinite(String)
+    /// A linear-algebra backend that was asked for but could not be loaded.
+    case backendUnavailable(String)
+
+    public var description: String {
+        switch self {
+        case let .shapeMismatch(operation, left, right):
+            return "shape mismatch in \(operation): \(left) and \(right)"
+        case let .invalidArgument(message), let .nonFinite(message), let .backendUnavailable(message):
+            return message
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Backprop
+
+@main
+struct BackpropCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backprop",
+        abstract: "Neural networks trained by backpropagation, with every derivative in plain sight.",
+        discussion: """
+            Shapes follow the course: X is (n_x, m) with one example per column, W[l] is \
+            (n_l, n_{l-1}) like PyTorch's nn.Linear, b[l] is (n_l, 1).
+
+            Environment: BACKPROP_BLAS picks the BLAS (a library path, or 'builtin'); \
+            BACKPROP_THREADS sets its thread count.
+            """,
+        version: Backprop.version,
+        subcommands: [InfoCommand.self, GradcheckCommand.self, LedgerCommand.self]
+    )
+}
+
+/// Stops with the backend search's error when `BACKPROP_BLAS` named something unusable.
+func requireBackend() throws -> any LinearAlgebraBackend {
+    switch LinearAlgebra.selection {
+    case let .success(backend): return backend
+    case let .failure(error): throw error
+    }
+}
