@@ -8,20 +8,22 @@ public enum GradientCheck {
     /// Checks the network's own backward pass on `X`, `Y`.
     ///
     /// - Parameters:
+    ///   - dropout: masks held fixed through the whole check (optional).
     ///   - epsilon: the step ε (default `1e-6`: small enough for the O(ε²) truncation error,
     ///     large enough that rounding in `J` stays below it).
     ///   - worstCount: how many of the largest disagreements to list per tensor.
     public static func run<Scalar>(
         network: Network<Scalar>, X: Matrix<Scalar>, Y: Matrix<Scalar>,
         convention: Convention = .deferred, l2 lambda: Double = 0,
-        epsilon: Double = 1e-6, worstCount: Int = 3
+        dropout: DropoutMasks<Scalar>? = nil, epsilon: Double = 1e-6, worstCount: Int = 3
     ) throws -> GradientCheckReport {
         let model: Network<Double> = network.converted()
         let (x, y): (Matrix<Double>, Matrix<Double>) = (X.converted(), Y.converted())
-        let ledger = try model.gradients(x, y, convention: convention, l2: lambda)
+        let masks: DropoutMasks<Double>? = dropout?.converted()
+        let ledger = try model.gradients(x, y, convention: convention, l2: lambda, dropout: masks)
         return try compare(
             analytic: ledger.parameterGradients, network: model, X: x, Y: y, l2: lambda,
-            epsilon: epsilon, worstCount: worstCount)
+            dropout: masks, epsilon: epsilon, worstCount: worstCount)
     }
 
     /// Compares gradients computed elsewhere (a user's derivation, a custom layer) with
@@ -32,7 +34,7 @@ public enum GradientCheck {
     public static func compare(
         analytic: [(dW: Matrix<Double>, db: Matrix<Double>)], network: Network<Double>,
         X: Matrix<Double>, Y: Matrix<Double>, l2 lambda: Double = 0,
-        epsilon: Double = 1e-6, worstCount: Int = 3
+        dropout: DropoutMasks<Double>? = nil, epsilon: Double = 1e-6, worstCount: Int = 3
     ) throws -> GradientCheckReport {
         guard analytic.count == network.depth else {
             throw BackpropError.invalidArgument("expected gradients for \(network.depth) layers, got \(analytic.count)")
@@ -48,7 +50,8 @@ public enum GradientCheck {
                     throw BackpropError.shapeMismatch(operation: "\(name) against its parameter", left: g.shape, right: parameter.shape)
                 }
                 let numeric = try numericGradient(
-                    network: network, layer: l, bias: isBias, X: X, Y: Y, l2: lambda, epsilon: epsilon)
+                    network: network, layer: l, bias: isBias, X: X, Y: Y, l2: lambda, dropout: dropout,
+                    epsilon: epsilon)
                 let tensor = GradientCheckReport.Tensor(
                     name: name, analytic: g, numeric: numeric, worstCount: worstCount,
                     examples: X.columns)
@@ -67,7 +70,7 @@ public enum GradientCheck {
     /// Central differences for every entry of `W[l]` (or `b[l]`).
     static func numericGradient(
         network: Network<Double>, layer l: Int, bias: Bool, X: Matrix<Double>, Y: Matrix<Double>,
-        l2 lambda: Double, epsilon: Double
+        l2 lambda: Double, dropout: DropoutMasks<Double>?, epsilon: Double
     ) throws -> Matrix<Double> {
         var probe = network
         let original = bias ? network.layer(l).b : network.layer(l).W
@@ -76,10 +79,10 @@ public enum GradientCheck {
             var shifted = original
             shifted.elements[index] = original.elements[index] + epsilon
             try set(&probe, layer: l, bias: bias, to: shifted)
-            let plus = Double(try probe.cost(X, Y, l2: lambda))
+            let plus = Double(try probe.cost(X, Y, l2: lambda, dropout: dropout))
             shifted.elements[index] = original.elements[index] - epsilon
             try set(&probe, layer: l, bias: bias, to: shifted)
-            let minus = Double(try probe.cost(X, Y, l2: lambda))
+            let minus = Double(try probe.cost(X, Y, l2: lambda, dropout: dropout))
             result.elements[index] = (plus - minus) / (2 * epsilon)
         }
         return result

@@ -42,9 +42,15 @@ extension Network {
             let dAPrevious = layer.W.T.dot(dZ)
             pages.append(LayerLedger(
                 layer: l, Z: cache.Z(l), A: cache.A(l), dZ: dZ, dAPrevious: dAPrevious, dW: dW, db: db))
-            // dZ[l−1] = dA[l−1] ⊙ g′[l−1](Z[l−1]).
+            // dZ[l−1] = dA[l−1] ⊙ g′[l−1](Z[l−1]), after undoing dropout's mask on dA[l−1].
             if l > 1 {
-                dZ = layers[l - 2].activation.backward(dAPrevious, Z: cache.Z(l - 1), A: cache.A(l - 1))
+                var dA = dAPrevious
+                var A = cache.A(l - 1)
+                if let dropout = cache.dropout, let undropped = cache.undropped[l - 1] {
+                    dropout.apply(layer: l - 1, to: &dA)
+                    A = undropped
+                }
+                dZ = layers[l - 2].activation.backward(dA, Z: cache.Z(l - 1), A: A)
             }
         }
         return Ledger(
@@ -55,8 +61,8 @@ extension Network {
     /// Forward and backward in one call: the ledger for `X`, `Y`.
     public func gradients(
         _ X: Matrix<Scalar>, _ Y: Matrix<Scalar>, convention: Convention = .deferred,
-        l2 lambda: Double = 0
+        l2 lambda: Double = 0, dropout: DropoutMasks<Scalar>? = nil
     ) throws -> Ledger<Scalar> {
-        try backward(forward(X), Y: Y, convention: convention, l2: lambda)
+        try backward(forward(X, dropout: dropout), Y: Y, convention: convention, l2: lambda)
     }
 }

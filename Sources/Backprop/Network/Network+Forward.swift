@@ -3,14 +3,26 @@ extension Network {
     /// Runs `Z[l] = W[l] A[l−1] + b[l]`, `A[l] = g[l](Z[l])` for every layer and keeps both.
     /// - Throws: ``BackpropError/shapeMismatch(operation:left:right:)`` naming `W1` and `X`
     ///   when `X` does not have `n_x` rows.
-    public func forward(_ X: Matrix<Scalar>) throws -> ForwardCache<Scalar> {
+    ///
+    /// - Parameter dropout: masks to apply after each hidden activation (training only).
+    public func forward(_ X: Matrix<Scalar>, dropout: DropoutMasks<Scalar>? = nil) throws -> ForwardCache<Scalar> {
         try checkInput(X)
-        var cache = ForwardCache<Scalar>(preActivations: [], activations: [X])
+        if let dropout {
+            for (l, mask) in dropout.masks.enumerated() where mask != nil && mask!.columns != X.columns {
+                throw BackpropError.shapeMismatch(operation: "dropout mask D\(l + 1) against the batch", left: mask!.shape, right: X.shape)
+            }
+        }
+        var cache = ForwardCache<Scalar>(preActivations: [], activations: [X], dropout: dropout)
         cache.preActivations.reserveCapacity(depth)
         cache.activations.reserveCapacity(depth + 1)
-        for layer in layers {
+        for (index, layer) in layers.enumerated() {
             let Z = layer.linear(cache.activations[cache.activations.count - 1])
-            cache.activations.append(layer.activation.forward(Z))
+            var A = layer.activation.forward(Z)
+            if let dropout, dropout.masks[index] != nil {
+                cache.undropped[index + 1] = A
+                dropout.apply(layer: index + 1, to: &A)
+            }
+            cache.activations.append(A)
             cache.preActivations.append(Z)
         }
         return cache
@@ -22,8 +34,12 @@ extension Network {
     }
 
     /// The cost `J = (1/m) Σ L(a_i, y_i) + λ/(2m) Σ_l ‖W[l]‖²_F`.
-    public func cost(_ X: Matrix<Scalar>, _ Y: Matrix<Scalar>, l2 lambda: Double = 0) throws -> Scalar {
-        let cache = try forward(X)
+    ///
+    /// - Parameter dropout: fixed masks (a gradient check with dropout holds them constant).
+    public func cost(
+        _ X: Matrix<Scalar>, _ Y: Matrix<Scalar>, l2 lambda: Double = 0, dropout: DropoutMasks<Scalar>? = nil
+    ) throws -> Scalar {
+        let cache = try forward(X, dropout: dropout)
         try checkLabels(Y, output: cache.output)
         return Scalar(cost(cache: cache, Y: Y, l2: lambda, normalizer: X.columns).cost)
     }

@@ -1,0 +1,66 @@
+/// Inverted dropout masks for one forward pass: `A[l] = A[l] ⊙ D[l] / p[l]` forward and
+/// `dA[l] = dA[l] ⊙ D[l] / p[l]` backward, for hidden layers only.
+///
+/// Drawing the masks is separate from using them, so a gradient check can hold one mask fixed
+/// while it nudges the parameters.
+public struct DropoutMasks<Scalar: BackpropScalar>: Sendable {
+    /// `D[l]` for layers `1 … L` (index `l − 1`); `nil` where the layer keeps every unit.
+    public let masks: [Matrix<Scalar>?]
+    /// `p[l]`, the keep probability of each layer (1 where there is no mask).
+    public let keepProbabilities: [Double]
+
+    /// Draws masks for `network` on `m` examples: entry `D[l]_{ij} = 1` with probability `p`,
+    /// taken as `uniform < p`, row-major within each layer, layer 1 first.
+    ///
+    /// - Parameter keepProbabilities: `p` for each hidden layer (`L − 1` values), or one value
+    ///   for all of them. A value of 1 means no dropout in that layer.
+    public init(
+        keepProbabilities: [Double], network: Network<Scalar>, examples m: Int,
+        using generator: inout SeededGenerator
+    ) throws {
+        let hidden = network.depth - 1
+        let keep = keepProbabilities.count == 1 ? Array(repeating: keepProbabilities[0], count: hidden) : keepProbabilities
+        guard keep.count == hidden else {
+            throw BackpropError.invalidArgument("dropout needs one keep probability or \(hidden) (one per hidden layer), got \(keepProbabilities.count)")
+        }
+        if let bad = keep.first(where: { !($0 > 0 && $0 <= 1) }) {
+            throw BackpropError.invalidArgument("a keep probability must be in (0, 1], not \(bad)")
+        }
+        var masks: [Matrix<Scalar>?] = []
+        for l in 1...network.depth {
+            guard l <= hidden, keep[l - 1] < 1 else {
+                masks.append(nil)
+                continue
+            }
+            var D = Matrix<Scalar>(rows: network.layer(l).outputSize, columns: m)
+            for i in 0..<D.rows {
+                for j in 0..<m { D[i, j] = generator.nextUniform() < keep[l - 1] ? 1 : 0 }
+            }
+            masks.append(D)
+        }
+        self.masks = masks
+        self.keepProbabilities = keep + [1]
+    }
+
+    init(masks: [Matrix<Scalar>?], keepProbabilities: [Double]) {
+        self.masks = masks
+        self.keepProbabilities = keepProbabilities
+    }
+
+    /// The same masks in another precision.
+    public func converted<Other: BackpropScalar>(to _: Other.Type = Other.self) -> DropoutMasks<Other> {
+        DropoutMasks<Other>(masks: masks.map { $0?.converted() }, keepProbabilities: keepProbabilities)
+    }
+
+    /// Applies `⊙ D[l] / p[l]` to `matrix` (an activation forward, a gradient backward).
+    func apply(layer l: Int, to matrix: inout Matrix<Scalar>) {
+        guard let D = masks[l - 1] else { return }
+        let scale = 1 / Scalar(keepProbabilities[l - 1])
+        precondition(D.shape == matrix.shape, "shape mismatch in dropout: mask \(D.shape) and \(matrix.shape)")
+        matrix.withUnsafeMutableBufferPointer { a in
+            D.withUnsafeBufferPointer { d in
+                for i in a.indices { a[i] = a[i] * d[i] * scale }
+            }
+        }
+    }
+}

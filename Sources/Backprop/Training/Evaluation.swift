@@ -1,0 +1,31 @@
+/// Measuring a network on a dataset.
+extension Network {
+    /// Cost, accuracy and confusion matrix of this network on `data`, computed in chunks of
+    /// `chunkSize` examples (no dropout).
+    public func evaluate(
+        _ data: Dataset<Scalar>, l2 lambda: Double = 0, chunkSize: Int = 4096
+    ) throws -> (loss: Double, accuracy: Double, confusion: [[Int]]) {
+        guard data.count > 0 else { throw BackpropError.invalidArgument("cannot evaluate on an empty dataset (\(data.name))") }
+        var summed = 0.0
+        var correct = 0
+        let classes = Swift.max(outputSize, 2)
+        var confusion = Array(repeating: Array(repeating: 0, count: classes), count: classes)
+        for start in stride(from: 0, to: data.count, by: chunkSize) {
+            let range = start..<Swift.min(start + chunkSize, data.count)
+            let whole = range.count == data.count
+            let X = whole ? data.X : data.X.columns(range)
+            let Y = whole ? data.Y : data.Y.columns(range)
+            let cache = try forward(X)
+            try checkLabels(Y, output: cache.output)
+            summed += loss.summedLoss(Z: cache.Z(depth), A: cache.output, Y: Y)
+            for (p, t) in zip(Metrics.predictedClasses(cache.output), Metrics.trueClasses(Y)) {
+                confusion[t][p] += 1
+                if p == t { correct += 1 }
+            }
+        }
+        let m = Double(data.count)
+        var cost = summed / m
+        if lambda != 0 { cost += lambda / (2 * m) * layers.reduce(0.0) { $0 + $1.W.squaredNorm() } }
+        return (cost, Double(correct) / m, confusion)
+    }
+}

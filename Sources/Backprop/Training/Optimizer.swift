@@ -1,0 +1,179 @@
+/// The update rules, as the course writes them so its published values reproduce.
+///
+/// With gradient `g` (`dW` or `db`), learning rate `α` and step `t` (1-based):
+/// - gradient descent: `θ −= α g`
+/// - momentum: `v = β v + (1 − β) g`; `θ −= α v`
+/// - RMSProp: `s = β s + (1 − β) g²`; `θ −= α g / (√s + ε)`
+/// - Adam: `v = β₁ v + (1 − β₁) g`; `s = β₂ s + (1 − β₂) g²`; `v̂ = v / (1 − β₁ᵗ)`;
+///   `ŝ = s / (1 − β₂ᵗ)`; `θ −= α v̂ / (√ŝ + ε)` (ε outside the root)
+/// - AdamW: Adam, then `W −= α λ_w W` (decoupled weight decay, weights only, not biases).
+public enum OptimizerAlgorithm: Hashable, Sendable, CustomStringConvertible {
+    case gradientDescent
+    case momentum(beta: Double)
+    case rmsProp(beta: Double, epsilon: Double)
+    case adam(beta1: Double, beta2: Double, epsilon: Double)
+    case adamW(beta1: Double, beta2: Double, epsilon: Double, weightDecay: Double)
+
+    /// Parses `sgd` (or `gd`), `momentum`, `rmsprop`, `adam`, `adamw` with the usual defaults
+    /// (β = 0.9, β₂ = 0.999, ε = 1e-8, AdamW decay 0.01).
+    public init?(name: String) {
+        switch name.lowercased() {
+        case "sgd", "gd", "gradient-descent", "gradient_descent": self = .gradientDescent
+        case "momentum": self = .momentum(beta: 0.9)
+        case "rmsprop": self = .rmsProp(beta: 0.9, epsilon: 1e-8)
+        case "adam": self = .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
+        case "adamw": self = .adamW(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01)
+        default: return nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .gradientDescent: "sgd"
+        case .momentum: "momentum"
+        case .rmsProp: "rmsprop"
+        case .adam: "adam"
+        case .adamW: "adamw"
+        }
+    }
+
+    /// Whether the rule keeps a first-moment (velocity) buffer.
+    var usesVelocity: Bool {
+        switch self {
+        case .momentum, .adam, .adamW: true
+        default: false
+        }
+    }
+
+    /// Whether the rule keeps a second-moment (squares) buffer.
+    var usesSquares: Bool {
+        switch self {
+        case .rmsProp, .adam, .adamW: true
+        default: false
+        }
+    }
+}
+
+/// An optimizer with its state: the moment buffers for every `W[l]`, `b[l]` and the step count.
+/// The state is part of a checkpoint, so a resumed run continues exactly.
+public struct Optimizer<Scalar: BackpropScalar>: Sendable {
+    /// The update rule.
+    public let algorithm: OptimizerAlgorithm
+    /// The number of updates made so far (`t` in Adam's bias correction).
+    public internal(set) var step: Int = 0
+    /// First-moment buffers `v`, one `(dW, db)`-shaped pair per layer (empty when unused).
+    public internal(set) var velocity: [(W: Matrix<Scalar>, b: Matrix<Scalar>)] = []
+    /// Second-moment buffers `s`, one pair per layer (empty when unused).
+    public internal(set) var squares: [(W: Matrix<Scalar>, b: Matrix<Scalar>)] = []
+
+    /// A fresh optimizer; buffers are made at the first update.
+    public init(_ algorithm: OptimizerAlgorithm) {
+        self.algorithm = algorithm
+    }
+
+    /// Restores an optimizer from saved state (a checkpoint).
+    public init(
+        _ algorithm: OptimizerAlgorithm, step: Int,
+        velocity: [(W: Matrix<Scalar>, b: Matrix<Scalar>)], squares: [(W: Matrix<Scalar>, b: Matrix<Scalar>)]
+    ) {
+        self.algorithm = algorithm
+        self.step = step
+        self.velocity = velocity
+        self.squares = squares
+    }
+
+    /// Applies one update with learning rate `learningRate` to every layer of `network`.
+    public mutating func update(
+        _ network: inout Network<Scalar>, gradients: [(dW: Matrix<Scalar>, db: Matrix<Scalar>)],
+        learningRate: Double
+    ) {
+        precondition(gradients.count == network.depth, "one gradient pair per layer")
+        if velocity.isEmpty && algorithm.usesVelocity { velocity = Self.zeros(like: network) }
+        if squares.isEmpty && algorithm.usesSquares { squares = Self.zeros(like: network) }
+        step += 1
+        let algorithm = self.algorithm
+        let t = Double(step)
+        network.updateParameters { l, W, b in
+            let i = l - 1
+            Self.apply(algorithm, t: t, alpha: learningRate, parameter: &W, gradient: gradients[i].dW,
+                       velocity: &velocity, squares: &squares, index: i, isBias: false)
+            Self.apply(algorithm, t: t, alpha: learningRate, parameter: &b, gradient: gradients[i].db,
+                       velocity: &velocity, squares: &squares, index: i, isBias: true)
+        }
+    }
+
+    private static func zeros(like network: Network<Scalar>) -> [(W: Matrix<Scalar>, b: Matrix<Scalar>)] {
+        network.layers.map { (Matrix(shape: $0.W.shape), Matrix(shape: $0.b.shape)) }
+    }
+
+    // One rule applied to one tensor, element by element, in a single pass over memory.
+    private static func apply(
+        _ algorithm: OptimizerAlgorithm, t: Double, alpha: Double,
+        parameter: inout Matrix<Scalar>, gradient: Matrix<Scalar>,
+        velocity: inout [(W: Matrix<Scalar>, b: Matrix<Scalar>)],
+        squares: inout [(W: Matrix<Scalar>, b: Matrix<Scalar>)], index: Int, isBias: Bool
+    ) {
+        precondition(gradient.shape == parameter.shape,
+            "shape mismatch in optimizer update: \(parameter.shape) and \(gradient.shape)")
+        let a = Scalar(alpha)
+        let count = parameter.count
+        parameter.withUnsafeMutableBufferPointer { p in
+            gradient.withUnsafeBufferPointer { g in
+                switch algorithm {
+                case .gradientDescent:
+                    for i in 0..<count { p[i] -= a * g[i] }
+                case let .momentum(beta):
+                    let (b1, c1) = (Scalar(beta), Scalar(1 - beta))
+                    withBuffer(&velocity, index, isBias) { v in
+                        for i in 0..<count {
+                            v[i] = b1 * v[i] + c1 * g[i]
+                            p[i] -= a * v[i]
+                        }
+                    }
+                case let .rmsProp(beta, epsilon):
+                    let (b2, c2, e) = (Scalar(beta), Scalar(1 - beta), Scalar(epsilon))
+                    withBuffer(&squares, index, isBias) { s in
+                        for i in 0..<count {
+                            s[i] = b2 * s[i] + c2 * g[i] * g[i]
+                            p[i] -= a * g[i] / (s[i].squareRoot() + e)
+                        }
+                    }
+                case let .adam(beta1, beta2, epsilon), let .adamW(beta1, beta2, epsilon, _):
+                    let (b1, c1, b2, c2) = (Scalar(beta1), Scalar(1 - beta1), Scalar(beta2), Scalar(1 - beta2))
+                    let e = Scalar(epsilon)
+                    let correction1 = Scalar(1 - pow(beta1, t))
+                    let correction2 = Scalar(1 - pow(beta2, t))
+                    var decay: Scalar = 1
+                    if case let .adamW(_, _, _, weightDecay) = algorithm, !isBias {
+                        decay = 1 - Scalar(alpha * weightDecay)
+                    }
+                    withBuffer(&velocity, index, isBias) { v in
+                        withBuffer(&squares, index, isBias) { s in
+                            for i in 0..<count {
+                                v[i] = b1 * v[i] + c1 * g[i]
+                                s[i] = b2 * s[i] + c2 * g[i] * g[i]
+                                let vHat = v[i] / correction1
+                                let sHat = s[i] / correction2
+                                p[i] = decay * p[i] - a * vHat / (sHat.squareRoot() + e)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static func withBuffer(
+        _ buffers: inout [(W: Matrix<Scalar>, b: Matrix<Scalar>)], _ index: Int, _ isBias: Bool,
+        _ body: (UnsafeMutableBufferPointer<Scalar>) -> Void
+    ) {
+        if isBias {
+            buffers[index].b.withUnsafeMutableBufferPointer { body($0) }
+        } else {
+            buffers[index].W.withUnsafeMutableBufferPointer { body($0) }
+        }
+    }
+}
+
+private func pow(_ x: Double, _ y: Double) -> Double { Double.pow(x, y) }
+import RealModule

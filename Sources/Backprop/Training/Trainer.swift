@@ -1,0 +1,149 @@
+/// The training loop: data → batches → forward (cache) → loss → backward (ledger) → optimizer.
+///
+/// A trainer owns the network, the optimizer state and the history, so a checkpoint of those
+/// three plus ``epochsCompleted`` resumes a run exactly (each epoch's shuffle and dropout masks
+/// come from ``TrainingConfiguration/epochSeed(_:)``).
+public struct Trainer<Scalar: BackpropScalar>: Sendable {
+    /// The network being trained.
+    public var network: Network<Scalar>
+    /// The optimizer and its moment buffers.
+    public var optimizer: Optimizer<Scalar>
+    /// The settings.
+    public let configuration: TrainingConfiguration
+    /// One record per completed epoch.
+    public var history: [EpochRecord] = []
+    /// The best validation loss so far and the weights that had it (early stopping).
+    public private(set) var best: (loss: Double, epoch: Int, network: Network<Scalar>)?
+
+    /// The number of epochs already trained.
+    public var epochsCompleted: Int { history.count }
+
+    /// A trainer starting from `network` with a fresh optimizer.
+    public init(network: Network<Scalar>, configuration: TrainingConfiguration) throws {
+        try configuration.validate()
+        if let keep = configuration.keepProbabilities, keep.count != 1, keep.count != network.depth - 1 {
+            throw BackpropError.invalidArgument("dropout needs one keep probability or \(network.depth - 1), got \(keep.count)")
+        }
+        self.network = network
+        self.optimizer = Optimizer(configuration.optimizer)
+        self.configuration = configuration
+    }
+
+    /// Why ``fit(training:validation:onBatch:onEpoch:)`` returned.
+    public enum StopReason: Sendable, Equatable {
+        /// Every epoch ran.
+        case completed
+        /// The validation loss stopped improving; the best weights (from `bestEpoch`) were restored.
+        case earlyStopping(bestEpoch: Int)
+        /// `onBatch` asked to stop (e.g. Ctrl-C); the current epoch is incomplete and not recorded.
+        case interrupted
+    }
+
+    /// Trains until the configured epoch count, early stopping, or an interruption.
+    ///
+    /// - Parameters:
+    ///   - onBatch: called after every batch; return `false` to stop after this batch.
+    ///   - onEpoch: called after every completed epoch with its record.
+    /// - Throws: ``BackpropError/nonFinite(_:)`` naming the epoch, the batch and the first
+    ///   layer whose gradient is not finite; the network keeps its last good parameters.
+    public mutating func fit(
+        training: Dataset<Scalar>, validation: Dataset<Scalar>? = nil,
+        onBatch: (BatchProgress) -> Bool = { _ in true },
+        onEpoch: (EpochRecord) -> Void = { _ in }
+    ) throws -> StopReason {
+        try checkData(training, role: "training")
+        if let validation { try checkData(validation, role: "validation") }
+        while epochsCompleted < configuration.epochs {
+            guard let record = try trainEpoch(training, validation: validation, onBatch: onBatch) else {
+                return .interrupted
+            }
+            history.append(record)
+            onEpoch(record)
+            if let patience = configuration.earlyStoppingPatience, let loss = record.validationLoss {
+                if best == nil || loss < best!.loss {
+                    best = (loss, record.epoch, network)
+                } else if record.epoch - best!.epoch >= patience {
+                    network = best!.network
+                    return .earlyStopping(bestEpoch: best!.epoch)
+                }
+            }
+        }
+        return .completed
+    }
+
+    /// One pass over the training data; `nil` when `onBatch` asked to stop.
+    mutating func trainEpoch(
+        _ data: Dataset<Scalar>, validation: Dataset<Scalar>?, onBatch: (BatchProgress) -> Bool
+    ) throws -> EpochRecord? {
+        let epoch = epochsCompleted + 1
+        let clock = ContinuousClock()
+        let start = clock.now
+        var generator = SeededGenerator(seed: configuration.epochSeed(epoch - 1))
+        let batches = MiniBatches(examples: data.count, batchSize: configuration.batchSize, using: &generator)
+        let learningRate = configuration.schedule.rate(initial: configuration.learningRate, epoch: epoch - 1)
+        let fullBatch = batches.count == 1
+        var (lossSum, correct, seen) = (0.0, 0, 0)
+        var normSums = Array(repeating: 0.0, count: network.depth)
+        for (index, batch) in batches.batches.enumerated() {
+            let X = fullBatch ? data.X : data.X.columns(batch)
+            let Y = fullBatch ? data.Y : data.Y.columns(batch)
+            let masks = try configuration.keepProbabilities.map {
+                try DropoutMasks(keepProbabilities: $0, network: network, examples: batch.count, using: &generator)
+            }
+            let cache = try network.forward(X, dropout: masks)
+            let ledger = try network.backward(cache, Y: Y, convention: configuration.convention, l2: configuration.l2)
+            try checkFinite(ledger, epoch: epoch, batch: index + 1)
+            optimizer.update(&network, gradients: ledger.parameterGradients, learningRate: learningRate)
+
+            lossSum += Double(ledger.cost) * Double(batch.count)
+            correct += zip(Metrics.predictedClasses(cache.output), Metrics.trueClasses(Y)).filter { $0 == $1 }.count
+            seen += batch.count
+            for (l, page) in ledger.layers.enumerated() { normSums[l] += page.dW.norm() }
+            let progress = BatchProgress(
+                epoch: epoch, batch: index + 1, batchCount: batches.count, totalEpochs: configuration.epochs,
+                loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen), examples: seen,
+                seconds: (clock.now - start).seconds)
+            if !onBatch(progress) { return nil }
+        }
+        let seconds = (clock.now - start).seconds
+        var record = EpochRecord(
+            epoch: epoch, learningRate: learningRate, trainLoss: lossSum / Double(seen),
+            trainAccuracy: Double(correct) / Double(seen), validationLoss: nil, validationAccuracy: nil,
+            gradientNorms: normSums.map { $0 / Double(batches.count) }, seconds: seconds)
+        if let validation {
+            let result = try network.evaluate(validation, l2: configuration.l2)
+            record.validationLoss = result.loss
+            record.validationAccuracy = result.accuracy
+        }
+        return record
+    }
+
+    private func checkData(_ data: Dataset<Scalar>, role: String) throws {
+        guard data.count > 0 else { throw BackpropError.invalidArgument("the \(role) set (\(data.name)) is empty") }
+        guard data.X.rows == network.inputSize else {
+            throw BackpropError.shapeMismatch(operation: "\(role) X (\(data.name)) against W1 (X rows must equal W1 columns)", left: data.X.shape, right: network.layer(1).W.shape)
+        }
+        guard data.Y.rows == network.outputSize else {
+            throw BackpropError.shapeMismatch(operation: "\(role) Y (\(data.name)) against the output layer (Y rows must equal n_L)", left: data.Y.shape, right: Shape(network.outputSize, data.count))
+        }
+        guard data.X.isFinite else { throw BackpropError.nonFinite("the \(role) set (\(data.name)) has a NaN or infinite feature") }
+    }
+
+    private func checkFinite(_ ledger: Ledger<Scalar>, epoch: Int, batch: Int) throws {
+        if let page = ledger.layers.first(where: { !$0.dW.isFinite || !$0.db.isFinite }) {
+            throw BackpropError.nonFinite(
+                "epoch \(epoch), batch \(batch): the gradient of layer \(page.layer) (dW\(page.layer)/db\(page.layer)) is not finite (cost \(ledger.cost)); try a smaller learning rate")
+        }
+        if !ledger.cost.isFinite {
+            throw BackpropError.nonFinite("epoch \(epoch), batch \(batch): the cost is \(ledger.cost); try a smaller learning rate")
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a `Double`.
+    var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) * 1e-18
+    }
+}

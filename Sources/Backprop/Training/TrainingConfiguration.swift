@@ -1,0 +1,47 @@
+/// Everything that decides how a network is trained, apart from the network and the data.
+public struct TrainingConfiguration: Sendable, Equatable {
+    /// Passes over the training set.
+    public var epochs: Int = 10
+    /// Examples per mini-batch; `nil` (or ≥ m) for full-batch gradient descent.
+    public var batchSize: Int? = 64
+    /// The update rule.
+    public var optimizer: OptimizerAlgorithm = .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
+    /// α₀, the initial learning rate.
+    public var learningRate: Double = 0.001
+    /// How α changes with the epoch.
+    public var schedule: LearningRateSchedule = .constant
+    /// λ of the L2 penalty `λ/(2m) Σ‖W‖²` (0 for none).
+    public var l2: Double = 0
+    /// Keep probabilities for inverted dropout: one for every hidden layer, or one per hidden
+    /// layer; `nil` for none.
+    public var keepProbabilities: [Double]? = nil
+    /// Where 1/m goes (the parameter updates are the same either way).
+    public var convention: Convention = .deferred
+    /// Seeds the shuffles and dropout masks: epoch `e` uses ``SeededGenerator`` seeded with
+    /// ``epochSeed(_:)``, so a run resumed at epoch `e` draws exactly what it would have.
+    public var seed: UInt64 = 1
+    /// Stop when the validation loss has not improved for this many epochs (and restore the
+    /// best weights); `nil` to train every epoch.
+    public var earlyStoppingPatience: Int? = nil
+
+    /// A configuration with the defaults above.
+    public init() {}
+
+    /// The seed of epoch `epoch`'s generator: `seed + 0x9E3779B97F4A7C15 · (epoch + 1)` (wrapping).
+    public func epochSeed(_ epoch: Int) -> UInt64 {
+        seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(epoch + 1)
+    }
+
+    /// Throws on values training cannot use, naming the setting.
+    public func validate() throws {
+        guard epochs >= 0 else { throw BackpropError.invalidArgument("epochs must be ≥ 0, not \(epochs)") }
+        if let batchSize, batchSize <= 0 { throw BackpropError.invalidArgument("batch size must be positive, not \(batchSize)") }
+        guard learningRate > 0, learningRate.isFinite else {
+            throw BackpropError.invalidArgument("learning rate must be a positive finite number, not \(learningRate)")
+        }
+        guard l2 >= 0, l2.isFinite else { throw BackpropError.invalidArgument("L2 strength must be ≥ 0, not \(l2)") }
+        if let patience = earlyStoppingPatience, patience <= 0 {
+            throw BackpropError.invalidArgument("early-stopping patience must be positive, not \(patience)")
+        }
+    }
+}
