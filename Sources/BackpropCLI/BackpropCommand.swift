@@ -14,7 +14,7 @@ struct BackpropCommand: ParsableCommand {
             BACKPROP_THREADS sets its thread count.
             """,
         version: Backprop.version,
-        subcommands: [InfoCommand.self, GradcheckCommand.self, LedgerCommand.self]
+        subcommands: [TrainCommand.self, InfoCommand.self, GradcheckCommand.self, LedgerCommand.self, BenchCommand.self]
     )
 }
 

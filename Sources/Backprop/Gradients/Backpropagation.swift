@@ -10,6 +10,8 @@ extension Network {
     ///   - normalizer: the m to divide by; defaults to this batch's m. Data-parallel training
     ///     passes the global batch size here (or 1 to get unscaled sums to add across ranks).
     /// - Throws: when `Y` does not have the output's shape (the message names both).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(
         _ cache: ForwardCache<Scalar>, Y: Matrix<Scalar>, convention: Convention = .deferred,
         l2 lambda: Double = 0, normalizer: Int? = nil
@@ -59,6 +61,8 @@ extension Network {
     }
 
     /// Forward and backward in one call: the ledger for `X`, `Y`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func gradients(
         _ X: Matrix<Scalar>, _ Y: Matrix<Scalar>, convention: Convention = .deferred,
         l2 lambda: Double = 0, dropout: DropoutMasks<Scalar>? = nil

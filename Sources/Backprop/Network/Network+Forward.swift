@@ -5,6 +5,8 @@ extension Network {
     ///   when `X` does not have `n_x` rows.
     ///
     /// - Parameter dropout: masks to apply after each hidden activation (training only).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ X: Matrix<Scalar>, dropout: DropoutMasks<Scalar>? = nil) throws -> ForwardCache<Scalar> {
         try checkInput(X)
         if let dropout {
@@ -29,6 +31,8 @@ extension Network {
     }
 
     /// `A[L]` for `X`: probabilities for sigmoid and softmax outputs.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func predict(_ X: Matrix<Scalar>) throws -> Matrix<Scalar> {
         try forward(X).output
     }
@@ -36,6 +40,8 @@ extension Network {
     /// The cost `J = (1/m) Σ L(a_i, y_i) + λ/(2m) Σ_l ‖W[l]‖²_F`.
     ///
     /// - Parameter dropout: fixed masks (a gradient check with dropout holds them constant).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func cost(
         _ X: Matrix<Scalar>, _ Y: Matrix<Scalar>, l2 lambda: Double = 0, dropout: DropoutMasks<Scalar>? = nil
     ) throws -> Scalar {

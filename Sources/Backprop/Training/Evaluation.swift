@@ -2,6 +2,8 @@
 extension Network {
     /// Cost, accuracy and confusion matrix of this network on `data`, computed in chunks of
     /// `chunkSize` examples (no dropout).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func evaluate(
         _ data: Dataset<Scalar>, l2 lambda: Double = 0, chunkSize: Int = 4096
     ) throws -> (loss: Double, accuracy: Double, confusion: [[Int]]) {

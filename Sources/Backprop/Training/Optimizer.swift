@@ -83,6 +83,8 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
     }
 
     /// Applies one update with learning rate `learningRate` to every layer of `network`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public mutating func update(
         _ network: inout Network<Scalar>, gradients: [(dW: Matrix<Scalar>, db: Matrix<Scalar>)],
         learningRate: Double

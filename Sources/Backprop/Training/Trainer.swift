@@ -46,6 +46,8 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
     ///   - onEpoch: called after every completed epoch with its record.
     /// - Throws: ``BackpropError/nonFinite(_:)`` naming the epoch, the batch and the first
     ///   layer whose gradient is not finite; the network keeps its last good parameters.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public mutating func fit(
         training: Dataset<Scalar>, validation: Dataset<Scalar>? = nil,
         onBatch: (BatchProgress) -> Bool = { _ in true },
@@ -72,6 +74,8 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
     }
 
     /// One pass over the training data; `nil` when `onBatch` asked to stop.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     mutating func trainEpoch(
         _ data: Dataset<Scalar>, validation: Dataset<Scalar>?, onBatch: (BatchProgress) -> Bool
     ) throws -> EpochRecord? {

@@ -1,0 +1,135 @@
+import ArgumentParser
+import Backprop
+import Foundation
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure Backprop's speed on the work the peer scripts in shared/bench do.",
+        discussion: """
+            Each benchmark prints a line 'RESULT name=... key=value ...' like the peers, so one \
+            script can put them side by side. Run a release build on a quiet machine.
+
+            Examples:
+              backprop bench gemm
+              backprop bench mlp --optimizer adam
+              backprop bench planar
+              backprop bench infer
+            """
+    )
+
+    enum Kind: String, ExpressibleByArgument, CaseIterable { case gemm, mlp, planar, infer }
+
+    @Argument(help: "What to measure: gemm, mlp, planar or infer.")
+    var kind: Kind
+
+    @Option(help: "Optimizer for mlp: sgd or adam.")
+    var optimizer: String = "sgd"
+    @Option(help: "Precision: float or double (gemm runs both unless given).")
+    var precision: ArchitectureOptions.Precision?
+    @Option(help: "Timed repetitions (the median is reported).")
+    var repeats: Int = 3
+    @Option(help: "BLAS threads (default: the library's choice or BACKPROP_THREADS).")
+    var threads: Int?
+    @Option(help: "Matrix sizes for gemm, comma-separated.")
+    var sizes: String = "256,512,1024,2048"
+
+    func run() throws {
+        let backend = try requireBackend()
+        if let threads { backend.setThreadCount(threads) }
+        print("# backprop \(Backprop.version), \(backend.name) (\(backend.version)), \(backend.threadCount) threads")
+        switch kind {
+        case .gemm:
+            let list = sizes.split(separator: ",").compactMap { Int($0) }
+            if precision != .double { try gemm(Float.self, sizes: list) }
+            if precision != .float { try gemm(Double.self, sizes: list) }
+        case .mlp:
+            if precision == .double { try mlp(Double.self) } else { try mlp(Float.self) }
+        case .planar:
+            if precision == .float { try planar(Float.self) } else { try planar(Double.self) }
+        case .infer:
+            if precision == .double { try infer(Double.self) } else { try infer(Float.self) }
+        }
+    }
+
+    private func median(_ body: () throws -> Void) rethrows -> (median: Double, all: [Double]) {
+        let clock = ContinuousClock()
+        var times: [Double] = []
+        for _ in 0..<Swift.max(repeats, 1) {
+            let start = clock.now
+            try body()
+            let d = clock.now - start
+            times.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+        }
+        let sorted = times.sorted()
+        return (sorted[sorted.count / 2], times)
+    }
+
+    private func gemm<S: BackpropScalar>(_: S.Type, sizes: [Int]) throws {
+        for n in sizes {
+            var generator = SeededGenerator(seed: 7)
+            let a = Matrix<S>(rows: n, columns: n, columnMajor: (0..<(n * n)).map { _ in S(generator.nextUniform()) })
+            let b = Matrix<S>(rows: n, columns: n, columnMajor: (0..<(n * n)).map { _ in S(generator.nextUniform()) })
+            var c = Matrix<S>(rows: n, columns: n)
+            c.formProduct(a, .none, b, .none)  // warm-up
+            let reps = Swift.max(1, Int(2e9 / (2 * pow(Double(n), 3))))
+            let t = median { for _ in 0..<reps { c.formProduct(a, .none, b, .none) } }
+            let gflops = 2 * pow(Double(n), 3) * Double(reps) / t.median / 1e9
+            print(String(format: "RESULT name=gemm dtype=%@ n=%d seconds=%.6f gflops=%.1f", S.dtypeName, n, t.median / Double(reps), gflops))
+        }
+    }
+
+    private func mlp<S: BackpropScalar>(_: S.Type) throws {
+        let m = 60_000
+        var generator = SeededGenerator(seed: 3)
+        var X = Matrix<S>(rows: 784, columns: m)
+        X.withUnsafeMutableBufferPointer { x in for i in x.indices { x[i] = S(generator.nextUniform()) } }
+        var Y = Matrix<S>(rows: 10, columns: m)
+        for j in 0..<m { Y[generator.nextBelow(10), j] = 1 }
+        let data = try Dataset(X: X, Y: Y, name: "synthetic")
+        let network = try Network<S>(sizes: [784, 256, 128, 10], hidden: .relu, output: .softmax, seed: 1)
+        var configuration = TrainingConfiguration()
+        configuration.batchSize = 128
+        configuration.epochs = 1 + Swift.max(repeats, 1)
+        guard let algorithm = OptimizerAlgorithm(name: optimizer) else {
+            throw ValidationError("--optimizer '\(optimizer)' is not sgd or adam")
+        }
+        configuration.optimizer = algorithm
+        configuration.learningRate = algorithm == .gradientDescent ? 0.1 : 0.001
+        var trainer = try Trainer(network: network, configuration: configuration)
+        _ = try trainer.fit(training: data)
+        let times = trainer.history.dropFirst().map(\.seconds).sorted()
+        let t = times[times.count / 2]
+        print(String(format: "RESULT name=mlp optimizer=%@ dtype=%@ epoch_seconds=%.4f min=%.4f max=%.4f gflops=%.1f",
+                     optimizer, S.dtypeName, t, times.first!, times.last!, 84.5 / t))
+    }
+
+    private func planar<S: BackpropScalar>(_: S.Type) throws {
+        let data: Dataset<S> = Generators.flower(examples: 400, seed: 1)
+        var configuration = TrainingConfiguration()
+        configuration.batchSize = nil
+        configuration.epochs = 10_000
+        configuration.optimizer = .gradientDescent
+        configuration.learningRate = 1.2
+        var last = 0.0
+        let t = try median {
+            var trainer = try Trainer(network: try Network<S>(sizes: [2, 4, 1], hidden: .tanh, output: .sigmoid, seed: 1), configuration: configuration)
+            _ = try trainer.fit(training: data)
+            last = trainer.history.last!.trainLoss
+        }
+        print(String(format: "RESULT name=planar dtype=%@ seconds=%.4f us_per_step=%.2f final_cost=%.4f", S.dtypeName, t.median, t.median / 1e4 * 1e6, last))
+    }
+
+    private func infer<S: BackpropScalar>(_: S.Type) throws {
+        let network = try Network<S>(sizes: [784, 256, 128, 10], hidden: .relu, output: .softmax, seed: 1)
+        var generator = SeededGenerator(seed: 5)
+        for batch in [1, 1024] {
+            let X = Matrix<S>(rows: 784, columns: batch, columnMajor: (0..<(784 * batch)).map { _ in S(generator.nextUniform()) })
+            let reps = batch == 1 ? 20_000 : 200
+            _ = try network.predict(X)
+            let t = try median { for _ in 0..<reps { _ = try network.predict(X) } }
+            let each = t.median / Double(reps)
+            print(String(format: "RESULT name=infer dtype=%@ batch=%d us_per_call=%.2f examples_per_second=%.0f", S.dtypeName, batch, each * 1e6, Double(batch) / each))
+        }
+    }
+}
