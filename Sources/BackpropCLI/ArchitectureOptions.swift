@@ -4,14 +4,17 @@ import Backprop
 
 /// The options that describe a network, shared by every command that builds one.
 struct ArchitectureOptions: ParsableArguments {
-    @Option(help: "Layer sizes n_x,n_1,...,n_L, e.g. 2,4,1.")
-    var layers: String = "2,4,1"
+    @Option(help: "Layer sizes n_x,n_1,...,n_L, e.g. 2,4,1 (default 2,4,1, or from the data with --units).")
+    var layers: String?
+
+    @Option(help: "Hidden layer sizes only, e.g. 256,128: n_x and n_L come from the data (train).")
+    var units: String?
 
     @Option(help: "Hidden activation: sigmoid, tanh, relu, leaky_relu[:slope], identity.")
     var hidden: String = "tanh"
 
-    @Option(help: "Output activation: sigmoid (BCE), softmax (CE) or identity (MSE).")
-    var output: String = "sigmoid"
+    @Option(help: "Output activation: sigmoid (BCE), softmax (CE) or identity (MSE) (default: sigmoid for one output, softmax for several).")
+    var output: String?
 
     @Option(help: "Loss: bce, ce or mse (default: the one the output activation implies).")
     var loss: String?
@@ -30,33 +33,51 @@ struct ArchitectureOptions: ParsableArguments {
     }
 
     func validate() throws {
-        _ = try sizes()
+        if layers != nil && units != nil { throw ValidationError("give either --layers or --units, not both") }
+        if layers != nil { _ = try sizes() }
+        _ = try hiddenUnits()
         _ = try activations()
         _ = try resolvedLoss()
         _ = try resolvedInitializer()
     }
 
-    func sizes() throws -> [Int] {
-        let parts = layers.split(separator: ",", omittingEmptySubsequences: false)
-        let sizes = parts.map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard sizes.count >= 2, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw ValidationError("--layers '\(layers)' must be two or more positive integers separated by commas, e.g. 2,4,1")
+    /// The layer sizes: `--layers`, or `n_x, --units…, n_y` when the data's shape is known,
+    /// or the default 2,4,1.
+    func sizes(inputs: Int? = nil, outputs: Int? = nil) throws -> [Int] {
+        if let layers {
+            let parts = layers.split(separator: ",", omittingEmptySubsequences: false)
+            let sizes = parts.map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard sizes.count >= 2, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
+                throw ValidationError("--layers '\(layers)' must be two or more positive integers separated by commas, e.g. 2,4,1")
+            }
+            return sizes.map { $0! }
+        }
+        return [inputs ?? 2] + (try hiddenUnits() ?? [4]) + [outputs ?? 1]
+    }
+
+    func hiddenUnits() throws -> [Int]? {
+        guard let units else { return nil }
+        if units.isEmpty || units == "none" { return [] }
+        let sizes = units.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw ValidationError("--units '\(units)' must be positive integers separated by commas, e.g. 256,128")
         }
         return sizes.map { $0! }
     }
 
-    func activations() throws -> (hidden: Activation, output: Activation) {
+    func activations(outputs: Int? = nil) throws -> (hidden: Activation, output: Activation) {
         guard let h = Activation(name: hidden), h.isElementwise else {
             throw ValidationError("--hidden '\(hidden)' is not a hidden activation (sigmoid, tanh, relu, leaky_relu, identity)")
         }
-        guard let o = Activation(name: output) else {
-            throw ValidationError("--output '\(output)' is not an activation (sigmoid, softmax, identity, tanh, relu)")
+        let outputName = output ?? ((outputs ?? (try? sizes().last) ?? 1) > 1 ? "softmax" : "sigmoid")
+        guard let o = Activation(name: outputName) else {
+            throw ValidationError("--output '\(outputName)' is not an activation (sigmoid, softmax, identity, tanh, relu)")
         }
         return (h, o)
     }
 
-    func resolvedLoss() throws -> Loss {
-        let output = try activations().output
+    func resolvedLoss(outputs: Int? = nil) throws -> Loss {
+        let output = try activations(outputs: outputs).output
         let chosen: Loss
         if let loss {
             guard let parsed = Loss(name: loss) else {
@@ -78,17 +99,21 @@ struct ArchitectureOptions: ParsableArguments {
         return parsed
     }
 
-    func makeNetwork<S: BackpropScalar>(_: S.Type) throws -> Network<S> {
-        let (h, o) = try activations()
+    /// The network these options describe; `inputs`/`outputs` come from the data when known.
+    func makeNetwork<S: BackpropScalar>(_: S.Type, inputs: Int? = nil, outputs: Int? = nil) throws -> Network<S> {
+        let sizes = try sizes(inputs: inputs, outputs: outputs)
+        let (h, o) = try activations(outputs: sizes.last)
         return try Network(
-            sizes: sizes(), hidden: h, output: o, loss: resolvedLoss(),
+            sizes: sizes, hidden: h, output: o, loss: resolvedLoss(outputs: sizes.last),
             initializer: resolvedInitializer(), seed: seed)
     }
+}
 
+extension Network {
     /// A short description such as `2-4-1 tanh → sigmoid + bce`.
     var summary: String {
-        let loss = (try? resolvedLoss())?.description ?? "?"
-        return "\(layers.replacingOccurrences(of: ",", with: "-")) \(hidden) → \(output) + \(loss)"
+        let hidden = depth > 1 ? layer(1).activation.description + " → " : ""
+        return sizes.map(String.init).joined(separator: "-") + " " + hidden + "\(outputActivation) + \(loss)"
     }
 }
 

@@ -49,7 +49,7 @@ struct GradcheckCommand: ParsableCommand {
     private func check<S: BackpropScalar>(_: S.Type) throws -> GradientCheckReport {
         let network: Network<S> = try architecture.makeNetwork(S.self)
         let data = try builtIn.dataset(for: network, seed: architecture.seed)
-        print("Gradient check of \(architecture.summary), \(S.dtypeName) model checked in float64, "
+        print("Gradient check of \(network.summary), \(S.dtypeName) model checked in float64, "
             + "convention \(convention), m = \(data.count), ε = \(epsilon)\(l2 > 0 ? ", λ = \(l2)" : "")")
         return try GradientCheck.run(
             network: network, X: data.X, Y: data.Y, convention: convention, l2: l2, epsilon: epsilon)

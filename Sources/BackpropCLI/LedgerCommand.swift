@@ -40,7 +40,7 @@ struct LedgerCommand: ParsableCommand {
         let deferred = try network.gradients(data.X, data.Y, convention: .deferred)
         let absorbed = try network.gradients(data.X, data.Y, convention: .absorbed)
         let m = data.count
-        print("Where does 1/m go? \(architecture.summary), \(S.dtypeName), m = \(m)")
+        print("Where does 1/m go? \(network.summary), \(S.dtypeName), m = \(m)")
         print("cost J = \(deferred.cost) (deferred), \(absorbed.cost) (absorbed)\n")
         var table = TextTable(columns: ["quantity", "shape", "‖deferred‖", "‖absorbed‖", "deferred / absorbed", "max |deferred − absorbed| / max |absorbed|"])
         for l in stride(from: network.depth, through: 1, by: -1) {

@@ -5,96 +5,133 @@ import Foundation
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a network and report its progress and final metrics.",
+        abstract: "Train a network; write the model, checkpoint, metrics, report and plots to a run folder.",
         discussion: """
             With no options it trains the course's planar "flower" set (400 points) with a 2-4-1 \
             tanh/sigmoid network, learning rate 1.2, 10,000 full-batch steps, as the course does.
+            Ctrl-C stops after the current batch and saves a checkpoint; --resume continues it.
 
             Examples:
               backprop train
-              backprop train --data moons --layers 2,16,16,1 --hidden relu --optimizer adam --learning-rate 0.01 --epochs 200 --batch-size 32
+              backprop train --data moons --units 16,16 --hidden relu --optimizer adam --learning-rate 0.01 --epochs 200 --batch-size 32
+              backprop train --data ../shared/data/mnist --units 256,128 --hidden relu --optimizer adam \\
+                  --learning-rate 0.001 --batch-size 128 --epochs 10 --precision float --validation-split 0.1
+              backprop train --data ../shared/data/tabular/breast_cancer.csv --units 16 --hidden relu \\
+                  --optimizer adam --learning-rate 0.01 --epochs 100 --batch-size 32 --test-split 0.2
+              backprop train --resume runs/flower/checkpoint.safetensors --epochs 20000
             """
     )
 
-    @Option(help: "Data: a built-in set (flower).")
-    var data: String = "flower"
+    @OptionGroup(title: "Data") var data: DataOptions
+    @OptionGroup(title: "Network") var architecture: ArchitectureOptions
+    @OptionGroup(title: "Training") var training: TrainingOptions
 
-    @OptionGroup var architecture: ArchitectureOptions
-
-    @Option(help: "Optimizer: sgd, momentum, rmsprop, adam, adamw.")
-    var optimizer: String = "sgd"
-    @Option(help: "Initial learning rate α₀.")
-    var learningRate: Double = 1.2
-    @Option(help: "Schedule: constant, step:EVERY:FACTOR, exponential:RATE, inverse:RATE[:INTERVAL], cosine[:MIN].")
-    var schedule: String = "constant"
-    @Option(help: "Number of epochs (passes over the data).")
-    var epochs: Int = 10_000
-    @Option(help: "Mini-batch size (omit for full batch).")
-    var batchSize: Int?
-    @Option(help: "L2 strength λ.")
-    var l2: Double = 0
-    @Option(help: "Dropout keep probability for hidden layers (1 = none).")
-    var keepProbability: Double = 1
-    @Option(help: "Where 1/m goes: deferred or absorbed (same updates either way).")
-    var convention: Convention = .deferred
-    @Option(help: "BLAS threads (default: the library's own choice, or BACKPROP_THREADS).")
+    @Option(help: "Run folder for the model, checkpoint, metrics, report and plots (default: runs/<data>-<time>).")
+    var outputDir: String?
+    @Option(help: "Continue from this checkpoint (its architecture is used; optimizer must match).")
+    var resume: String?
+    @Option(help: "BLAS threads (default: the library's choice, or BACKPROP_THREADS).")
     var threads: Int?
+    @Flag(help: "Print one JSON object per epoch instead of progress text.")
+    var json = false
     @Option(help: "Print a line every N epochs when not on a terminal (default: about 20 lines per run).")
     var logEvery: Int?
+    @Option(help: "Save a checkpoint every N epochs (default: about 20 per run; always at the end).")
+    var checkpointEvery: Int?
+
+    func validate() throws {
+        if let threads, threads <= 0 { throw ValidationError("--threads must be positive, not \(threads)") }
+        if let logEvery, logEvery <= 0 { throw ValidationError("--log-every must be positive, not \(logEvery)") }
+        if let checkpointEvery, checkpointEvery <= 0 { throw ValidationError("--checkpoint-every must be positive, not \(checkpointEvery)") }
+    }
 
     func run() throws {
         let backend = try requireBackend()
-        if let threads {
-            guard threads > 0 else { throw ValidationError("--threads must be positive, not \(threads)") }
-            backend.setThreadCount(threads)
-        }
+        if let threads { backend.setThreadCount(threads) }
         switch architecture.precision {
-        case .float: try train(Float.self)
-        case .double: try train(Double.self)
+        case .float: try train(Float.self, backend: backend)
+        case .double: try train(Double.self, backend: backend)
         }
     }
 
-    private func train<S: BackpropScalar>(_: S.Type) throws {
-        let network: Network<S> = try architecture.makeNetwork(S.self)
-        guard data == "flower" else { throw ValidationError("--data '\(data)' is not a known dataset (flower)") }
-        let dataset: Dataset<S> = Generators.flower(examples: 400, seed: 1)
+    private func train<S: BackpropScalar>(_: S.Type, backend: any LinearAlgebraBackend) throws {
+        let configuration = try training.configuration(seed: architecture.seed)
+        let folder = URL(fileURLWithPath: outputDir ?? defaultFolder())
+        try RunFolder.prepare(folder)  // fails before any training when it cannot be written
 
-        var configuration = TrainingConfiguration()
-        guard let algorithm = OptimizerAlgorithm(name: optimizer) else {
-            throw ValidationError("--optimizer '\(optimizer)' is not one of sgd, momentum, rmsprop, adam, adamw")
+        let outputHint = try? architecture.activations(outputs: architecture.layers == nil ? nil : try architecture.sizes().last).output
+        let loaded = try data.load(S.self, seed: architecture.seed, outputHint: architecture.output == nil ? nil : outputHint)
+        var trainer: Trainer<S>
+        if let resume {
+            trainer = try Checkpoint.load(from: URL(fileURLWithPath: resume), configuration: configuration)
+        } else {
+            let network: Network<S> = try architecture.makeNetwork(S.self, inputs: loaded.train.X.rows, outputs: loaded.train.Y.rows)
+            trainer = try Trainer(network: network, configuration: configuration)
         }
-        guard let parsedSchedule = LearningRateSchedule(name: schedule, epochs: epochs) else {
-            throw ValidationError("--schedule '\(schedule)' is not constant, step:EVERY:FACTOR, exponential:RATE, inverse:RATE[:INTERVAL] or cosine[:MIN]")
+        let network = trainer.network
+        guard loaded.train.X.rows == network.inputSize, loaded.train.Y.rows == network.outputSize else {
+            throw BackpropError.invalidArgument("the network \(network.summary) takes \(network.inputSize) features and gives \(network.outputSize) outputs, but \(data.data) has X \(loaded.train.X.shape) and Y \(loaded.train.Y.shape); use --units to size hidden layers from the data")
         }
-        configuration.optimizer = algorithm
-        configuration.schedule = parsedSchedule
-        configuration.learningRate = learningRate
-        configuration.epochs = epochs
-        configuration.batchSize = batchSize
-        configuration.l2 = l2
-        configuration.keepProbabilities = keepProbability < 1 ? [keepProbability] : nil
-        configuration.convention = convention
-        configuration.seed = architecture.seed
-        var trainer = try Trainer(network: network, configuration: configuration)
 
-        let backend = LinearAlgebra.backend
-        print("backprop \(Backprop.version) · \(backend.name) (\(backend.threadCount) threads) · \(S.dtypeName)")
-        print("data \(dataset.name): X \(dataset.X.shape), Y \(dataset.Y.shape)")
-        print("network \(architecture.summary), \(network.parameterCount) parameters; \(algorithm) α=\(learningRate), "
-            + "\(batchSize.map { "batch \($0)" } ?? "full batch"), \(epochs) epochs")
-        let every = logEvery ?? Swift.max(1, (epochs + 19) / 20)
+        var progress = Progress(json: json, logEvery: logEvery ?? Swift.max(1, (configuration.epochs + 19) / 20))
+        progress.note("backprop \(Backprop.version) · \(backend.name) \(backend.threadCount) thread(s) · \(S.dtypeName) · seed \(architecture.seed)")
+        progress.note("data \(data.data): train \(loaded.train.count)" + (loaded.validation.map { ", validation \($0.count)" } ?? "")
+            + (loaded.test.map { ", test \($0.count)" } ?? "") + "; X (\(loaded.train.X.rows), m), Y (\(loaded.train.Y.rows), m)")
+        progress.note("network \(network.summary), \(network.parameterCount) parameters; \(configuration.optimizer) α=\(configuration.learningRate) "
+            + "(\(configuration.schedule)), \(configuration.batchSize.map { "batch \($0)" } ?? "full batch"), epochs \(trainer.epochsCompleted + 1)…\(configuration.epochs)"
+            + (configuration.l2 > 0 ? ", L2 λ=\(configuration.l2)" : "") + (configuration.keepProbabilities.map { ", dropout keep \($0[0])" } ?? ""))
+        progress.note("run folder \(folder.path)")
+
+        let checkpointURL = folder.appendingPathComponent("checkpoint.safetensors")
+        let every = checkpointEvery ?? Swift.max(1, configuration.epochs / 20)
+        Interrupt.install()
         let clock = ContinuousClock()
         let start = clock.now
-        let reason = try trainer.fit(training: dataset, onEpoch: { record in
-            if record.epoch % every == 0 || record.epoch == epochs || record.epoch == 1 {
-                print(String(format: "epoch %d/%d  loss %.6f  accuracy %.2f%%", record.epoch, epochs,
-                             record.trainLoss, 100 * record.trainAccuracy))
-            }
-        })
-        let elapsed = clock.now - start
-        let result = try trainer.network.evaluate(dataset)
-        print(String(format: "done (%@) in %.2f s: cost %.6f, accuracy %.2f%%", "\(reason)",
-                     Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
-                     result.loss, 100 * result.accuracy))
+        var checkpointError: (any Error)?
+        let reason: Trainer<S>.StopReason
+        do {
+            reason = try trainer.fit(
+                training: loaded.train, validation: loaded.validation,
+                onBatch: { p in
+                    progress.batch(p)
+                    return !Interrupt.requested
+                },
+                onEpoch: { state in
+                    progress.epoch(state.history[state.history.count - 1], total: configuration.epochs)
+                    if state.epochsCompleted % every == 0 {
+                        do { try Checkpoint.save(state, to: checkpointURL) } catch { checkpointError = error }
+                    }
+                })
+        } catch {
+            // Keep what was learned before the failure, then report it.
+            try? Checkpoint.save(trainer, to: checkpointURL)
+            throw error
+        }
+        let seconds = (clock.now - start).secondsValue
+        do { try Checkpoint.save(trainer, to: checkpointURL) } catch { checkpointError = error }
+        if reason == .interrupted {
+            progress.note("\ninterrupted: checkpoint saved after epoch \(trainer.epochsCompleted) to \(checkpointURL.path); continue with --resume \(checkpointURL.path)")
+            if let checkpointError { throw checkpointError }
+            throw ExitCode(130)
+        }
+        let modelURL = folder.appendingPathComponent("model.safetensors")
+        try trainer.network.save(to: modelURL, metadata: StandardizerMetadata.encode(loaded.standardizer, classNames: loaded.classNames))
+        let report = try RunReport(trainer: trainer, data: loaded, backend: backend, seconds: seconds, reason: "\(reason)",
+                                   configuration: configuration, seed: architecture.seed, folder: folder)
+        try report.write()
+        progress.note(report.summaryLines.joined(separator: "\n"))
+        if let checkpointError { throw checkpointError }
     }
+
+    private func defaultFolder() -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        let name = URL(fileURLWithPath: data.data).deletingPathExtension().lastPathComponent
+        return "runs/\(name)-\(formatter.string(from: Date()))"
+    }
+}
+
+extension Duration {
+    /// Seconds as a `Double`.
+    var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

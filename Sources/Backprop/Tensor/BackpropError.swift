@@ -10,6 +10,9 @@ public enum BackpropError: Error, Equatable, Sendable, CustomStringConvertible {
     case nonFinite(String)
     /// A linear-algebra backend that was asked for but could not be loaded.
     case backendUnavailable(String)
+    /// A data file (NPY, NPZ, IDX, CSV, …) that cannot be read; `reason` says what is wrong and
+    /// where in the file.
+    case malformedFile(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -17,6 +20,8 @@ public enum BackpropError: Error, Equatable, Sendable, CustomStringConvertible {
             return "shape mismatch in \(operation): \(left) and \(right)"
         case let .invalidArgument(message), let .nonFinite(message), let .backendUnavailable(message):
             return message
+        case let .malformedFile(path, reason):
+            return "\(path): \(reason)"
         }
     }
 }

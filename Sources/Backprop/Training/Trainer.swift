@@ -43,7 +43,8 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
     ///
     /// - Parameters:
     ///   - onBatch: called after every batch; return `false` to stop after this batch.
-    ///   - onEpoch: called after every completed epoch with its record.
+    ///   - onEpoch: called after every completed epoch with the trainer as it then is (its
+    ///     `history.last` is the epoch's record), e.g. to save a checkpoint.
     /// - Throws: ``BackpropError/nonFinite(_:)`` naming the epoch, the batch and the first
     ///   layer whose gradient is not finite; the network keeps its last good parameters.
     @_specialize(where Scalar == Float)
@@ -51,7 +52,7 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
     public mutating func fit(
         training: Dataset<Scalar>, validation: Dataset<Scalar>? = nil,
         onBatch: (BatchProgress) -> Bool = { _ in true },
-        onEpoch: (EpochRecord) -> Void = { _ in }
+        onEpoch: (Trainer) -> Void = { _ in }
     ) throws -> StopReason {
         try checkData(training, role: "training")
         if let validation { try checkData(validation, role: "validation") }
@@ -60,7 +61,7 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
                 return .interrupted
             }
             history.append(record)
-            onEpoch(record)
+            onEpoch(self)
             if let patience = configuration.earlyStoppingPatience, let loss = record.validationLoss {
                 if best == nil || loss < best!.loss {
                     best = (loss, record.epoch, network)

@@ -1,0 +1,63 @@
+import Foundation
+
+/// A training checkpoint: the model, the optimizer's moment buffers and step, and the history,
+/// in one safetensors file. The model tensors keep their `state_dict` names, so a checkpoint is
+/// also a loadable model; optimizer buffers are `optimizer.velocity.{key}` and
+/// `optimizer.squares.{key}`.
+///
+/// Resuming needs nothing else: each epoch's shuffle and dropout masks are drawn from the
+/// configuration's seed and the epoch number, so a resumed run ends on the same weights as an
+/// uninterrupted one.
+public enum Checkpoint {
+    /// Writes `trainer`'s state to `url`, atomically.
+    public static func save<S: BackpropScalar>(_ trainer: Trainer<S>, to url: URL, metadata extra: [String: String] = [:]) throws {
+        var tensors = trainer.network.stateDict
+        let depth = trainer.network.depth
+        for (prefix, buffers) in [("velocity", trainer.optimizer.velocity), ("squares", trainer.optimizer.squares)] {
+            for (index, pair) in buffers.enumerated() where index < depth {
+                tensors.append(("optimizer.\(prefix).\(Network<S>.weightKey(layer: index + 1))", SafeTensors.Tensor(matrix: pair.W)))
+                tensors.append(("optimizer.\(prefix).\(Network<S>.biasKey(layer: index + 1))", SafeTensors.Tensor(vector: pair.b)))
+            }
+        }
+        let history = String(decoding: try JSONEncoder().encode(trainer.history), as: UTF8.self)
+        var metadata = trainer.network.architectureMetadata.merging(extra) { $1 }
+        metadata["checkpoint"] = "1"
+        metadata["optimizer"] = trainer.configuration.optimizer.description
+        metadata["optimizer_step"] = String(trainer.optimizer.step)
+        metadata["epochs_completed"] = String(trainer.epochsCompleted)
+        metadata["history"] = history
+        try SafeTensors.write(tensors, metadata: metadata, to: url)
+    }
+
+    /// Restores a trainer from `url` to continue with `configuration` (whose optimizer must be
+    /// the checkpoint's).
+    public static func load<S: BackpropScalar>(
+        from url: URL, configuration: TrainingConfiguration, as _: S.Type = S.self
+    ) throws -> Trainer<S> {
+        let file = try SafeTensors.read(contentsOf: url)
+        func fail(_ reason: String) -> BackpropError { .malformedFile(path: url.path, reason: reason) }
+        guard file.metadata["checkpoint"] == "1" else { throw fail("not a Backprop checkpoint (a model file?)") }
+        let network = try Network<S>(safeTensors: file, source: url.path)
+        guard file.metadata["optimizer"] == configuration.optimizer.description else {
+            throw fail("checkpoint was trained with \(file.metadata["optimizer"] ?? "?"), not \(configuration.optimizer)")
+        }
+        guard let step = Int(file.metadata["optimizer_step"] ?? ""),
+              let historyText = file.metadata["history"],
+              let history = try? JSONDecoder().decode([EpochRecord].self, from: Data(historyText.utf8))
+        else { throw fail("checkpoint metadata lacks optimizer_step or history") }
+        func buffers(_ prefix: String) throws -> [(W: Matrix<S>, b: Matrix<S>)] {
+            guard file["optimizer.\(prefix).\(Network<S>.weightKey(layer: 1))"] != nil else { return [] }
+            return try (1...network.depth).map { l in
+                guard let w = file["optimizer.\(prefix).\(Network<S>.weightKey(layer: l))"]?.matrix(S.self),
+                      let b = file["optimizer.\(prefix).\(Network<S>.biasKey(layer: l))"],
+                      w.shape == network.layer(l).W.shape, b.values.count == network.layer(l).b.count
+                else { throw fail("optimizer \(prefix) buffers of layer \(l) are missing or misshapen") }
+                return (w, Matrix(rows: b.values.count, columns: 1, columnMajor: b.values.map { S($0) }))
+            }
+        }
+        var trainer = try Trainer(network: network, configuration: configuration)
+        trainer.optimizer = Optimizer(configuration.optimizer, step: step, velocity: try buffers("velocity"), squares: try buffers("squares"))
+        trainer.history = history
+        return trainer
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import ZIPFoundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reading and writing NumPy `.npz` files: a zip archive of `name.npy` entries, stored (as
+/// `np.savez` writes them) or deflated (`np.savez_compressed`).
+///
+/// ```swift
+/// try NPZ.write([("W1", W1), ("b1", b1)], to: url)
+/// let archive = try NPZ.read(contentsOf: url)
+/// let W1: Matrix<Float> = try archive.matrix(named: "W1")
+/// ```
+public enum NPZ {
+    /// Reads every array in the `.npz` file at `url`.
+    public static func read(contentsOf url: URL) throws -> NPZArchive {
+        let archive: Archive
+        do {
+            archive = try Archive(url: url, accessMode: .read)
+        } catch {
+            throw BackpropError.malformedFile(path: url.path, reason: "not a readable zip archive (\(error))")
+        }
+        return try read(archive, source: url.path)
+    }
+
+    /// Decodes the bytes of a `.npz` file; `source` names them in error messages.
+    public static func decode(_ data: Data, source: String = "NPZ data") throws -> NPZArchive {
+        let archive: Archive
+        do {
+            archive = try Archive(data: data, accessMode: .read)
+        } catch {
+            throw BackpropError.malformedFile(path: source, reason: "not a readable zip archive (\(error))")
+        }
+        return try read(archive, source: source)
+    }
+
+    /// Writes `arrays` to `url` as a `.npz` file, in the given order, each as `name.npy`;
+    /// deflated when `compressed` (like `np.savez_compressed`), stored otherwise (like
+    /// `np.savez`). The archive is written to a temporary file in the same folder and then
+    /// renamed over `url`, so a reader never sees half a file.
+    public static func write(_ arrays: [(name: String, array: NPYArray)], to url: URL, compressed: Bool = false) throws {
+        var seen = Set<String>()
+        for (name, _) in arrays {
+            guard !name.isEmpty, seen.insert(name).inserted else {
+                throw BackpropError.invalidArgument("NPZ \(url.path): array name '\(name)' is empty or repeated")
+            }
+        }
+        let folder = url.deletingLastPathComponent()
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        do {
+            let archive = try Archive(url: temporary, accessMode: .create)
+            for (name, array) in arrays {
+                let bytes = NPY.encode(array)
+                try archive.addEntry(
+                    with: name + ".npy", type: .file, uncompressedSize: Int64(bytes.count),
+                    modificationDate: Date(timeIntervalSince1970: 946_684_800),
+                    compressionMethod: compressed ? .deflate : .none,
+                    bufferSize: 1 << 20
+                ) { position, size in
+                    let start = Int(position)
+                    return bytes.subdata(in: start..<min(start + size, bytes.count))
+                }
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw BackpropError.invalidArgument("cannot write NPZ \(url.path): \(error)")
+        }
+        guard rename(temporary.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw BackpropError.invalidArgument("cannot write NPZ \(url.path): \(reason)")
+        }
+    }
+
+    /// Writes matrices to `url` as a `.npz` file of 2-D `(rows, columns)` C-order arrays; see
+    /// the `NPYArray` form of `write(_:to:compressed:)`.
+    public static func write<T: BackpropScalar>(
+        _ matrices: [(name: String, matrix: Matrix<T>)], to url: URL, compressed: Bool = false
+    ) throws {
+        try write(matrices.map { (name: $0.name, array: NPYArray($0.matrix)) }, to: url, compressed: compressed)
+    }
+
+    private static func read(_ archive: Archive, source: String) throws -> NPZArchive {
+        var names = [String]()
+        var arrays = [String: NPYArray]()
+        for entry in archive where entry.type == .file {
+            let entrySource = "\(source) [\(entry.path)]"
+            var bytes = Data()
+            // The declared size is untrusted: reserve at most 64 MiB up front.
+            bytes.reserveCapacity(Int(min(entry.uncompressedSize, 1 << 26)))
+            do {
+                _ = try archive.extract(entry, bufferSize: 1 << 20) { chunk in
+                    bytes.append(chunk)
+                    if Int64(bytes.count) > entry.uncompressedSize {
+                        throw BackpropError.malformedFile(
+                            path: entrySource,
+                            reason: "entry inflates to more than its declared \(entry.uncompressedSize) bytes")
+                    }
+                }
+            } catch let error as BackpropError {
+                throw error
+            } catch {
+                throw BackpropError.malformedFile(path: entrySource, reason: "cannot extract (\(error))")
+            }
+            let name = entry.path.hasSuffix(".npy") ? String(entry.path.dropLast(4)) : entry.path
+            if arrays[name] == nil { names.append(name) }
+            arrays[name] = try NPY.decode(bytes, source: entrySource)
+        }
+        return NPZArchive(source: source, names: names, arrays: arrays)
+    }
+}

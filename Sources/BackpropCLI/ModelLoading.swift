@@ -1,0 +1,71 @@
+import ArgumentParser
+import Backprop
+import Foundation
+
+/// Reads a model for `evaluate`, `predict` and `grads`: a Backprop safetensors file (the
+/// architecture is in its metadata), or the course's parameters dictionary saved by NumPy
+/// (`np.savez(path, W1=…, b1=…, W2=…, …)`, b as `(n, 1)`), whose sizes come from the `W`
+/// shapes and whose activations come from `--hidden` and `--output`.
+struct ModelOptions: ParsableArguments {
+    @Option(name: [.customLong("weights"), .customLong("model")], help: "Model file: .safetensors from backprop train, or a course .npz with W1, b1, W2, b2, …")
+    var weights: String
+
+    @Option(help: "For an .npz model: the hidden activation (sigmoid, tanh, relu, leaky_relu, identity).")
+    var hidden: String = "tanh"
+    @Option(help: "For an .npz model: the output activation (sigmoid, softmax, identity; default sigmoid for one output, softmax for several).")
+    var output: String?
+    @Option(help: "For an .npz model: layer sizes to check the arrays against, e.g. 2,4,1.")
+    var layers: String?
+    @Option(help: "Precision to compute in: float or double.")
+    var precision: ArchitectureOptions.Precision = .double
+
+    func load<S: BackpropScalar>(_: S.Type) throws -> Network<S> {
+        let url = URL(fileURLWithPath: weights)
+        guard FileManager.default.fileExists(atPath: weights) else {
+            throw BackpropError.invalidArgument("--weights \(weights): no such file")
+        }
+        if url.pathExtension.lowercased() != "npz" { return try Network<S>(contentsOf: url) }
+        let archive = try NPZ.read(contentsOf: url)
+        var layersFound: [(W: Matrix<S>, b: Matrix<S>)] = []
+        var l = 1
+        while let w = archive["W\(l)"] {
+            guard let b = archive["b\(l)"] else {
+                throw BackpropError.malformedFile(path: weights, reason: "has W\(l) but no b\(l)")
+            }
+            layersFound.append((try w.matrix(S.self), try b.matrix(S.self)))
+            l += 1
+        }
+        guard !layersFound.isEmpty else {
+            throw BackpropError.malformedFile(path: weights, reason: "no W1/b1 arrays (found \(archive.names.joined(separator: ", ")))")
+        }
+        let sizes = [layersFound[0].W.columns] + layersFound.map(\.W.rows)
+        if let layers, layers.split(separator: ",").compactMap({ Int($0) }) != sizes {
+            throw BackpropError.invalidArgument("--layers \(layers) does not match the arrays in \(weights), whose sizes are \(sizes.map(String.init).joined(separator: ","))")
+        }
+        guard let h = Activation(name: hidden), h.isElementwise else {
+            throw BackpropError.invalidArgument("--hidden '\(hidden)' is not a hidden activation")
+        }
+        let outputName = output ?? (sizes.last! > 1 ? "softmax" : "sigmoid")
+        guard let o = Activation(name: outputName) else { throw BackpropError.invalidArgument("--output '\(outputName)' is not an activation") }
+        var dense: [DenseLayer<S>] = []
+        for (index, pair) in layersFound.enumerated() {
+            do {
+                dense.append(try DenseLayer(W: pair.W, b: pair.b, activation: index == layersFound.count - 1 ? o : h))
+            } catch let error as BackpropError {
+                throw BackpropError.malformedFile(path: weights, reason: "layer \(index + 1): \(error)")
+            }
+        }
+        return try Network(layers: dense, loss: Loss.natural(for: o))
+    }
+}
+
+/// Reads a matrix from `.npy` (course layout `(rows, m)`) or a CSV of numbers without header
+/// (one example per row, transposed into a column).
+func readMatrix<S: BackpropScalar>(_ path: String, as _: S.Type, option: String) throws -> Matrix<S> {
+    let url = URL(fileURLWithPath: path)
+    guard FileManager.default.fileExists(atPath: path) else { throw BackpropError.invalidArgument("\(option) \(path): no such file") }
+    switch url.pathExtension.lowercased() {
+    case "npy": return try NPY.read(contentsOf: url).matrix(S.self)
+    default: throw BackpropError.invalidArgument("\(option) \(path): expected a .npy file")
+    }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Backprop
+import Foundation
+
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Predict classes and probabilities for new inputs.",
+        discussion: """
+            Input: a .npy of shape (n_x, m) (one example per column, as in the course), or a CSV \
+            with one example per row (an optional header row is skipped). Output: a .npy of the \
+            output activations A[L] (n_y, m), or a CSV with one row per example: the class and \
+            the probability of each output unit.
+
+            Examples:
+              backprop predict --weights runs/flower/model.safetensors --input X.npy --out predictions.csv
+              backprop predict --weights model.safetensors --input new.csv --out probabilities.npy
+            """
+    )
+
+    @OptionGroup var model: ModelOptions
+    @Option(help: "Inputs: .npy (n_x, m) or .csv (one example per row).")
+    var input: String
+    @Option(help: "Where to write: .csv (class and probabilities) or .npy (A[L], (n_y, m)); default: CSV on standard output.")
+    var out: String?
+
+    func run() throws {
+        _ = try requireBackend()
+        switch model.precision {
+        case .float: try predict(Float.self)
+        case .double: try predict(Double.self)
+        }
+    }
+
+    private func predict<S: BackpropScalar>(_: S.Type) throws {
+        let network: Network<S> = try model.load(S.self)
+        let metadata = model.weights.hasSuffix(".npz") ? [:] : try SafeTensors.read(contentsOf: URL(fileURLWithPath: model.weights)).metadata
+        let saved = try StandardizerMetadata.decode(metadata)
+        var X: Matrix<S> = input.lowercased().hasSuffix(".csv") ? try readCSVExamples(input) : try readMatrix(input, as: S.self, option: "--input")
+        guard X.rows == network.inputSize else {
+            throw BackpropError.shapeMismatch(operation: "--input \(input) against the model's W1 (rows of X must equal W1 columns)", left: X.shape, right: network.layer(1).W.shape)
+        }
+        guard X.isFinite else { throw BackpropError.nonFinite("--input \(input) holds NaN or infinity") }
+        if let standardizer = saved.standardizer { X = try standardizer.transform(X) }
+        let A = try network.predict(X)
+        let classes = Metrics.predictedClasses(A)
+        let names = saved.classNames
+        if let out, out.lowercased().hasSuffix(".npy") {
+            try NPY.write(NPYArray(A), to: URL(fileURLWithPath: out))
+            print("wrote \(out): A\(network.depth) \(A.shape)")
+            return
+        }
+        var lines = ["class," + (0..<A.rows).map { "p\($0)" }.joined(separator: ",")]
+        for j in 0..<A.columns {
+            let label = names.flatMap { classes[j] < $0.count ? $0[classes[j]] : nil } ?? String(classes[j])
+            lines.append(label + "," + (0..<A.rows).map { "\(A[$0, j])" }.joined(separator: ","))
+        }
+        let text = lines.joined(separator: "\n") + "\n"
+        if let out {
+            do { try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
+                throw BackpropError.invalidArgument("cannot write \(out): \(error.localizedDescription)")
+            }
+            print("wrote \(out): \(A.columns) predictions")
+        } else {
+            print(text, terminator: "")
+        }
+    }
+
+    /// A CSV of numbers, one example per row, as an `(n_x, m)` matrix; a first row that is not
+    /// all numbers is taken as a header.
+    private func readCSVExamples<S: BackpropScalar>(_ path: String) throws -> Matrix<S> {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw BackpropError.invalidArgument("--input \(path): cannot read the file")
+        }
+        var rows: [[S]] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let values = cells.map { Double($0) }
+            if index == 0 && values.contains(where: { $0 == nil }) { continue }
+            guard let first = values.firstIndex(where: { $0 == nil }) == nil ? nil as Int? : values.firstIndex(where: { $0 == nil }) else {
+                let row = values.map { S($0!) }
+                if let width = rows.first?.count, width != row.count {
+                    throw BackpropError.malformedFile(path: path, reason: "line \(index + 1) has \(row.count) values, the first row had \(width)")
+                }
+                rows.append(row)
+                continue
+            }
+            throw BackpropError.malformedFile(path: path, reason: "line \(index + 1), column \(first + 1): '\(cells[first])' is not a number")
+        }
+        guard let width = rows.first?.count, width > 0 else { throw BackpropError.malformedFile(path: path, reason: "no examples") }
+        var X = Matrix<S>(rows: width, columns: rows.count)
+        for (j, row) in rows.enumerated() { for i in 0..<width { X[i, j] = row[i] } }
+        return X
+    }
+}
