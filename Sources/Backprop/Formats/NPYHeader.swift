@@ -50,9 +50,13 @@ struct NPYHeader: Equatable {
     ///
     /// - Throws: a reason, one line, when the bytes are not a header Backprop understands.
     static func parse(_ bytes: UnsafeRawBufferPointer) throws(NPYHeaderError) -> (NPYHeader, dataOffset: Int) {
-        guard bytes.count >= 10, bytes.prefix(6).elementsEqual(magic) else {
-            let found = bytes.prefix(6).map { String(format2: $0) }.joined(separator: " ")
-            throw NPYHeaderError("bad magic: expected 93 4e 55 4d 50 59 (\\x93NUMPY), found \(found.isEmpty ? "an empty file" : found)")
+        guard !bytes.isEmpty, bytes.prefix(6).elementsEqual(magic.prefix(bytes.count)) else {
+            let found = bytes.prefix(6).map(hex).joined(separator: " ")
+            throw NPYHeaderError(
+                "bad magic: expected 93 4e 55 4d 50 59 (\\x93NUMPY), found \(found.isEmpty ? "an empty file" : found)")
+        }
+        guard bytes.count >= 10 else {
+            throw NPYHeaderError("truncated header: expected at least 10 bytes, found \(bytes.count)")
         }
         let major = bytes[6]
         let minor = bytes[7]
@@ -115,6 +119,12 @@ struct NPYHeader: Equatable {
         return (NPYHeader(descriptor: descriptor, fortranOrder: fortranOrder, shape: shape), textStart + headerLength)
     }
 
+    /// A byte as two lower-case hexadecimal digits.
+    private static func hex(_ byte: UInt8) -> String {
+        let digits = String(byte, radix: 16)
+        return digits.count == 1 ? "0" + digits : digits
+    }
+
     /// The header text trimmed for an error message.
     private static func abbreviate(_ text: String) -> String {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -127,12 +137,4 @@ struct NPYHeader: Equatable {
 struct NPYHeaderError: Error {
     let reason: String
     init(_ reason: String) { self.reason = reason }
-}
-
-extension String {
-    /// A byte as two lower-case hexadecimal digits.
-    fileprivate init(format2 byte: UInt8) {
-        let digits = String(byte, radix: 16)
-        self = digits.count == 1 ? "0" + digits : digits
-    }
 }

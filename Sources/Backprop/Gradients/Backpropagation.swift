@@ -8,7 +8,10 @@ extension Network {
     ///   - convention: where the 1/m goes (``Convention``).
     ///   - lambda: the L2 strength λ; adds `(λ/m) W[l]` to each `dW[l]`.
     ///   - normalizer: the m to divide by; defaults to this batch's m. Data-parallel training
-    ///     passes the global batch size here (or 1 to get unscaled sums to add across ranks).
+    ///     passes the global batch size M here (or 1 to get unscaled sums to add across ranks,
+    ///     then scales once by 1/M). The L2 penalty belongs to the whole batch: pass `l2` on
+    ///     exactly one rank (or add `(λ/M) W[l]` once after the reduction), or it is counted
+    ///     once per rank.
     /// - Throws: when `Y` does not have the output's shape (the message names both).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

@@ -94,34 +94,65 @@ public enum Activation: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Writes `g(Z)` into `A` (same shape), reusing its storage.
+    ///
+    /// The switch on the activation sits outside the loop, so each loop is a straight run over
+    /// memory the compiler can vectorise.
     public func forward<T>(_ Z: Matrix<T>, into A: inout Matrix<T>) {
         precondition(A.shape == Z.shape, "shape mismatch in activation: \(Z.shape) and \(A.shape)")
         if self == .softmax {
-            A = Activation.softmax(Z)
+            A = Z
+            Activation.softmaxInPlace(&A)
             return
         }
         A.withUnsafeMutableBufferPointer { a in
             Z.withUnsafeBufferPointer { z in
-                for i in z.indices { a[i] = value(z[i]) }
+                let n = z.count
+                switch self {
+                case .sigmoid: for i in 0..<n { a[i] = Activation.sigmoid(z[i]) }
+                case .tanh: for i in 0..<n { a[i] = T.tanh(z[i]) }
+                case .relu: for i in 0..<n { a[i] = z[i] > 0 ? z[i] : 0 }
+                case let .leakyReLU(slope):
+                    let s = T(slope)
+                    for i in 0..<n { a[i] = z[i] > 0 ? z[i] : s * z[i] }
+                case .identity: for i in 0..<n { a[i] = z[i] }
+                case .softmax: break
+                }
             }
         }
     }
 
     /// The backward step through `g`: `dZ = dA ⊙ g′(Z)` (softmax: `A ⊙ (dA − Σ_rows dA ⊙ A)`).
     public func backward<T>(_ dA: Matrix<T>, Z: Matrix<T>, A: Matrix<T>) -> Matrix<T> {
-        if self == .softmax {
-            let weighted = (dA * A).sum(axis: 0)
-            return A * (dA - weighted)
-        }
         var dZ = dA
-        dZ.withUnsafeMutableBufferPointer { d in
+        backward(inPlace: &dZ, Z: Z, A: A)
+        return dZ
+    }
+
+    /// Turns `dA` into `dZ = dA ⊙ g′(Z)` in place (`A = g(Z)`; softmax uses its Jacobian).
+    public func backward<T>(inPlace d: inout Matrix<T>, Z: Matrix<T>, A: Matrix<T>) {
+        precondition(d.shape == Z.shape && A.shape == Z.shape,
+            "shape mismatch in activation backward: \(d.shape), \(Z.shape) and \(A.shape)")
+        if self == .softmax {
+            let weighted = (d * A).sum(axis: 0)
+            d = A * (d - weighted)
+            return
+        }
+        d.withUnsafeMutableBufferPointer { g in
             Z.withUnsafeBufferPointer { z in
                 A.withUnsafeBufferPointer { a in
-                    for i in d.indices { d[i] *= derivative(z: z[i], a: a[i]) }
+                    let n = g.count
+                    switch self {
+                    case .sigmoid: for i in 0..<n { g[i] *= a[i] * (1 - a[i]) }
+                    case .tanh: for i in 0..<n { g[i] *= 1 - a[i] * a[i] }
+                    case .relu: for i in 0..<n { g[i] = z[i] > 0 ? g[i] : 0 }
+                    case let .leakyReLU(slope):
+                        let s = T(slope)
+                        for i in 0..<n { g[i] = z[i] > 0 ? g[i] : s * g[i] }
+                    case .identity, .softmax: break
+                    }
                 }
             }
         }
-        return dZ
     }
 
     /// `g′(Z)` as a matrix (for explanations and checks; training uses ``backward(_:Z:A:)``).
@@ -147,9 +178,15 @@ public enum Activation: Hashable, Sendable, CustomStringConvertible {
     /// Column-wise softmax with the column maximum subtracted first (no overflow).
     public static func softmax<T>(_ Z: Matrix<T>) -> Matrix<T> {
         var A = Z
-        let rows = Z.rows
+        softmaxInPlace(&A)
+        return A
+    }
+
+    /// Replaces each column of `A` by its softmax.
+    static func softmaxInPlace<T>(_ A: inout Matrix<T>) {
+        let (rows, columns) = (A.rows, A.columns)
         A.withUnsafeMutableBufferPointer { a in
-            for j in 0..<Z.columns {
+            for j in 0..<columns {
                 let column = j * rows
                 var largest = -T.infinity
                 for i in 0..<rows { largest = Swift.max(largest, a[column + i]) }
@@ -159,9 +196,9 @@ public enum Activation: Hashable, Sendable, CustomStringConvertible {
                     a[column + i] = e
                     total += e
                 }
-                for i in 0..<rows { a[column + i] /= total }
+                let inverse = 1 / total
+                for i in 0..<rows { a[column + i] *= inverse }
             }
         }
-        return A
     }
 }

@@ -14,6 +14,8 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
     public var history: [EpochRecord] = []
     /// The best validation loss so far and the weights that had it (early stopping).
     public private(set) var best: (loss: Double, epoch: Int, network: Network<Scalar>)?
+    /// Buffers reused from batch to batch.
+    private var workspace: GradientWorkspace<Scalar>?
 
     /// The number of epochs already trained.
     public var epochsCompleted: Int { history.count }
@@ -86,24 +88,41 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         var generator = SeededGenerator(seed: configuration.epochSeed(epoch - 1))
         let batches = MiniBatches(examples: data.count, batchSize: configuration.batchSize, using: &generator)
         let learningRate = configuration.schedule.rate(initial: configuration.learningRate, epoch: epoch - 1)
-        let fullBatch = batches.count == 1
         var (lossSum, correct, seen) = (0.0, 0, 0)
         var normSums = Array(repeating: 0.0, count: network.depth)
+        var normSamples = 0
+        // Gradient norms and the full finiteness check of dW read every parameter gradient, so
+        // they run on about 16 batches an epoch; db and the cost are checked on every batch.
+        let sampleEvery = Swift.max(1, batches.count / 16)
+        var workspace = self.workspace ?? GradientWorkspace(network: network, examples: batches.batches[0].count)
+        self.workspace = nil
+        defer { self.workspace = workspace }
         for (index, batch) in batches.batches.enumerated() {
-            let X = fullBatch ? data.X : data.X.columns(batch)
-            let Y = fullBatch ? data.Y : data.Y.columns(batch)
+            if workspace.examples != batch.count {
+                workspace = GradientWorkspace(network: network, examples: batch.count)
+            }
+            workspace.gather(data, batch)
             let masks = try configuration.keepProbabilities.map {
                 try DropoutMasks(keepProbabilities: $0, network: network, examples: batch.count, using: &generator)
             }
-            let cache = try network.forward(X, dropout: masks)
-            let ledger = try network.backward(cache, Y: Y, convention: configuration.convention, l2: configuration.l2)
-            try checkFinite(ledger, epoch: epoch, batch: index + 1)
-            optimizer.update(&network, gradients: ledger.parameterGradients, learningRate: learningRate)
+            workspace.forward(network, dropout: masks)
+            let summed = workspace.backward(network, convention: configuration.convention, l2: configuration.l2, dropout: masks)
+            var cost = summed / Double(batch.count)
+            if configuration.l2 != 0 {
+                cost += configuration.l2 / (2 * Double(batch.count)) * network.layers.reduce(0.0) { $0 + $1.W.squaredNorm() }
+            }
+            let sampled = index % sampleEvery == 0
+            try checkFinite(workspace, cost: cost, all: sampled, epoch: epoch, batch: index + 1)
+            if sampled {
+                for l in 0..<network.depth { normSums[l] += workspace.dW[l].norm() }
+                normSamples += 1
+            }
+            optimizer.update(&network, gradients: workspace.gradients, learningRate: learningRate)
 
-            lossSum += Double(ledger.cost) * Double(batch.count)
-            correct += zip(Metrics.predictedClasses(cache.output), Metrics.trueClasses(Y)).filter { $0 == $1 }.count
+            lossSum += cost * Double(batch.count)
+            let output = workspace.A[network.depth - 1]
+            correct += zip(Metrics.predictedClasses(output), Metrics.trueClasses(workspace.Y)).filter { $0 == $1 }.count
             seen += batch.count
-            for (l, page) in ledger.layers.enumerated() { normSums[l] += page.dW.norm() }
             let progress = BatchProgress(
                 epoch: epoch, batch: index + 1, batchCount: batches.count, totalEpochs: configuration.epochs,
                 loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen), examples: seen,
@@ -114,7 +133,7 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         var record = EpochRecord(
             epoch: epoch, learningRate: learningRate, trainLoss: lossSum / Double(seen),
             trainAccuracy: Double(correct) / Double(seen), validationLoss: nil, validationAccuracy: nil,
-            gradientNorms: normSums.map { $0 / Double(batches.count) }, seconds: seconds)
+            gradientNorms: normSums.map { $0 / Double(Swift.max(normSamples, 1)) }, seconds: seconds)
         if let validation {
             let result = try network.evaluate(validation, l2: configuration.l2)
             record.validationLoss = result.loss
@@ -134,13 +153,15 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         guard data.X.isFinite else { throw BackpropError.nonFinite("the \(role) set (\(data.name)) has a NaN or infinite feature") }
     }
 
-    private func checkFinite(_ ledger: Ledger<Scalar>, epoch: Int, batch: Int) throws {
-        if let page = ledger.layers.first(where: { !$0.dW.isFinite || !$0.db.isFinite }) {
+    private func checkFinite(
+        _ workspace: GradientWorkspace<Scalar>, cost: Double, all: Bool, epoch: Int, batch: Int
+    ) throws {
+        for l in 0..<network.depth where !workspace.db[l].isFinite || (all && !workspace.dW[l].isFinite) {
             throw BackpropError.nonFinite(
-                "epoch \(epoch), batch \(batch): the gradient of layer \(page.layer) (dW\(page.layer)/db\(page.layer)) is not finite (cost \(ledger.cost)); try a smaller learning rate")
+                "epoch \(epoch), batch \(batch): the gradient of layer \(l + 1) (dW\(l + 1)/db\(l + 1)) is not finite (cost \(cost)); the parameters keep their last finite values; try a smaller learning rate")
         }
-        if !ledger.cost.isFinite {
-            throw BackpropError.nonFinite("epoch \(epoch), batch \(batch): the cost is \(ledger.cost); try a smaller learning rate")
+        if !cost.isFinite {
+            throw BackpropError.nonFinite("epoch \(epoch), batch \(batch): the cost is \(cost); try a smaller learning rate")
         }
     }
 }

@@ -1,0 +1,121 @@
+/// The backward pass of training: the same arithmetic as ``Network/backward(_:Y:convention:l2:normalizer:)``,
+/// written into buffers that live across batches, and without `dA[0]` (no optimizer needs the
+/// gradient with respect to the input).
+///
+/// Every buffer is allocated once per batch size, so a training epoch allocates nothing per
+/// batch but the last, smaller one. The results equal the ledger's `dW`, `db` bit for bit
+/// (a test holds it to that).
+struct GradientWorkspace<Scalar: BackpropScalar>: Sendable {
+    /// The batch, gathered from the dataset's columns.
+    var X: Matrix<Scalar>
+    var Y: Matrix<Scalar>
+    /// `Z[l]`, `A[l]` (after dropout), `g(Z[l])` before dropout where masked, for l = 1…L.
+    var Z: [Matrix<Scalar>]
+    var A: [Matrix<Scalar>]
+    var undropped: [Matrix<Scalar>?]
+    /// `dZ[l]` for l = 1…L; `dA[l]` for l = 1…L−1 (index l − 1).
+    var dZ: [Matrix<Scalar>]
+    var dA: [Matrix<Scalar>]
+    /// The parameter gradients.
+    var dW: [Matrix<Scalar>]
+    var db: [Matrix<Scalar>]
+
+    /// Buffers for `network` and batches of `m` examples.
+    init(network: Network<Scalar>, examples m: Int) {
+        let sizes = network.sizes
+        X = Matrix(rows: sizes[0], columns: m)
+        Y = Matrix(rows: sizes[sizes.count - 1], columns: m)
+        Z = sizes.dropFirst().map { Matrix(rows: $0, columns: m) }
+        A = Z
+        undropped = Array(repeating: nil, count: network.depth)
+        dZ = Z
+        dA = Array(Z.dropLast())
+        dW = network.layers.map { Matrix(shape: $0.W.shape) }
+        db = network.layers.map { Matrix(shape: $0.b.shape) }
+    }
+
+    /// The batch size the buffers hold.
+    var examples: Int { X.columns }
+
+    /// Copies the columns `indices` of `data` into ``X`` and ``Y``.
+    mutating func gather(_ data: Dataset<Scalar>, _ indices: [Int]) {
+        precondition(indices.count == examples, "batch of \(indices.count) into a workspace for \(examples)")
+        Self.gather(data.X, indices, into: &X)
+        Self.gather(data.Y, indices, into: &Y)
+    }
+
+    private static func gather(_ source: Matrix<Scalar>, _ indices: [Int], into target: inout Matrix<Scalar>) {
+        let rows = source.rows
+        source.withUnsafeBufferPointer { s in
+            target.withUnsafeMutableBufferPointer { t in
+                for (j, column) in indices.enumerated() {
+                    let from = column * rows, to = j * rows
+                    for i in 0..<rows { t[to + i] = s[from + i] }
+                }
+            }
+        }
+    }
+
+    /// Forward pass over the gathered batch.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    mutating func forward(_ network: Network<Scalar>, dropout: DropoutMasks<Scalar>?) {
+        for (index, layer) in network.layers.enumerated() {
+            if index == 0 {
+                layer.linear(X, into: &Z[0])
+            } else {
+                layer.linear(A[index - 1], into: &Z[index])
+            }
+            layer.activation.forward(Z[index], into: &A[index])
+            if let dropout, dropout.masks[index] != nil {
+                undropped[index] = A[index]
+                dropout.apply(layer: index + 1, to: &A[index])
+            } else {
+                undropped[index] = nil
+            }
+        }
+    }
+
+    /// Backward pass; returns the summed loss `Σ L` of the batch (before any 1/m).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    mutating func backward(
+        _ network: Network<Scalar>, convention: Convention, l2 lambda: Double, dropout: DropoutMasks<Scalar>?
+    ) -> Double {
+        let L = network.depth
+        let m = examples
+        let summed = network.loss.summedLoss(Z: Z[L - 1], A: A[L - 1], Y: Y)
+        // dZ[L] = A − Y (⊙ g′ for MSE), divided by m under "absorbed".
+        dZ[L - 1].withUnsafeMutableBufferPointer { d in
+            A[L - 1].withUnsafeBufferPointer { a in
+                Y.withUnsafeBufferPointer { y in
+                    for i in 0..<d.count { d[i] = a[i] - y[i] }
+                }
+            }
+        }
+        if network.loss == .meanSquaredError {
+            network.outputActivation.backward(inPlace: &dZ[L - 1], Z: Z[L - 1], A: A[L - 1])
+        }
+        if convention == .absorbed { dZ[L - 1] /= Scalar(m) }
+        let scale: Scalar = convention == .deferred ? 1 / Scalar(m) : 1
+        for l in stride(from: L, through: 1, by: -1) {
+            let layer = network.layers[l - 1]
+            if l == 1 {
+                dW[0].formProduct(dZ[0], .none, X, .transposed, alpha: scale, beta: 0)
+            } else {
+                dW[l - 1].formProduct(dZ[l - 1], .none, A[l - 2], .transposed, alpha: scale, beta: 0)
+            }
+            if lambda != 0 { dW[l - 1] += (Scalar(lambda) / Scalar(m)) * layer.W }
+            dZ[l - 1].sumColumns(into: &db[l - 1], scale: scale)
+            guard l > 1 else { break }
+            dA[l - 2].formProduct(layer.W, .transposed, dZ[l - 1], .none, alpha: 1, beta: 0)
+            if let dropout, undropped[l - 2] != nil { dropout.apply(layer: l - 1, to: &dA[l - 2]) }
+            swap(&dZ[l - 2], &dA[l - 2])
+            network.layers[l - 2].activation.backward(inPlace: &dZ[l - 2], Z: Z[l - 2], A: undropped[l - 2] ?? A[l - 2])
+        }
+        return summed
+    }
+
+    /// The parameter gradients as the optimizer takes them.
+    var gradients: [(dW: Matrix<Scalar>, db: Matrix<Scalar>)] { Array(zip(dW, db)).map { ($0, $1) } }
+}

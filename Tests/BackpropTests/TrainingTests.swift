@@ -1,0 +1,231 @@
+import Foundation
+import Testing
+@testable import Backprop
+
+@Suite("Training")
+struct TrainingTests {
+    @Test("The training workspace computes the ledger's dW and db bit for bit",
+          arguments: Architecture.several, [Convention.deferred, .absorbed])
+    func workspaceMatchesLedger(architecture: Architecture, convention: Convention) throws {
+        let network: Network<Double> = try architecture.network(seed: 11)
+        let data: Dataset<Double> = architecture.data(examples: 13, seed: 12)
+        var generator = SeededGenerator(seed: 13)
+        let masks: DropoutMasks<Double>? = network.depth > 1
+            ? try DropoutMasks(keepProbabilities: [0.7], network: network, examples: 13, using: &generator) : nil
+        let ledger = try network.gradients(data.X, data.Y, convention: convention, l2: 0.3, dropout: masks)
+        var workspace = GradientWorkspace(network: network, examples: 13)
+        workspace.gather(data, Array(0..<13))
+        workspace.forward(network, dropout: masks)
+        let summed = workspace.backward(network, convention: convention, l2: 0.3, dropout: masks)
+        #expect(summed == ledger.summedLoss)
+        for l in 1...network.depth {
+            #expect(bitwiseEqual(workspace.dW[l - 1], ledger[layer: l].dW), "dW\(l)")
+            #expect(bitwiseEqual(workspace.db[l - 1], ledger[layer: l].db), "db\(l)")
+        }
+    }
+
+    @Test("The gradient check passes with a dropout mask held fixed")
+    func dropoutGradientCheck() throws {
+        let network = try Network<Double>(sizes: [3, 6, 5, 2], hidden: .tanh, output: .softmax, seed: 21)
+        let data: Dataset<Double> = Generators.random(inputs: 3, outputs: 2, examples: 11, loss: .categoricalCrossEntropy, seed: 22)
+        var generator = SeededGenerator(seed: 23)
+        let masks = try DropoutMasks(keepProbabilities: [0.6, 0.8], network: network, examples: 11, using: &generator)
+        #expect(masks.masks[0] != nil && masks.masks[1] != nil && masks.masks[2] == nil)
+        let report = try GradientCheck.run(network: network, X: data.X, Y: data.Y, dropout: masks)
+        #expect(report.overall < 1e-7)
+    }
+
+    @Test("Mini-batches: a seeded shuffle, the last batch smaller, full batch in order")
+    func miniBatches() {
+        var g1 = SeededGenerator(seed: 5), g2 = SeededGenerator(seed: 5)
+        let a = MiniBatches(examples: 10, batchSize: 4, using: &g1)
+        let b = MiniBatches(examples: 10, batchSize: 4, using: &g2)
+        #expect(a.batches.map(\.count) == [4, 4, 2])
+        #expect(a.batches == b.batches)
+        #expect(a.batches.flatMap { $0 }.sorted() == Array(0..<10))
+        #expect(a.batches.flatMap { $0 } != Array(0..<10))
+        var g3 = SeededGenerator(seed: 5)
+        #expect(MiniBatches(examples: 10, batchSize: 10, using: &g3).batches == [Array(0..<10)])
+        #expect(MiniBatches(examples: 10, batchSize: nil, using: &g3).batches == [Array(0..<10)])
+    }
+
+    @Test("Adam's first step moves each parameter by α·sign(g) (bias correction makes v̂ = g, ŝ = g²)")
+    func adamFirstStep() throws {
+        var network = try Network<Double>(sizes: [2, 1], hidden: .identity, output: .identity, seed: 1)
+        let before = network.layer(1).W
+        let dW = Matrix<Double>([[0.5, -2]])
+        let db = Matrix<Double>([[0.25]])
+        var optimizer = Optimizer<Double>(.adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8))
+        optimizer.update(&network, gradients: [(dW, db)], learningRate: 0.1)
+        let W = network.layer(1).W
+        // v̂ = g, ŝ = g², so the step is α g / (|g| + ε).
+        #expect(abs(W[0, 0] - (before[0, 0] - 0.1 * 0.5 / (0.5 + 1e-8))) < 1e-15)
+        #expect(abs(W[0, 1] - (before[0, 1] + 0.1 * 2 / (2 + 1e-8))) < 1e-15)
+        #expect(abs(network.layer(1).b[0, 0] - (-0.1 * 0.25 / (0.25 + 1e-8))) < 1e-15)
+        #expect(optimizer.step == 1)
+    }
+
+    @Test("Momentum, RMSProp and AdamW follow the course's formulas for two steps")
+    func otherOptimizers() throws {
+        let g = Matrix<Double>([[0.4]]), zero = Matrix<Double>([[0.0]])
+        func run(_ algorithm: OptimizerAlgorithm) throws -> Double {
+            var network = try Network<Double>(layers: [DenseLayer(W: Matrix([[1.0]]), b: Matrix([[0.0]]), activation: .identity)], loss: .meanSquaredError)
+            var optimizer = Optimizer<Double>(algorithm)
+            optimizer.update(&network, gradients: [(g, zero)], learningRate: 0.5)
+            optimizer.update(&network, gradients: [(g, zero)], learningRate: 0.5)
+            return network.layer(1).W[0, 0]
+        }
+        // Momentum: v1 = 0.1·0.4 = 0.04, W = 1 − 0.02; v2 = 0.9·0.04 + 0.04 = 0.076, W −= 0.038.
+        #expect(abs(try run(.momentum(beta: 0.9)) - (1 - 0.02 - 0.038)) < 1e-15)
+        // RMSProp: s1 = 0.1·0.16, s2 = 0.9·s1 + 0.016.
+        let s1 = 0.1 * 0.16, s2 = 0.9 * s1 + 0.1 * 0.16
+        let rms = 1 - 0.5 * 0.4 / (s1.squareRoot() + 1e-8) - 0.5 * 0.4 / (s2.squareRoot() + 1e-8)
+        #expect(abs(try run(.rmsProp(beta: 0.9, epsilon: 1e-8)) - rms) < 1e-14)
+        // AdamW: each step W = (1 − αλ)W − α v̂/(√ŝ + ε); with a constant g, v̂ = g and ŝ = g².
+        var w = 1.0
+        for _ in 0..<2 { w = (1 - 0.5 * 0.1) * w - 0.5 * 0.4 / (0.4 + 1e-8) }
+        #expect(abs(try run(.adamW(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.1)) - w) < 1e-14)
+    }
+
+    @Test("Learning-rate schedules give the course's values")
+    func schedules() {
+        #expect(LearningRateSchedule.exponential(rate: 0.95).rate(initial: 0.1, epoch: 2) == 0.1 * 0.95 * 0.95)
+        #expect(LearningRateSchedule.inverseTime(decayRate: 1, interval: 1).rate(initial: 0.5, epoch: 3) == 0.125)
+        #expect(LearningRateSchedule.inverseTime(decayRate: 1, interval: 10).rate(initial: 0.5, epoch: 9) == 0.5)
+        #expect(LearningRateSchedule.step(every: 2, factor: 0.5).rate(initial: 1, epoch: 5) == 0.25)
+        let cosine = LearningRateSchedule.cosine(epochs: 10, minimum: 0)
+        #expect(cosine.rate(initial: 1, epoch: 0) == 1)
+        #expect(abs(cosine.rate(initial: 1, epoch: 5) - 0.5) < 1e-15)
+        #expect(abs(cosine.rate(initial: 1, epoch: 10)) < 1e-15)
+        #expect(LearningRateSchedule(name: "step:3:0.5", epochs: 10) == .step(every: 3, factor: 0.5))
+        #expect(LearningRateSchedule(name: "bogus", epochs: 10) == nil)
+    }
+
+    private func flowerConfiguration(epochs: Int) -> TrainingConfiguration {
+        var c = TrainingConfiguration()
+        c.optimizer = .gradientDescent
+        c.learningRate = 1.2
+        c.batchSize = nil
+        c.epochs = epochs
+        return c
+    }
+
+    @Test("The course's planar network learns the flower set (2-4-1, tanh, lr 1.2)")
+    func flowerLearns() throws {
+        let data: Dataset<Double> = Generators.flower()
+        var trainer = try Trainer(network: Network<Double>(sizes: [2, 4, 1], hidden: .tanh, output: .sigmoid, seed: 1),
+                                  configuration: flowerConfiguration(epochs: 1500))
+        #expect(try trainer.fit(training: data) == .completed)
+        let result = try trainer.network.evaluate(data)
+        #expect(result.accuracy >= 0.88)
+        #expect(result.loss < trainer.history[0].trainLoss / 2)
+        #expect(trainer.history.count == 1500)
+    }
+
+    @Test("The same seed gives bit-identical weights after mini-batch training with dropout")
+    func reproducible() throws {
+        let data: Dataset<Float> = Generators.moons(examples: 200, seed: 3)
+        var c = TrainingConfiguration()
+        c.optimizer = .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
+        c.learningRate = 0.01
+        c.batchSize = 32
+        c.epochs = 5
+        c.keepProbabilities = [0.8]
+        c.seed = 9
+        func train(seed: UInt64) throws -> Network<Float> {
+            var config = c
+            config.seed = seed
+            var trainer = try Trainer(network: Network<Float>(sizes: [2, 8, 8, 1], hidden: .relu, output: .sigmoid, seed: 4), configuration: config)
+            _ = try trainer.fit(training: data)
+            return trainer.network
+        }
+        let a = try train(seed: 9), b = try train(seed: 9), other = try train(seed: 10)
+        for l in 1...a.depth {
+            #expect(bitwiseEqual(a.layer(l).W, b.layer(l).W))
+            #expect(bitwiseEqual(a.layer(l).b, b.layer(l).b))
+        }
+        #expect(!bitwiseEqual(a.layer(1).W, other.layer(1).W))
+    }
+
+    @Test("Resuming from a checkpoint ends on the same weights as the uninterrupted run")
+    func resumeMatchesUninterrupted() throws {
+        let data: Dataset<Double> = Generators.moons(examples: 150, seed: 7)
+        var c = TrainingConfiguration()
+        c.optimizer = .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
+        c.learningRate = 0.01
+        c.batchSize = 16
+        c.epochs = 6
+        c.keepProbabilities = [0.9]
+        let start = try Network<Double>(sizes: [2, 6, 1], hidden: .tanh, output: .sigmoid, seed: 2)
+        var whole = try Trainer(network: start, configuration: c)
+        _ = try whole.fit(training: data)
+
+        var firstHalf = c
+        firstHalf.epochs = 3
+        var interrupted = try Trainer(network: start, configuration: firstHalf)
+        _ = try interrupted.fit(training: data)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-resume-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Checkpoint.save(interrupted, to: url)
+        var resumed: Trainer<Double> = try Checkpoint.load(from: url, configuration: c)
+        #expect(resumed.epochsCompleted == 3)
+        _ = try resumed.fit(training: data)
+        #expect(resumed.epochsCompleted == 6)
+        for l in 1...start.depth {
+            #expect(bitwiseEqual(resumed.network.layer(l).W, whole.network.layer(l).W), "W\(l)")
+            #expect(bitwiseEqual(resumed.network.layer(l).b, whole.network.layer(l).b), "b\(l)")
+        }
+    }
+
+    @Test("A diverging run stops with a message naming the epoch, the batch and the layer")
+    func nonFiniteStops() throws {
+        let data: Dataset<Double> = Generators.random(inputs: 3, outputs: 1, examples: 40, loss: .meanSquaredError, seed: 1)
+        var c = TrainingConfiguration()
+        c.optimizer = .gradientDescent
+        c.learningRate = 1e6
+        c.batchSize = 8
+        c.epochs = 50
+        var trainer = try Trainer(network: Network<Double>(sizes: [3, 16, 1], hidden: .identity, output: .identity, seed: 1), configuration: c)
+        do {
+            _ = try trainer.fit(training: data)
+            Issue.record("training at α = 1e6 should diverge")
+        } catch let error as BackpropError {
+            guard case let .nonFinite(message) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(message.contains("epoch "))
+            #expect(message.contains("batch "))
+            #expect(message.contains("layer") || message.contains("cost"))
+        }
+        for layer in trainer.network.layers { #expect(layer.W.isFinite && layer.b.isFinite) }
+    }
+
+    @Test("Early stopping restores the best weights when the validation loss stops improving")
+    func earlyStopping() throws {
+        let all: Dataset<Double> = Generators.moons(examples: 60, noise: 0.4, seed: 1)
+        let split = try all.split(validation: 0.5, seed: 2)
+        var c = TrainingConfiguration()
+        c.optimizer = .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
+        c.learningRate = 0.05
+        c.batchSize = 8
+        c.epochs = 400
+        c.earlyStoppingPatience = 5
+        var trainer = try Trainer(network: Network<Double>(sizes: [2, 64, 64, 1], hidden: .relu, output: .sigmoid, seed: 1), configuration: c)
+        let reason = try trainer.fit(training: split.train, validation: split.validation)
+        guard case let .earlyStopping(best) = reason else { Issue.record("expected early stopping, got \(reason)"); return }
+        #expect(trainer.epochsCompleted == best + 5)
+        let bestLoss = trainer.history[best - 1].validationLoss!
+        #expect(trainer.history.compactMap { $0.validationLoss }.min() == bestLoss)
+        #expect(abs(try trainer.network.evaluate(split.validation).loss - bestLoss) < 1e-12)
+    }
+
+    @Test("Accuracy and the confusion matrix read sigmoid and softmax outputs")
+    func metrics() {
+        let A = Matrix<Double>([[0.2, 0.7, 0.5, 0.1]])
+        let Y = Matrix<Double>([[0, 1, 0, 1]])
+        #expect(Metrics.accuracy(predictions: A, labels: Y) == 0.5)
+        #expect(Metrics.confusionMatrix(predictions: A, labels: Y) == [[1, 1], [1, 1]])
+        let S = Matrix<Double>([[0.7, 0.1], [0.2, 0.3], [0.1, 0.6]])
+        let O = Matrix<Double>([[1, 0], [0, 1], [0, 0]])
+        #expect(Metrics.predictedClasses(S) == [0, 2])
+        #expect(Metrics.accuracy(predictions: S, labels: O) == 0.5)
+    }
+}
