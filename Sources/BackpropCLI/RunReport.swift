@@ -164,7 +164,3 @@ struct RunReport<S: BackpropScalar> {
     }
 }
 
-/// The run's plots (filled in by the plotting code).
-enum Plots {
-    static func all<S: BackpropScalar>(for trainer: Trainer<S>, data: DataOptions.Loaded<S>) -> [(String, String)] { [] }
-}
