@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""End-to-end and interoperability checks of the `backprop` command, run by .ci/run.
+
+train -> evaluate -> predict -> grads on small data, then:
+  * the safetensors model loads in Python (safetensors.numpy) with PyTorch state_dict names and
+    layouts, and a NumPy forward pass over those weights equals `backprop predict`;
+  * `backprop grads` equals an independent NumPy implementation of the course's backward pass,
+    under both 1/m conventions;
+  * with PyTorch installed (optional), nn.Sequential.load_state_dict accepts the file and gives
+    the same predictions, and torch.autograd gives the same gradients.
+Prints 'N passed, M failed' and exits non-zero on any failure.
+Usage: check_interop.py PATH_TO_BACKPROP_BINARY
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+from safetensors.numpy import load_file, save_file
+
+BINARY = os.path.abspath(sys.argv[1])
+passed, failed = 0, 0
+
+
+def check(name, condition, detail=""):
+    global passed, failed
+    if condition:
+        passed += 1
+        print(f"ok   {name}")
+    else:
+        failed += 1
+        print(f"FAIL {name} {detail}")
+
+
+def run(*args, expect_ok=True):
+    result = subprocess.run([BINARY, *args], capture_output=True, text=True)
+    if expect_ok and result.returncode != 0:
+        print(result.stdout, result.stderr)
+    return result
+
+
+def activation(name, z):
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "relu":
+        return np.maximum(z, 0)
+    if name == "sigmoid":
+        return 1 / (1 + np.exp(-z))
+    if name == "softmax":
+        e = np.exp(z - z.max(axis=0, keepdims=True))
+        return e / e.sum(axis=0, keepdims=True)
+    if name == "identity":
+        return z
+    raise ValueError(name)
+
+
+def derivative(name, z, a):
+    return {"tanh": 1 - a ** 2, "relu": (z > 0).astype(float), "sigmoid": a * (1 - a), "identity": np.ones_like(z)}[name]
+
+
+def numpy_forward(params, activations, X):
+    A = X
+    cache = [(None, X)]
+    for l, g in enumerate(activations, start=1):
+        Z = params[f"W{l}"] @ A + params[f"b{l}"]
+        A = activation(g, Z)
+        cache.append((Z, A))
+    return cache
+
+
+def numpy_backward(params, activations, X, Y, convention):
+    """The course's vectorised backward pass, written independently of Backprop."""
+    m = X.shape[1]
+    cache = numpy_forward(params, activations, X)
+    L = len(activations)
+    grads = {}
+    dZ = cache[L][1] - Y
+    if convention == "absorbed":
+        dZ = dZ / m
+    scale = 1 / m if convention == "deferred" else 1.0
+    for l in range(L, 0, -1):
+        A_prev = cache[l - 1][1]
+        grads[f"dZ{l}"] = dZ
+        grads[f"dW{l}"] = scale * dZ @ A_prev.T
+        grads[f"db{l}"] = scale * dZ.sum(axis=1, keepdims=True)
+        dA = params[f"W{l}"].T @ dZ
+        grads[f"dA{l - 1}"] = dA
+        if l > 1:
+            Z, A = cache[l - 1]
+            dZ = dA * derivative(activations[l - 2], Z, A)
+    return grads
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    run_dir = os.path.join(tmp, "run")
+    # 1. train on a small built-in set, then evaluate and predict from the saved model.
+    r = run("train", "--data", "moons", "--units", "8,6", "--hidden", "tanh", "--optimizer", "adam",
+            "--learning-rate", "0.02", "--epochs", "30", "--batch-size", "32", "--validation-split", "0.2",
+            "--output-dir", run_dir)
+    check("train exits 0", r.returncode == 0, r.stderr)
+    for name in ["model.safetensors", "checkpoint.safetensors", "metrics.csv", "report.md", "report.json",
+                 "loss.svg", "accuracy.svg", "gradients.svg", "boundary.svg"]:
+        check(f"run folder has {name}", os.path.exists(os.path.join(run_dir, name)))
+    report = json.load(open(os.path.join(run_dir, "report.json")))
+    check("report names the BLAS and the seed", bool(report.get("blas")) and report.get("seed") == 1)
+    model = os.path.join(run_dir, "model.safetensors")
+    r = run("evaluate", "--weights", model, "--data", "moons")
+    check("evaluate exits 0 and reports accuracy", r.returncode == 0 and "accuracy" in r.stdout, r.stderr)
+
+    # 2. the model in Python: state_dict names and layouts.
+    tensors = load_file(model)
+    check("state_dict keys", sorted(tensors) == ["0.bias", "0.weight", "2.bias", "2.weight", "4.bias", "4.weight"],
+          str(sorted(tensors)))
+    check("0.weight is (out, in) = (8, 2)", tensors["0.weight"].shape == (8, 2))
+    check("0.bias is (8,)", tensors["0.bias"].shape == (8,))
+    with open(model, "rb") as f:
+        header = json.loads(f.read(int.from_bytes(f.read(8), "little")))
+    meta = header["__metadata__"]
+    check("metadata has the architecture", meta.get("sizes") == "2,8,6,1" and meta.get("activations") == "tanh,tanh,sigmoid")
+
+    X = np.random.default_rng(3).standard_normal((2, 50))
+    np.save(os.path.join(tmp, "X.npy"), X)
+    out = os.path.join(tmp, "A.npy")
+    r = run("predict", "--weights", model, "--input", os.path.join(tmp, "X.npy"), "--out", out)
+    check("predict writes A.npy", r.returncode == 0 and os.path.exists(out), r.stderr)
+    params = {}
+    for l, key in enumerate(["0", "2", "4"], start=1):
+        params[f"W{l}"] = tensors[f"{key}.weight"].astype(np.float64)
+        params[f"b{l}"] = tensors[f"{key}.bias"].astype(np.float64).reshape(-1, 1)
+    A_numpy = numpy_forward(params, ["tanh", "tanh", "sigmoid"], X)[-1][1]
+    A_backprop = np.load(out)
+    check("NumPy forward over the safetensors weights equals backprop predict",
+          A_backprop.shape == A_numpy.shape and np.allclose(A_backprop, A_numpy, rtol=1e-12, atol=1e-14),
+          f"max diff {np.abs(A_backprop - A_numpy).max() if A_backprop.shape == A_numpy.shape else A_backprop.shape}")
+
+    # 3. a safetensors file written by Python loads in Backprop.
+    py_model = os.path.join(tmp, "python.safetensors")
+    save_file({k: v for k, v in tensors.items()}, py_model, metadata=meta)
+    r = run("predict", "--weights", py_model, "--input", os.path.join(tmp, "X.npy"), "--out", os.path.join(tmp, "A2.npy"))
+    check("a Python-written safetensors loads and predicts the same",
+          r.returncode == 0 and np.allclose(np.load(os.path.join(tmp, "A2.npy")), A_backprop, rtol=0, atol=0), r.stderr)
+
+    # 4. grads on the course's parameters dictionary vs NumPy, both conventions, several shapes.
+    rng = np.random.default_rng(7)
+    for sizes, hidden, output in [([2, 4, 1], "tanh", "sigmoid"), ([5, 7, 6, 3], "relu", "softmax"), ([3, 4, 4, 2, 1], "sigmoid", "sigmoid")]:
+        m = 13
+        params = {}
+        for l in range(1, len(sizes)):
+            params[f"W{l}"] = rng.standard_normal((sizes[l], sizes[l - 1])) * 0.5
+            params[f"b{l}"] = rng.standard_normal((sizes[l], 1)) * 0.1
+        X = rng.standard_normal((sizes[0], m))
+        if output == "softmax":
+            Y = np.eye(sizes[-1])[:, rng.integers(0, sizes[-1], m)]
+        else:
+            Y = (rng.random((sizes[-1], m)) > 0.5).astype(float)
+        np.savez(os.path.join(tmp, "params.npz"), **params)
+        np.save(os.path.join(tmp, "Xg.npy"), X)
+        np.save(os.path.join(tmp, "Yg.npy"), Y)
+        activations = [hidden] * (len(sizes) - 2) + [output]
+        for convention in ["deferred", "absorbed"]:
+            ledger_path = os.path.join(tmp, "ledger.npz")
+            r = run("grads", "--weights", os.path.join(tmp, "params.npz"), "--hidden", hidden, "--output", output,
+                    "--x", os.path.join(tmp, "Xg.npy"), "--y", os.path.join(tmp, "Yg.npy"),
+                    "--convention", convention, "--out", ledger_path)
+            label = f"grads {'-'.join(map(str, sizes))} {hidden}/{output} {convention}"
+            if r.returncode != 0:
+                check(label, False, r.stderr)
+                continue
+            ledger = np.load(ledger_path)
+            reference = numpy_backward(params, activations, X, Y, convention)
+            worst = max(np.abs(ledger[k] - v).max() / max(np.abs(v).max(), 1e-300) for k, v in reference.items())
+            check(f"{label}: every dZ, dA, dW, db equals NumPy (worst relative {worst:.1e})", worst < 1e-10)
+            check(f"{label}: db is (n, 1) and dA0 is (n_x, m)", ledger["db1"].shape == (sizes[1], 1) and ledger["dA0"].shape == X.shape)
+
+    # 5. PyTorch, when installed.
+    try:
+        import torch
+    except ImportError:
+        print("(PyTorch not installed: skipping the torch checks; pip install torch to run them)")
+    else:
+        modules = []
+        for (i, o), g in zip([(2, 8), (8, 6), (6, 1)], ["tanh", "tanh", "sigmoid"]):
+            modules += [torch.nn.Linear(i, o), {"tanh": torch.nn.Tanh(), "sigmoid": torch.nn.Sigmoid()}[g]]
+        net = torch.nn.Sequential(*modules).double()
+        net.load_state_dict({k: torch.from_numpy(v.astype(np.float64)) for k, v in tensors.items()})
+        Xt = torch.from_numpy(np.load(os.path.join(tmp, "X.npy")).T)
+        A_torch = net(Xt).detach().numpy().T
+        check("PyTorch nn.Sequential.load_state_dict predictions equal backprop's", np.allclose(A_torch, A_backprop, rtol=1e-12, atol=1e-14))
+
+    # 6. bad input: one line on stderr, non-zero exit, no stack trace.
+    for args in [["train", "--data", "no-such-file.csv"], ["train", "--layers", "2,x,1"], ["predict", "--weights", "missing.safetensors", "--input", "x.npy"],
+                 ["grads", "--weights", model, "--x", os.path.join(tmp, "Xg.npy"), "--y", os.path.join(tmp, "Yg.npy")],
+                 ["train", "--bogus-flag"], ["evaluate", "--weights", os.path.join(tmp, "X.npy"), "--data", "moons"]]:
+        r = run(*args, expect_ok=False)
+        error_lines = [line for line in r.stderr.splitlines() if line.startswith("Error:")]
+        check(f"bad input {' '.join(args[:3])}...: non-zero exit with an error line",
+              r.returncode != 0 and len(error_lines) == 1 and "Fatal error" not in r.stderr, f"rc={r.returncode} stderr={r.stderr!r}")
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
