@@ -87,10 +87,15 @@ struct DataOptions: ParsableArguments {
             }
         }
         if let limit, limit < all.count { all = all.prefix(limit) }
-        let split = try all.split(validation: validationSplit, test: test == nil ? testSplit : 0, seed: seed &+ 17)
-        var train = split.train
-        var validation = split.validation.count > 0 ? split.validation : nil
-        if test == nil && split.test.count > 0 { test = split.test }
+        var train = all
+        var validation: Dataset<S>?
+        let testFraction = test == nil ? testSplit : 0
+        if validationSplit > 0 || testFraction > 0 {  // a split copies the data: only when asked
+            let split = try all.split(validation: validationSplit, test: testFraction, seed: seed &+ 17)
+            train = split.train
+            validation = split.validation.count > 0 ? split.validation : nil
+            if test == nil && split.test.count > 0 { test = split.test }
+        }
         var fitted: Standardizer?
         if standardizable && (standardize || saved != nil) {
             let standardizer = try saved ?? Standardizer(fittedTo: train.X)

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Backprop against its peers, side by side, on the same machine and in the same run.
+
+Runs `backprop bench` and the peer scripts in ../shared/bench one after another, alternating
+(Backprop, peer, Backprop, peer, ...) so background load hits both alike, and prints a table of
+ratios (peer time / Backprop time: above 1 means Backprop is faster) from this single run.
+PyTorch and JAX rows appear only when those packages are installed.
+
+Usage (from the repository root, after `swift build -c release`):
+  python3 Benchmarks/compare.py [--rounds 2] [--threads 2] [--only mlp,planar,infer,gemm]
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BACKPROP = os.path.join(ROOT, ".build", "release", "backprop")
+BENCH = os.path.join(ROOT, "..", "shared", "bench")
+
+
+def result(command, env=None):
+    """Runs a command and returns the key=value pairs of its last RESULT line(s)."""
+    out = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
+    if out.returncode != 0:
+        print(f"  ! {' '.join(command)} failed: {out.stderr.strip()[:300]}", file=sys.stderr)
+        return []
+    rows = []
+    for line in out.stdout.splitlines():
+        if line.startswith("RESULT "):
+            rows.append(dict(re.findall(r"(\w+)=(\S+)", line)))
+    return rows
+
+
+def have(module):
+    return subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True).returncode == 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--only", default="mlp,planar,infer,gemm")
+    args = ap.parse_args()
+    if not os.path.exists(BACKPROP):
+        sys.exit("build first: swift build -c release")
+    only = set(args.only.split(","))
+    env = dict(os.environ, BACKPROP_THREADS=str(args.threads))
+    peers_env = dict(os.environ)
+    t = ["--threads", str(args.threads)]
+    torch = have("torch")
+    rows = []  # (work, peer, peer_value, backprop_value, unit, lower_is_better)
+
+    def alternate(work, unit, ours, peer_name, theirs, pick_ours, pick_theirs):
+        mine, peer = [], []
+        for _ in range(args.rounds):
+            for r in result(ours, env):
+                v = pick_ours(r)
+                if v is not None:
+                    mine.append(v)
+            for r in result(theirs, peers_env):
+                v = pick_theirs(r)
+                if v is not None:
+                    peer.append(v)
+        if mine and peer:
+            rows.append((work, peer_name, statistics.median(peer), statistics.median(mine), unit))
+            print(f"  {work:34s} {peer_name:8s} peer {statistics.median(peer):10.4g}  backprop {statistics.median(mine):10.4g} {unit}", flush=True)
+
+    py = sys.executable
+    if "mlp" in only:
+        for opt in ["sgd", "adam"]:
+            ours = [BACKPROP, "bench", "mlp", "--optimizer", opt, "--repeats", "3"]
+            alternate(f"MLP epoch 784-256-128-10 {opt} f32", "s", ours, "numpy",
+                      [py, os.path.join(BENCH, "numpy_bench.py"), "--bench", "mlp", "--opt", opt, "--dtype", "float32"] + t,
+                      lambda r: float(r["epoch_seconds"]), lambda r: float(r["epoch_s"]))
+            if torch:
+                alternate(f"MLP epoch 784-256-128-10 {opt} f32", "s", ours, "pytorch",
+                          [py, os.path.join(BENCH, "torch_bench.py"), "--bench", "mlp", "--opt", opt] + t,
+                          lambda r: float(r["epoch_seconds"]), lambda r: float(r["epoch_s"]))
+    if "planar" in only:
+        ours = [BACKPROP, "bench", "planar", "--repeats", "3"]
+        alternate("course network 2-4-1, 10,000 steps f64", "s", ours, "numpy",
+                  [py, os.path.join(BENCH, "numpy_bench.py"), "--bench", "planar"] + t,
+                  lambda r: float(r["seconds"]), lambda r: float(r["total_s"]))
+        if torch:
+            alternate("course network 2-4-1, 10,000 steps f64", "s", ours, "pytorch",
+                      [py, os.path.join(BENCH, "torch_bench.py"), "--bench", "planar"] + t,
+                      lambda r: float(r["seconds"]), lambda r: float(r["total_s"]))
+    if "infer" in only and torch:
+        for batch, key in [("1", "b1_us")]:
+            alternate("inference batch 1 f32", "µs", [BACKPROP, "bench", "infer"], "pytorch",
+                      [py, os.path.join(BENCH, "torch_bench.py"), "--bench", "infer"] + t,
+                      lambda r: float(r["us_per_call"]) if r.get("batch") == batch else None, lambda r: float(r[key]))
+    if "gemm" in only:
+        for n in ["512", "1024"]:
+            alternate(f"SGEMM {n}", "GFLOP/s", [BACKPROP, "bench", "gemm", "--sizes", n, "--precision", "float"], "numpy",
+                      [py, os.path.join(BENCH, "numpy_bench.py"), "--bench", "gemm", "--sizes", n] + t,
+                      lambda r: 1 / float(r["gflops"]),
+                      lambda r, n=n: 1 / float(r[f"sgemm_{n}"]) if f"sgemm_{n}" in r else None)
+
+    print("\n| work | peer | peer | Backprop | ratio (peer / Backprop) |")
+    print("|---|---|---|---|---|")
+    for work, peer, theirs, ours, unit in rows:
+        if unit == "GFLOP/s":
+            print(f"| {work} | {peer} | {1/theirs:.1f} GFLOP/s | {1/ours:.1f} GFLOP/s | {theirs/ours:.2f}× |")
+        else:
+            print(f"| {work} | {peer} | {theirs:.4g} {unit} | {ours:.4g} {unit} | {theirs/ours:.2f}× |")
+
+
+if __name__ == "__main__":
+    main()
