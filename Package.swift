@@ -28,7 +28,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "BackpropTests", dependencies: ["Backprop"]),
+        .testTarget(name: "BackpropTests", dependencies: ["Backprop"], resources: [.copy("Derivations")]),
     ],
     swiftLanguageModes: [.v6]
 )

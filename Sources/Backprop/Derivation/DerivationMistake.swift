@@ -1,0 +1,31 @@
+/// The kind of mistake a wrong line of a derivation makes, as the diagnoser recognises it.
+public enum DerivationMistake: String, Sendable, Equatable, CaseIterable {
+    /// Too large by a factor m (or m²): the 1/m is missing.
+    case oneOverMMissing
+    /// Too small by 1/m (or 1/m²): 1/m applied twice, or where the file's convention has none.
+    case oneOverMExtra
+    /// Off by some other constant factor.
+    case constantFactor
+    /// The negative of the right value.
+    case signFlipped
+    /// The transpose of the right value.
+    case transposed
+    /// A shape that is neither the right one nor a recognisable variant of it.
+    case shapeMismatch
+    /// `dZ` without the `⊙ g′(Z)` factor (or `dA[L]` used as `dZ[L]`).
+    case activationDerivativeMissing
+    /// `⊙ g′(Z)` applied twice (e.g. `σ′` multiplied onto `A − Y`).
+    case activationDerivativeTwice
+    /// The derivative of another activation, or the derivative's formula applied to `Z`.
+    case wrongActivationDerivative
+    /// `db` summed over the examples' wrong axis (or over all axes).
+    case wrongAxis
+    /// `np.sum(…, axis=1)` without `keepdims=True`: shape `(n,)` instead of `(n, 1)`.
+    case keepdimsMissing
+    /// NaN or infinite entries.
+    case nonFinite
+    /// The line could not be evaluated (undefined name, shapes that do not fit in a product).
+    case evaluationError
+    /// Wrong in no recognisable way: the report gives the relative error and the worst entry.
+    case other
+}

@@ -1,0 +1,400 @@
+import Foundation
+
+/// One named quantity to judge: a line of a formula file, or a key a gradient closure returned.
+struct DiagnosisEntry {
+    let name: String
+    /// What the reference knows the name as; `nil` for temporaries.
+    let gradient: GradientName?
+    /// Where it is, for messages: `on line 3` or `in dZ2`.
+    let location: String
+    /// Per convention, per seed: the value computed from correct inputs (the reference values
+    /// of that convention for every earlier gradient), or the evaluation error.
+    let values: [Convention: [Result<DerivationValue, DerivationEvaluationError>]]
+    /// The earliest entry in this one's dependency chain that brings in 1/m (not itself).
+    let earlierOneOverM: Int?
+    /// How many times the entry's own expression brings in m.
+    let ownExampleCountUses: Int
+}
+
+/// The diagnoser's conclusions: a verdict per entry and the convention.
+struct Diagnosis {
+    struct Verdict {
+        let status: DerivationReport.Status
+        let diagnosis: String?
+        let mistake: DerivationMistake?
+    }
+
+    let verdicts: [Verdict]
+    let convention: Convention?
+    let decidingEntry: Int?
+}
+
+/// Compares each entry with the reference ledgers over several random instances, decides the
+/// derivation's 1/m convention, and names the mistake of every wrong entry.
+///
+/// A line is judged on correct inputs: the earlier gradients it reads are replaced by their true
+/// values (under each convention in turn), so a mistake is reported on the line that makes it,
+/// not on every line downstream.
+struct Diagnoser {
+    /// Normwise relative difference below which a value is the reference.
+    static let tolerance = 1e-8
+
+    let entries: [DiagnosisEntry]
+    let references: [ReferencePass]
+
+    func judge() -> Diagnosis {
+        var convention: Convention?
+        var deciding: Int?
+        for (index, entry) in entries.enumerated() where entry.gradient != nil {
+            let (d, a) = (matchesAll(entry, .deferred), matchesAll(entry, .absorbed))
+            if d != a {
+                (convention, deciding) = (d ? .deferred : .absorbed, index)
+                break
+            }
+        }
+        if convention == nil {
+            // No line is right in exactly one convention: let a recognisable mistake decide.
+            for (index, entry) in entries.enumerated() where entry.gradient?.dependsOnConvention == true {
+                let (d, a) = (diagnose(entry, .deferred, nil), diagnose(entry, .absorbed, nil))
+                if (d?.mistake != .other) != (a?.mistake != .other), d != nil, a != nil {
+                    (convention, deciding) = (d!.mistake != .other ? .deferred : .absorbed, index)
+                    break
+                }
+            }
+        }
+        let verdicts = entries.map { verdict($0, convention: convention, deciding: deciding) }
+        return Diagnosis(verdicts: verdicts, convention: convention, decidingEntry: deciding)
+    }
+
+    private func verdict(_ entry: DiagnosisEntry, convention: Convention?, deciding: Int?) -> Diagnosis.Verdict {
+        let chosen = convention ?? (matchesAll(entry, .absorbed) && !matchesAll(entry, .deferred) ? .absorbed : .deferred)
+        if let failure = firstError(entry, chosen) {
+            return .init(status: .error, diagnosis: failure.message, mistake: .evaluationError)
+        }
+        guard entry.gradient != nil else { return .init(status: .notChecked, diagnosis: nil, mistake: nil) }
+        if matchesAll(entry, chosen) { return .init(status: .correct, diagnosis: nil, mistake: nil) }
+        var finding = diagnose(entry, chosen, deciding)
+        if convention == nil, finding?.mistake == .other,
+           let other = diagnose(entry, chosen == .deferred ? .absorbed : .deferred, deciding), other.mistake != .other {
+            finding = other
+        }
+        let result = finding ?? Finding(key: "other", mistake: .other, message: "wrong")
+        return .init(status: .wrong, diagnosis: result.message, mistake: result.mistake)
+    }
+
+    // MARK: Matching
+
+    private func firstError(_ entry: DiagnosisEntry, _ convention: Convention) -> DerivationEvaluationError? {
+        for result in entry.values[convention] ?? [] {
+            if case let .failure(error) = result { return error }
+        }
+        return nil
+    }
+
+    private func matchesAll(_ entry: DiagnosisEntry, _ convention: Convention) -> Bool {
+        guard let gradient = entry.gradient, let results = entry.values[convention] else { return false }
+        return zip(results, references).allSatisfy { result, reference in
+            guard case let .success(.matrix(value)) = result else { return false }
+            let expected = reference.value(of: gradient, convention)
+            return value.shape == expected.shape && Self.relativeError(value, expected) <= Self.tolerance
+        }
+    }
+
+    /// `‖u − r‖ / max(‖u‖, ‖r‖)` (0 when both vanish; ∞ for NaN).
+    static func relativeError(_ u: Matrix<Double>, _ r: Matrix<Double>) -> Double {
+        let scale = Swift.max(u.norm(), r.norm())
+        let error = scale == 0 ? 0 : (u - r).norm() / scale
+        return error.isNaN ? .infinity : error
+    }
+
+    // MARK: Diagnosis
+
+    /// What one instance shows; instances agree when their keys agree.
+    struct Finding: Equatable {
+        let key: String
+        let mistake: DerivationMistake
+        let message: String
+    }
+
+    /// The mistake `entry` makes under `convention`, agreed on by every instance; `.other` with
+    /// the relative error and worst entry when the instances do not agree on a known form.
+    private func diagnose(_ entry: DiagnosisEntry, _ convention: Convention, _ deciding: Int?) -> Finding? {
+        guard let gradient = entry.gradient, let results = entry.values[convention] else { return nil }
+        var findings: [Finding] = []
+        for (result, reference) in zip(results, references) {
+            guard case let .success(value) = result else { return nil }
+            let context = Context(
+                gradient: gradient, convention: convention, reference: reference,
+                origin: origin(entry, convention, deciding))
+            findings.append(context.classify(value))
+        }
+        guard let first = findings.first else { return nil }
+        if findings.allSatisfy({ $0.key == first.key }) { return first }
+        guard case let .success(value) = results[0] else { return nil }
+        return Context(gradient: gradient, convention: convention, reference: references[0], origin: "").generic(value)
+    }
+
+    /// Where the first 1/m came from, for "1/m applied twice (first applied on line N)".
+    private func origin(_ entry: DiagnosisEntry, _ convention: Convention, _ deciding: Int?) -> String {
+        if let earlier = entry.earlierOneOverM { return " (first applied \(entries[earlier].location))" }
+        if convention == .absorbed, let deciding, entries[deciding].name != entry.name {
+            return " (first applied \(entries[deciding].location))"
+        }
+        if entry.ownExampleCountUses >= 2 { return " (both times on this line)" }
+        return ""
+    }
+}
+
+/// The classification of one value against one instance's reference.
+private struct Context {
+    let gradient: GradientName
+    let convention: Convention
+    let reference: ReferencePass
+    let origin: String
+
+    typealias Finding = Diagnoser.Finding
+
+    var m: Int { reference.m }
+    var expected: Matrix<Double> { reference.value(of: gradient, convention) }
+    var L: Int { reference.network.depth }
+    var l: Int { gradient.layer }
+
+    func classify(_ value: DerivationValue) -> Finding {
+        let r = expected
+        switch value {
+        case let .scalar(x):
+            if gradient.kind == .db {
+                let total = reference.parameterScale(convention) * reference.value(of: GradientName(kind: .dZ, layer: l), convention).sum()
+                if let f = factor(Matrix(rows: 1, columns: 1, repeating: x), Matrix(rows: 1, columns: 1, repeating: total)) {
+                    return Finding(key: "allAxes" + f.key, mistake: .wrongAxis,
+                        message: "summed over the wrong axis: over all axes (axis=1 missing), got a scalar, expected \(r.shape)" + f.also)
+                }
+            }
+            return Finding(key: "scalar", mistake: .shapeMismatch, message: "shape mismatch: got a scalar, expected \(r.shape)")
+        case let .vector(row):
+            let k = row.columns
+            if r.columns == 1, k == r.rows, let f = factor(row.transposed(), r) {
+                return Finding(key: "keepdims" + f.key, mistake: .keepdimsMissing,
+                    message: "keepdims missing: got (\(k),), expected (\(k), 1)" + f.also)
+            }
+            if let finding = wrongAxis(row, shape: "(\(k),)") { return finding }
+            return Finding(key: "shape", mistake: .shapeMismatch, message: "shape mismatch: got (\(k),), expected \(r.shape)")
+        case let .matrix(u):
+            if !u.isFinite {
+                return Finding(key: "nonFinite", mistake: .nonFinite,
+                    message: "wrong: the value has NaN or infinite entries (a log of 0, or a division by 0?)")
+            }
+            if u.shape != r.shape {
+                if u.shape == r.shape.transposed, let f = factor(u.transposed(), r) {
+                    return Finding(key: "transposed" + f.key, mistake: .transposed,
+                        message: "transposed: got \(u.shape), expected \(r.shape)" + f.also)
+                }
+                if let finding = wrongAxis(u, shape: u.shape.description) { return finding }
+                return Finding(key: "shape", mistake: .shapeMismatch, message: "shape mismatch: got \(u.shape), expected \(r.shape)")
+            }
+            if let f = factor(u, r), f.key != "+0" { return f.alone }
+            if u.rows == u.columns, u.rows > 1, let f = factor(u.transposed(), r) {
+                return Finding(key: "transposed" + f.key, mistake: .transposed, message: "transposed" + f.also)
+            }
+            for pattern in patterns() {
+                if let f = factor(u, pattern.value) {
+                    return Finding(key: pattern.key + f.key, mistake: pattern.mistake, message: pattern.message + f.also)
+                }
+            }
+            if let c = constantFactor(u, r) {
+                let text = String(format: "%.6g", c)
+                return Finding(key: "constant" + text, mistake: .constantFactor, message: "off by a constant factor: every entry is \(text) times the right value")
+            }
+            return generic(value)
+        }
+    }
+
+    /// The least-squares `c` with `u ≈ c·r` when it explains `u` (and is not 0 or 1).
+    private func constantFactor(_ u: Matrix<Double>, _ r: Matrix<Double>) -> Double? {
+        let rr = r.squaredNorm()
+        guard rr > 0 else { return nil }
+        let c = zip(u.elements, r.elements).reduce(0.0) { $0 + $1.0 * $1.1 } / rr
+        guard (u - c * r).norm() <= 1e-7 * Swift.max(u.norm(), 1e-300), abs(c) > 1e-12, abs(c - 1) > 1e-6 else { return nil }
+        return c
+    }
+
+    /// `db` summed over axis 0 (the units) instead of axis 1 (the examples).
+    private func wrongAxis(_ u: Matrix<Double>, shape: String) -> Finding? {
+        guard gradient.kind == .db, u.count == m, u.rows == 1 || u.columns == 1 else { return nil }
+        let dZ = reference.value(of: GradientName(kind: .dZ, layer: l), convention)
+        let wrong = reference.parameterScale(convention) * dZ.sum(axis: 0)
+        let row = u.rows == 1 ? u : u.transposed()
+        guard let f = factor(row, wrong) else { return nil }
+        return Finding(key: "axis" + f.key, mistake: .wrongAxis,
+            message: "summed over the wrong axis: axis=0 (the units) instead of axis=1 (the examples), got \(shape), expected \(expected.shape)" + f.also)
+    }
+
+    /// Known wrong forms of this gradient, each with the value it would have.
+    private func patterns() -> [(key: String, mistake: DerivationMistake, message: String, value: Matrix<Double>)] {
+        if gradient.kind == .dA, l < L {
+            var result: [(key: String, mistake: DerivationMistake, message: String, value: Matrix<Double>)] = []
+            if l >= 1 {
+                let activation = reference.network.layer(l).activation
+                let derivative = activation.derivative(Z: reference.cache.Z(l), A: reference.cache.A(l))
+                result.append(("twice", .activationDerivativeTwice,
+                    "activation derivative applied twice: this dA\(l) already includes ⊙ \(activation)′(Z\(l)), which dZ\(l) = dA\(l) ⊙ \(activation)′(Z\(l)) applies again",
+                    expected * derivative))
+            }
+            // W[l+1] where W[l+1]ᵀ is meant: the same shape only when W[l+1] is square.
+            let W = reference.network.layer(l + 1).W
+            if W.rows == W.columns {
+                let dZ = reference.value(of: GradientName(kind: .dZ, layer: l + 1), convention)
+                result.append(("W", .transposed, "transposed: W\(l + 1) used where W\(l + 1)ᵀ is meant", W.dot(dZ)))
+            }
+            return result
+        }
+        guard gradient.kind == .dZ else { return [] }
+        let r = expected
+        let (Z, A) = (reference.cache.Z(l), reference.cache.A(l))
+        let activation = reference.network.layer(l).activation
+        if l == L {
+            let fused = reference.network.loss != .meanSquaredError
+            let derivative = switch activation {
+            case .sigmoid: "σ′(Z\(l)) = A\(l)(1 − A\(l))"
+            case .softmax: "the softmax Jacobian"
+            default: "\(activation)′(Z\(l))"
+            }
+            let onto = fused ? "A\(l) − Y, which already includes it" : "dZ\(l)"
+            return [
+                ("twice", .activationDerivativeTwice,
+                 "activation derivative applied twice: \(derivative) multiplied onto \(onto)",
+                 activation.backward(r, Z: Z, A: A)),
+                ("missingOutput", .activationDerivativeMissing,
+                 "activation derivative missing: this is dA\(l) = ∂L/∂A\(l); dZ\(l) = dA\(l) ⊙ g′(Z\(l))"
+                    + (fused ? " = A\(l) − Y" : ""),
+                 reference.outputDA(convention)),
+            ]
+        }
+        let dA = reference.value(of: GradientName(kind: .dA, layer: l), convention)
+        let derivative = activation.derivative(Z: Z, A: A)
+        var result: [(key: String, mistake: DerivationMistake, message: String, value: Matrix<Double>)] = [
+            ("missing", .activationDerivativeMissing,
+             "activation derivative missing: the value is W\(l + 1)ᵀ dZ\(l + 1) without ⊙ \(activation)′(Z\(l))", dA),
+            ("twice", .activationDerivativeTwice,
+             "activation derivative applied twice: ⊙ \(activation)′(Z\(l)) appears twice", r * derivative),
+        ]
+        for other in [Activation.sigmoid, .tanh, .relu] where other != activation {
+            result.append(("other-\(other)", .wrongActivationDerivative,
+                "wrong activation derivative: \(other)′ used, but layer \(l) is \(activation)",
+                dA * other.derivative(Z: Z, A: other.forward(Z))))
+        }
+        if l + 1 <= L, reference.network.layer(l + 1).W.rows == reference.network.layer(l + 1).W.columns {
+            let dZ = reference.value(of: GradientName(kind: .dZ, layer: l + 1), convention)
+            result.append(("W", .transposed, "transposed: W\(l + 1) used where W\(l + 1)ᵀ is meant",
+                reference.network.layer(l + 1).W.dot(dZ) * derivative))
+        }
+        switch activation {
+        case .tanh:
+            result.append(("sigmoidFormula", .wrongActivationDerivative,
+                "wrong activation derivative: A\(l)(1 − A\(l)) is the sigmoid's formula, but layer \(l) is tanh (tanh′ = 1 − A\(l)²)",
+                dA * A.map { $0 * (1 - $0) }))
+        case .sigmoid:
+            result.append(("tanhFormula", .wrongActivationDerivative,
+                "wrong activation derivative: 1 − A\(l)² is tanh's formula, but layer \(l) is sigmoid (σ′ = A\(l)(1 − A\(l)))",
+                dA * A.map { 1 - $0 * $0 }))
+        case .relu:
+            result.append(("reluA", .wrongActivationDerivative,
+                "wrong activation derivative: multiplied by A\(l) instead of the 0/1 mask (Z\(l) > 0)",
+                dA * A))
+        default: break
+        }
+        switch activation {
+        case .tanh:
+            result.append(("onZ", .wrongActivationDerivative,
+                "activation derivative evaluated at Z instead of A: 1 − Z\(l)² where 1 − A\(l)² is meant",
+                dA * Z.map { 1 - $0 * $0 }))
+        case .sigmoid:
+            result.append(("onZ", .wrongActivationDerivative,
+                "activation derivative evaluated at Z instead of A: Z\(l)(1 − Z\(l)) where A\(l)(1 − A\(l)) is meant",
+                dA * Z.map { $0 * (1 - $0) }))
+        default: break
+        }
+        return result
+    }
+
+    /// A recognised factor `c` with `u ≈ c·p`: ±m^k for k in −2…2.
+    private struct Factor {
+        let sign: Int
+        let power: Int
+        let phrase: String
+        let mistake: DerivationMistake
+        var key: String { (sign > 0 ? "+" : "-") + "\(power)" }
+        /// `; also …` to append to another finding, or nothing for a factor of 1.
+        var also: String { sign == 1 && power == 0 ? "" : "; also " + phrase }
+        var alone: Finding { Finding(key: "factor" + key, mistake: mistake, message: phrase) }
+    }
+
+    private func factor(_ u: Matrix<Double>, _ p: Matrix<Double>) -> Factor? {
+        guard u.shape == p.shape else { return nil }
+        let pp = p.squaredNorm()
+        guard pp > 0 else { return nil }
+        let c = zip(u.elements, p.elements).reduce(0.0) { $0 + $1.0 * $1.1 } / pp
+        let residual = (u - c * p).norm()
+        guard residual <= 1e-7 * Swift.max(u.norm(), 1e-300) else { return nil }
+        for sign in [1, -1] {
+            for power in [0, 1, -1, 2, -2] {
+                let target = Double(sign) * Foundation.pow(Double(m), Double(power))
+                if abs(c - target) <= 1e-7 * abs(target) {
+                    return Factor(sign: sign, power: power, phrase: phrase(sign: sign, power: power), mistake: mistake(sign: sign, power: power))
+                }
+            }
+        }
+        return nil
+    }
+
+    private func mistake(sign: Int, power: Int) -> DerivationMistake {
+        power > 0 ? .oneOverMMissing : (power < 0 ? .oneOverMExtra : .signFlipped)
+    }
+
+    private func phrase(sign: Int, power: Int) -> String {
+        let scale: String
+        switch power {
+        case 0: scale = ""
+        case 1: scale = "off by a factor m: 1/m missing"
+        case 2: scale = "off by a factor m²: 1/m missing twice"
+        case -1:
+            if gradient.dependsOnConvention && convention == .deferred && origin.isEmpty {
+                scale = "off by 1/m: 1/m applied to \(gradient.spelling), but this derivation defers it to dW and db"
+            } else {
+                scale = "off by 1/m: 1/m applied twice" + origin
+            }
+        default: scale = "off by 1/m²: 1/m applied three times" + origin
+        }
+        if sign > 0 { return scale }
+        return scale.isEmpty ? "sign flipped" : "sign flipped, and " + scale
+    }
+
+    /// The fallback: relative error and the worst entry, or the shapes.
+    func generic(_ value: DerivationValue) -> Finding {
+        let r = expected
+        guard case let .matrix(u) = value else {
+            return Finding(key: "shape", mistake: .shapeMismatch, message: "shape mismatch: got \(value.shapeDescription), expected \(r.shape)")
+        }
+        guard u.shape == r.shape else {
+            return Finding(key: "shape", mistake: .shapeMismatch, message: "shape mismatch: got \(u.shape), expected \(r.shape)")
+        }
+        let denominator = u.norm() + r.norm()
+        let relative = denominator == 0 ? 0 : (u - r).norm() / denominator
+        var worst = 0
+        for index in 0..<u.count where abs(u.elements[index] - r.elements[index]) > abs(u.elements[worst] - r.elements[worst]) {
+            worst = index
+        }
+        let (i, j) = (worst % u.rows, worst / u.rows)
+        let message = "wrong: relative error " + String(format: "%.2e", relative)
+            + ", worst entry [\(i), \(j)] got " + String(format: "%.6g", u.elements[worst])
+            + " expected " + String(format: "%.6g", r.elements[worst])
+        return Finding(key: "other", mistake: .other, message: message)
+    }
+}
+
+extension GradientName {
+    init(kind: Kind, layer: Int) {
+        self.kind = kind
+        self.layer = layer
+    }
+}

@@ -1,0 +1,180 @@
+import ArgumentParser
+import Backprop
+import Foundation
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check a hand derivation of the backward pass, line by line.",
+        discussion: """
+            FILE holds your backward pass in NumPy notation, one assignment per line, as in a \
+            notebook: dZ2 = A2 - Y, dW2 = 1/m * np.dot(dZ2, A1.T), \
+            db2 = np.sum(dZ2, axis=1, keepdims=True) / m, \
+            dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2)). X, Y, m, W1…, b1…, Z1…, A0… are \
+            predefined from a forward pass; your own temporaries are allowed.
+
+            Each line is evaluated on random networks and batches (m = 7, 11, 13: not powers of \
+            two) and every dZ, dA, dW, db is compared with the reference ledger under both 1/m \
+            conventions. The first line that matches one convention fixes it ('deferred': 1/m in \
+            dW and db, the course; 'absorbed': 1/m in dZ[L], PyTorch's mean); a derivation \
+            consistent in either is correct. Wrong lines get a diagnosis: 1/m missing or applied \
+            twice (and where first), sign flipped, transposed, activation derivative missing or \
+            applied twice, wrong axis, keepdims missing, shape mismatch, or the relative error. \
+            Each line is judged with the true values of the gradients it reads, so a mistake is \
+            reported on the line that makes it, not on every line after it. Lint warnings flag a \
+            double softmax and cross-entropy computed from probabilities.
+
+            The architecture comes from the options, else from a header comment in the file \
+            ('# layers: 2,4,1  hidden: tanh  output: sigmoid'), else 2,4,1 tanh → sigmoid.
+            Exit status: 0 all correct, 1 something wrong, 2 the file does not parse.
+
+            Examples:
+              backprop check derivation.py --layers 2,4,1 --hidden tanh --output sigmoid
+              backprop check backward.py --layers 3,5,4,3 --hidden relu --output softmax
+              backprop check mine.py --seeds 5 --plain
+            """
+    )
+
+    @Argument(help: "The formula file: one assignment per line in NumPy notation.")
+    var file: String
+
+    @Option(help: "Layer sizes n_x,n_1,...,n_L, e.g. 2,4,1 (default: the file's '# layers:' header, else 2,4,1).")
+    var layers: String?
+
+    @Option(help: "Hidden activation: sigmoid, tanh, relu, leaky_relu[:slope], identity (default: header, else tanh).")
+    var hidden: String?
+
+    @Option(help: "Output activation: sigmoid (BCE), softmax (CE) or identity (MSE) (default: header, else sigmoid for one output, softmax for several).")
+    var output: String?
+
+    @Option(help: "Loss: bce, ce or mse (default: the one the output activation implies).")
+    var loss: String?
+
+    @Option(help: "How many random networks and batches to check on.")
+    var seeds: Int = 3
+
+    @Flag(help: "Print 'ok' and 'WRONG' instead of ✓ and ✗ even on a terminal.")
+    var plain = false
+
+    func validate() throws {
+        guard seeds >= 1, seeds <= 50 else { throw ValidationError("--seeds must be between 1 and 50, not \(seeds)") }
+    }
+
+    func run() throws {
+        _ = try requireBackend()
+        guard let data = FileManager.default.contents(atPath: file), let source = String(data: data, encoding: .utf8) else {
+            throw ValidationError("cannot read '\(file)'")
+        }
+        let architecture = try resolvedArchitecture(header: DerivationArchitecture.fromHeader(source))
+        let checker = try DerivationChecker(architecture: architecture, seeds: seeds)
+        let report: DerivationReport
+        do {
+            report = try checker.check(source)
+        } catch let error as DerivationParseError {
+            FileHandle.standardError.write(Data((Self.renderParseError(error, file: file, source: source) + "\n").utf8))
+            throw ExitCode(2)
+        }
+        let marks = plain || isatty(STDOUT_FILENO) == 0 ? CheckMarks.plain : CheckMarks.symbols
+        print(Self.render(report, file: file, marks: marks))
+        if !report.isCorrect { throw ExitCode(1) }
+    }
+
+    /// Options first, then the file's header, then the defaults.
+    private func resolvedArchitecture(header: DerivationArchitecture?) throws -> DerivationArchitecture {
+        var sizes = header?.sizes ?? [2, 4, 1]
+        if let layers {
+            let parsed = layers.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard parsed.count >= 2, parsed.allSatisfy({ ($0 ?? 0) > 0 }) else {
+                throw ValidationError("--layers '\(layers)' must be two or more positive integers separated by commas, e.g. 2,4,1")
+            }
+            sizes = parsed.map { $0! }
+        }
+        var hiddenActivation = header?.hidden ?? .tanh
+        if let hidden {
+            guard let parsed = Activation(name: hidden), parsed.isElementwise else {
+                throw ValidationError("--hidden '\(hidden)' is not a hidden activation (sigmoid, tanh, relu, leaky_relu, identity)")
+            }
+            hiddenActivation = parsed
+        }
+        var outputActivation = header?.output ?? (sizes.last! > 1 ? .softmax : .sigmoid)
+        if let output {
+            guard let parsed = Activation(name: output) else {
+                throw ValidationError("--output '\(output)' is not an activation (sigmoid, softmax, identity)")
+            }
+            outputActivation = parsed
+        } else if layers != nil, header?.sizes != sizes {
+            outputActivation = sizes.last! > 1 ? .softmax : .sigmoid
+        }
+        var chosenLoss: Loss? = output == nil && layers == nil ? header?.loss : nil
+        if let loss {
+            guard let parsed = Loss(name: loss) else { throw ValidationError("--loss '\(loss)' is not a loss (bce, ce, mse)") }
+            chosenLoss = parsed
+        }
+        do {
+            return try DerivationArchitecture(sizes: sizes, hidden: hiddenActivation, output: outputActivation, loss: chosenLoss)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    /// `file:3:14: error: expected ')'`, the line, and a caret under the column.
+    static func renderParseError(_ error: DerivationParseError, file: String, source: String) -> String {
+        var lines = ["\(file):\(error.line):\(error.column): error: \(error.message)"]
+        let sourceLines = source.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        if error.line - 1 < sourceLines.count {
+            let text = String(sourceLines[error.line - 1])
+            lines.append("    " + text)
+            lines.append("    " + String(repeating: " ", count: max(error.column - 1, 0)) + "^")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func render(_ report: DerivationReport, file: String, marks: CheckMarks) -> String {
+        var out: [String] = []
+        let counts = report.exampleCounts.map(String.init).joined(separator: ", ")
+        out.append("Checking \(file) against \(report.architecture) on \(report.exampleCounts.count) random network\(report.exampleCounts.count == 1 ? "" : "s") (m = \(counts))")
+        out.append("Convention: " + conventionLine(report))
+        for warning in report.lintWarnings { out.append("Warning: \(warning)") }
+        out.append("")
+        let width = String(report.lines.map(\.line).max() ?? 0).count
+        for line in report.lines {
+            let number = String(repeating: " ", count: width - String(line.line).count) + String(line.line)
+            let mark = marks.mark(line.status)
+            out.append("  line \(number)  \(mark)  \(line.text)")
+            if let diagnosis = line.diagnosis, line.status != .correct {
+                let indent = String(repeating: " ", count: 2 + 5 + width + 2 + marks.width + 2)
+                out.append(indent + diagnosis)
+            }
+        }
+        out.append("")
+        out.append(summary(report))
+        return out.joined(separator: "\n")
+    }
+
+    private static func conventionLine(_ report: DerivationReport) -> String {
+        guard let convention = report.convention else {
+            return "not determined (no line is right in one convention and wrong in the other)"
+        }
+        let how = convention == .deferred
+            ? "deferred — dZ carries no 1/m; dW and db take it (the course)"
+            : "absorbed — 1/m enters in dZ[L] and flows down (PyTorch's mean)"
+        let line = report.conventionLine.flatMap { n in report.lines.first { $0.line == n } }
+        return how + (line.map { ", decided by line \($0.line) (\($0.name))" } ?? "")
+    }
+
+    private static func summary(_ report: DerivationReport) -> String {
+        let correct = report.lines(.correct).count
+        let wrong = report.lines(.wrong).count
+        let errors = report.lines(.error).count
+        let unchecked = report.lines(.notChecked).count
+        var parts = ["\(correct) correct", "\(wrong) wrong"]
+        if errors > 0 { parts.append("\(errors) could not be evaluated") }
+        if unchecked > 0 { parts.append("\(unchecked) not checked") }
+        let verdict = report.isCorrect ? "The derivation is correct." : "The derivation has mistakes."
+        var text = parts.joined(separator: ", ") + ". " + verdict
+        if wrong + errors > 0 {
+            text += "\nEach line is judged with the true values of the gradients it reads, so a mistake shows on the line that makes it."
+        }
+        return text
+    }
+}

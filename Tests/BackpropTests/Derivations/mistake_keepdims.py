@@ -1,0 +1,9 @@
+# layers: 2,4,1  hidden: tanh  output: sigmoid
+# convention: deferred
+dZ2 = A2 - Y                                     # expect: correct
+dW2 = 1/m * np.dot(dZ2, A1.T)                    # expect: correct
+db2 = 1/m * np.sum(dZ2, axis=1)                  # expect: keepdims missing: got (1,), expected (1, 1)
+dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2))  # expect: correct
+dW1 = 1/m * np.dot(dZ1, X.T)                     # expect: correct
+db1 = np.sum(dZ1, axis=1) / m                    # expect: keepdims missing: got (4,), expected (4, 1)
+db1 = np.sum(dZ1, axis=1).reshape(-1, 1) / m     # expect: correct

@@ -1,0 +1,8 @@
+# layers: 2,4,1  hidden: tanh  output: sigmoid
+# convention: deferred
+dZ2 = Y - A2                                     # expect: sign flipped
+dW2 = 1/m * np.dot(dZ2, A1.T)                    # expect: correct
+db2 = 1/m * np.sum(dZ2, axis=1, keepdims=True)   # expect: correct
+dZ1 = np.dot(W2.T, dZ2) * (A1 ** 2 - 1)          # expect: sign flipped
+dW1 = 1/m * np.dot(dZ1, X.T)                     # expect: correct
+db1 = -1/m * np.sum(dZ1, axis=1, keepdims=True)  # expect: sign flipped
