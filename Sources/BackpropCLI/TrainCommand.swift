@@ -110,7 +110,8 @@ struct TrainCommand: ParsableCommand {
         let seconds = (clock.now - start).secondsValue
         do { try Checkpoint.save(trainer, to: checkpointURL) } catch { checkpointError = error }
         if reason == .interrupted {
-            progress.note("\ninterrupted: checkpoint saved after epoch \(trainer.epochsCompleted) to \(checkpointURL.path); continue with --resume \(checkpointURL.path)")
+            let position = trainer.partialEpoch.map { "epoch \($0.epoch), after batch \($0.batches)" } ?? "after epoch \(trainer.epochsCompleted)"
+            progress.note("\ninterrupted: checkpoint saved at \(position) to \(checkpointURL.path); continue with --resume \(checkpointURL.path)")
             if let checkpointError { throw checkpointError }
             throw ExitCode(130)
         }

@@ -177,6 +177,41 @@ struct TrainingTests {
         }
     }
 
+    @Test("Interrupted mid-epoch, checkpointed and resumed, a run ends on the uninterrupted weights")
+    func resumeMidEpoch() throws {
+        let data: Dataset<Float> = Generators.moons(examples: 100, seed: 8)
+        var c = TrainingConfiguration()
+        c.optimizer = .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
+        c.learningRate = 0.01
+        c.batchSize = 16
+        c.epochs = 3
+        c.keepProbabilities = [0.8]
+        let start = try Network<Float>(sizes: [2, 5, 1], hidden: .relu, output: .sigmoid, seed: 3)
+        var whole = try Trainer(network: start, configuration: c)
+        _ = try whole.fit(training: data)
+
+        var interrupted = try Trainer(network: start, configuration: c)
+        var batches = 0
+        // Stop after the 10th batch overall: epoch 2 (7 batches an epoch), batch 3.
+        let reason = try interrupted.fit(training: data, onBatch: { _ in
+            batches += 1
+            return batches < 10
+        })
+        #expect(reason == .interrupted)
+        #expect(interrupted.partialEpoch?.epoch == 2 && interrupted.partialEpoch?.batches == 3)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-mid-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Checkpoint.save(interrupted, to: url)
+        var resumed: Trainer<Float> = try Checkpoint.load(from: url, configuration: c)
+        #expect(resumed.partialEpoch == interrupted.partialEpoch)
+        _ = try resumed.fit(training: data)
+        for l in 1...start.depth {
+            #expect(bitwiseEqual(resumed.network.layer(l).W, whole.network.layer(l).W), "W\(l)")
+            #expect(bitwiseEqual(resumed.network.layer(l).b, whole.network.layer(l).b), "b\(l)")
+        }
+        #expect(resumed.history.map(\.trainLoss) == whole.history.map(\.trainLoss))
+    }
+
     @Test("A diverging run stops with a message naming the epoch, the batch and the layer")
     func nonFiniteStops() throws {
         let data: Dataset<Double> = Generators.random(inputs: 3, outputs: 1, examples: 40, loss: .meanSquaredError, seed: 1)

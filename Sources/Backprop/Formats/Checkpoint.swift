@@ -6,8 +6,8 @@ import Foundation
 /// `optimizer.squares.{key}`.
 ///
 /// Resuming needs nothing else: each epoch's shuffle and dropout masks are drawn from the
-/// configuration's seed and the epoch number, so a resumed run ends on the same weights as an
-/// uninterrupted one.
+/// configuration's seed and the epoch number, and a checkpoint saved mid-epoch (Ctrl-C) records
+/// how many batches were done, so a resumed run ends on the same weights as an uninterrupted one.
 public enum Checkpoint {
     /// Writes `trainer`'s state to `url`, atomically.
     public static func save<S: BackpropScalar>(_ trainer: Trainer<S>, to url: URL, metadata extra: [String: String] = [:]) throws {
@@ -26,6 +26,9 @@ public enum Checkpoint {
         metadata["optimizer_step"] = String(trainer.optimizer.step)
         metadata["epochs_completed"] = String(trainer.epochsCompleted)
         metadata["history"] = history
+        if let partial = trainer.partialEpoch {
+            metadata["partial_epoch"] = String(decoding: try JSONEncoder().encode(partial), as: UTF8.self)
+        }
         try SafeTensors.write(tensors, metadata: metadata, to: url)
     }
 
@@ -58,6 +61,12 @@ public enum Checkpoint {
         var trainer = try Trainer(network: network, configuration: configuration)
         trainer.optimizer = Optimizer(configuration.optimizer, step: step, velocity: try buffers("velocity"), squares: try buffers("squares"))
         trainer.history = history
+        if let text = file.metadata["partial_epoch"] {
+            guard let partial = try? JSONDecoder().decode(PartialEpoch.self, from: Data(text.utf8)),
+                  partial.epoch == history.count + 1
+            else { throw fail("checkpoint's partial_epoch metadata is malformed") }
+            trainer.partialEpoch = partial
+        }
         return trainer
     }
 }

@@ -16,6 +16,8 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
     public private(set) var best: (loss: Double, epoch: Int, network: Network<Scalar>)?
     /// Buffers reused from batch to batch.
     private var workspace: GradientWorkspace<Scalar>?
+    /// The part of an epoch done before an interruption; the next epoch run resumes after it.
+    public var partialEpoch: PartialEpoch?
 
     /// The number of epochs already trained.
     public var epochsCompleted: Int { history.count }
@@ -37,7 +39,8 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         case completed
         /// The validation loss stopped improving; the best weights (from `bestEpoch`) were restored.
         case earlyStopping(bestEpoch: Int)
-        /// `onBatch` asked to stop (e.g. Ctrl-C); the current epoch is incomplete and not recorded.
+        /// `onBatch` asked to stop (e.g. Ctrl-C) after a batch; ``partialEpoch`` holds the
+        /// epoch's progress, so a checkpoint saved now resumes after that batch.
         case interrupted
     }
 
@@ -88,9 +91,16 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         var generator = SeededGenerator(seed: configuration.epochSeed(epoch - 1))
         let batches = MiniBatches(examples: data.count, batchSize: configuration.batchSize, using: &generator)
         let learningRate = configuration.schedule.rate(initial: configuration.learningRate, epoch: epoch - 1)
-        var (lossSum, correct, seen) = (0.0, 0, 0)
-        var normSums = Array(repeating: 0.0, count: network.depth)
-        var normSamples = 0
+        // Resume mid-epoch after an interruption: the same shuffle, the batches already done
+        // skipped (their dropout masks drawn again, so later masks are the same), the running
+        // sums carried over.
+        let resumed = partialEpoch.flatMap { $0.epoch == epoch ? $0 : nil }
+        partialEpoch = nil
+        var (lossSum, correct, seen) = (resumed?.lossSum ?? 0, resumed?.correct ?? 0, resumed?.examples ?? 0)
+        var normSums = resumed?.gradientNormSums ?? Array(repeating: 0.0, count: network.depth)
+        var normSamples = resumed?.gradientNormSamples ?? 0
+        let secondsBefore = resumed?.seconds ?? 0
+        let skip = resumed?.batches ?? 0
         // Gradient norms and the full finiteness check of dW read every parameter gradient, so
         // they run on about 16 batches an epoch; db and the cost are checked on every batch.
         let sampleEvery = Swift.max(1, batches.count / 16)
@@ -98,6 +108,12 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         self.workspace = nil
         defer { self.workspace = workspace }
         for (index, batch) in batches.batches.enumerated() {
+            if index < skip {
+                if let keep = configuration.keepProbabilities {
+                    _ = try DropoutMasks(keepProbabilities: keep, network: network, examples: batch.count, using: &generator)
+                }
+                continue
+            }
             if workspace.examples != batch.count {
                 workspace = GradientWorkspace(network: network, examples: batch.count)
             }
@@ -126,10 +142,15 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
             let progress = BatchProgress(
                 epoch: epoch, batch: index + 1, batchCount: batches.count, totalEpochs: configuration.epochs,
                 loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen), examples: seen,
-                seconds: (clock.now - start).seconds)
-            if !onBatch(progress) { return nil }
+                seconds: secondsBefore + (clock.now - start).seconds)
+            if !onBatch(progress) {
+                partialEpoch = PartialEpoch(
+                    epoch: epoch, batches: index + 1, lossSum: lossSum, correct: correct, examples: seen,
+                    gradientNormSums: normSums, gradientNormSamples: normSamples, seconds: progress.seconds)
+                return nil
+            }
         }
-        let seconds = (clock.now - start).seconds
+        let seconds = secondsBefore + (clock.now - start).seconds
         var record = EpochRecord(
             epoch: epoch, learningRate: learningRate, trainLoss: lossSum / Double(seen),
             trainAccuracy: Double(correct) / Double(seen), validationLoss: nil, validationAccuracy: nil,
