@@ -137,7 +137,7 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
                     withBuffer(&squares, index, isBias) { s in
                         for i in 0..<count {
                             s[i] = b2 * s[i] + c2 * g[i] * g[i]
-                            p[i] -= a * g[i] / (s[i].squareRoot() + e)
+                            p[i] -= a * g[i] / (Swift.max(s[i], 0).squareRoot() + e)  // see Adam
                         }
                     }
                 case let .adam(beta1, beta2, epsilon), let .adamW(beta1, beta2, epsilon, _):
@@ -156,7 +156,9 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
                                 s[i] = b2 * s[i] + c2 * g[i] * g[i]
                                 let vHat = v[i] / correction1
                                 let sHat = s[i] / correction2
-                                p[i] = decay * p[i] - a * vHat / (sHat.squareRoot() + e)
+                                // max(·, 0) changes nothing (ŝ ≥ 0) but tells the compiler so;
+                                // without it Linux builds call libm's sqrtf and the loop stays scalar.
+                                p[i] = decay * p[i] - a * vHat / (Swift.max(sHat, 0).squareRoot() + e)
                             }
                         }
                     }
