@@ -121,6 +121,26 @@ public enum Activation: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Replaces `Z` by `g(Z)` (inference, where `Z` is not needed afterwards).
+    public func forward<T>(inPlace Z: inout Matrix<T>) {
+        if self == .softmax {
+            Activation.softmaxInPlace(&Z)
+            return
+        }
+        Z.withUnsafeMutableBufferPointer { z in
+            let n = z.count
+            switch self {
+            case .sigmoid: for i in 0..<n { z[i] = Activation.sigmoid(z[i]) }
+            case .tanh: for i in 0..<n { z[i] = T.tanh(z[i]) }
+            case .relu: for i in 0..<n { z[i] = z[i] > 0 ? z[i] : 0 }
+            case let .leakyReLU(slope):
+                let s = T(slope)
+                for i in 0..<n { z[i] = z[i] > 0 ? z[i] : s * z[i] }
+            case .identity, .softmax: break
+            }
+        }
+    }
+
     /// The backward step through `g`: `dZ = dA ⊙ g′(Z)` (softmax: `A ⊙ (dA − Σ_rows dA ⊙ A)`).
     public func backward<T>(_ dA: Matrix<T>, Z: Matrix<T>, A: Matrix<T>) -> Matrix<T> {
         var dZ = dA

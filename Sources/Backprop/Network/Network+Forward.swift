@@ -34,7 +34,15 @@ extension Network {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func predict(_ X: Matrix<Scalar>) throws -> Matrix<Scalar> {
-        try forward(X).output
+        try checkInput(X)
+        // No cache: each layer's Z becomes its A in place, one matrix per layer.
+        var A = X
+        for layer in layers {
+            var Z = layer.linear(A)
+            layer.activation.forward(inPlace: &Z)
+            A = Z
+        }
+        return A
     }
 
     /// The cost `J = (1/m) Σ L(a_i, y_i) + λ/(2m) Σ_l ‖W[l]‖²_F`.
