@@ -264,3 +264,37 @@ struct TrainingTests {
         #expect(Metrics.accuracy(predictions: S, labels: O) == 0.5)
     }
 }
+
+@Suite("Training settings")
+struct TrainingSettingsTests {
+    @Test("Schedules with non-integer or huge counts are rejected, not truncated or trapped",
+          arguments: ["step:1e30:0.5", "step:2.7:0.5", "step:0:0.5", "inverse:0.1:1e30", "exponential:nan", "cosine:1:2"])
+    func badSchedules(text: String) {
+        #expect(LearningRateSchedule(name: text, epochs: 10) == nil)
+    }
+
+    @Test("Optimizer hyper-parameters outside their range are rejected with the name of the parameter")
+    func badOptimizer() throws {
+        var c = TrainingConfiguration()
+        c.optimizer = .adam(beta1: 1, beta2: 0.999, epsilon: 1e-8)
+        #expect(throws: BackpropError.self) { try c.validate() }
+        c.optimizer = .rmsProp(beta: 0.9, epsilon: 0)
+        do { try c.validate(); Issue.record("ε = 0 accepted") } catch { #expect("\(error)".contains("ε")) }
+    }
+
+    @Test("ReLU keeps NaN; sums over 2,000,000 Float columns keep their digits")
+    func numericalEdges() {
+        let A = Activation.relu.forward(Matrix<Float>([[Float.nan, -1, 2]]))
+        #expect(A[0, 0].isNaN && A[0, 1] == 0 && A[0, 2] == 2)
+        let many = Matrix<Float>(rows: 1, columns: 2_000_000, repeating: 0.1)
+        #expect(abs(Double(many.sum(axis: 1)[0, 0]) - 200_000) < 1)
+        #expect(abs(Double(many.sum(axis: 0).sum()) - 200_000) < 1)
+    }
+
+    @Test("A layer with no units is rejected")
+    func emptyLayer() {
+        #expect(throws: BackpropError.self) {
+            _ = try Network<Double>(sizes: [2, 0, 1], hidden: .tanh, output: .sigmoid)
+        }
+    }
+}

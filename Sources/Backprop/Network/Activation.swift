@@ -12,6 +12,7 @@ public enum Activation: Hashable, Sendable, CustomStringConvertible {
     /// `tanh z`; `tanh′(z) = 1 − tanh²(z)`.
     case tanh
     /// `max(0, z)`; derivative `1` for `z > 0`, else `0` (the subgradient at 0 is 0, as PyTorch).
+    /// NaN stays NaN, so a poisoned input is not silently zeroed.
     case relu
     /// `z` for `z > 0`, else `slope · z`; derivative `1` or `slope`.
     case leakyReLU(slope: Double)
@@ -66,7 +67,7 @@ public enum Activation: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .sigmoid: return Activation.sigmoid(z)
         case .tanh: return T.tanh(z)
-        case .relu: return z > 0 ? z : 0
+        case .relu: return z > 0 || z.isNaN ? z : 0
         case let .leakyReLU(slope): return z > 0 ? z : T(slope) * z
         case .identity: return z
         case .softmax: preconditionFailure("softmax is not elementwise")
@@ -110,7 +111,7 @@ public enum Activation: Hashable, Sendable, CustomStringConvertible {
                 switch self {
                 case .sigmoid: for i in 0..<n { a[i] = Activation.sigmoid(z[i]) }
                 case .tanh: for i in 0..<n { a[i] = T.tanh(z[i]) }
-                case .relu: for i in 0..<n { a[i] = z[i] > 0 ? z[i] : 0 }
+                case .relu: for i in 0..<n { a[i] = z[i] > 0 || z[i].isNaN ? z[i] : 0 }
                 case let .leakyReLU(slope):
                     let s = T(slope)
                     for i in 0..<n { a[i] = z[i] > 0 ? z[i] : s * z[i] }
@@ -132,7 +133,7 @@ public enum Activation: Hashable, Sendable, CustomStringConvertible {
             switch self {
             case .sigmoid: for i in 0..<n { z[i] = Activation.sigmoid(z[i]) }
             case .tanh: for i in 0..<n { z[i] = T.tanh(z[i]) }
-            case .relu: for i in 0..<n { z[i] = z[i] > 0 ? z[i] : 0 }
+            case .relu: for i in 0..<n { z[i] = z[i] > 0 || z[i].isNaN ? z[i] : 0 }
             case let .leakyReLU(slope):
                 let s = T(slope)
                 for i in 0..<n { z[i] = z[i] > 0 ? z[i] : s * z[i] }

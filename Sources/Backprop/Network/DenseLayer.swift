@@ -39,6 +39,8 @@ public struct DenseLayer<Scalar: BackpropScalar>: Sendable, Equatable {
     /// Writes `W A_prev + b` into `Z`: the bias is laid down first and the GEMM adds onto it
     /// (`β = 1`), so no extra pass is needed.
     public func linear(_ previous: Matrix<Scalar>, into Z: inout Matrix<Scalar>) {
+        precondition(previous.rows == inputSize && Z.shape == Shape(outputSize, previous.columns),
+            "shape mismatch in W · A + b: W \(W.shape), A \(previous.shape), Z \(Z.shape)")
         let rows = outputSize
         Z.withUnsafeMutableBufferPointer { z in
             b.withUnsafeBufferPointer { bias in

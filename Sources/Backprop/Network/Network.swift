@@ -16,6 +16,9 @@ public struct Network<Scalar: BackpropScalar>: Sendable, Equatable {
         guard let last = layers.last else {
             throw BackpropError.invalidArgument("a network needs at least one layer")
         }
+        if let empty = layers.firstIndex(where: { $0.outputSize == 0 || $0.inputSize == 0 }) {
+            throw BackpropError.invalidArgument("layer \(empty + 1) has no units (W\(empty + 1) is \(layers[empty].W.shape))")
+        }
         for l in 1..<layers.count where layers[l].inputSize != layers[l - 1].outputSize {
             throw BackpropError.shapeMismatch(
                 operation: "W\(l + 1) · A\(l) (layer sizes)", left: layers[l].W.shape,
@@ -79,6 +82,9 @@ public struct Network<Scalar: BackpropScalar>: Sendable, Equatable {
     /// Replaces `W[l]` and `b[l]` (1-based `l`).
     /// - Throws: when the new shapes differ from the old ones.
     public mutating func setParameters(layer l: Int, W: Matrix<Scalar>, b: Matrix<Scalar>) throws {
+        guard (1...depth).contains(l) else {
+            throw BackpropError.invalidArgument("layer \(l) does not exist; layers are 1…\(depth)")
+        }
         let old = layers[l - 1]
         guard W.shape == old.W.shape else {
             throw BackpropError.shapeMismatch(operation: "replacing W\(l)", left: old.W.shape, right: W.shape)

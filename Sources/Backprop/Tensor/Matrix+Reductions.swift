@@ -21,9 +21,9 @@ extension Matrix {
         }
         var result = Matrix(rows: 1, columns: columns)
         for j in 0..<columns {
-            var total: Scalar = 0
-            for i in 0..<rows { total += self[i, j] }
-            result[0, j] = total
+            var total = 0.0
+            for i in 0..<rows { total += Double(self[i, j]) }
+            result[0, j] = Scalar(total)
         }
         return result
     }
@@ -35,20 +35,24 @@ extension Matrix {
     }
 
     /// Writes `scale · Σ_columns self` into `result`, an `(rows, 1)` column (the `db` reduction).
+    /// Sums accumulate in `Double`, so a full-batch `Float` epoch over 60,000 columns keeps its
+    /// digits.
     public func sumColumns(into result: inout Matrix, scale: Scalar) {
         precondition(result.rows == rows && result.columns == 1,
             "shape mismatch in sum(axis: 1): \(shape) into \(result.shape)")
         let rows = self.rows
-        result.elements.withUnsafeMutableBufferPointer { r in
-            for i in 0..<rows { r[i] = 0 }
+        var totals = [Double](repeating: 0, count: rows)
+        totals.withUnsafeMutableBufferPointer { t in
             elements.withUnsafeBufferPointer { x in
                 var k = 0
                 for _ in 0..<columns {
-                    for i in 0..<rows { r[i] += x[k + i] }
+                    for i in 0..<rows { t[i] += Double(x[k + i]) }
                     k += rows
                 }
             }
-            for i in 0..<rows { r[i] *= scale }
+        }
+        result.elements.withUnsafeMutableBufferPointer { r in
+            for i in 0..<rows { r[i] = Scalar(totals[i]) * scale }
         }
     }
 

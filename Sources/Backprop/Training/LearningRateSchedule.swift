@@ -31,22 +31,31 @@ public enum LearningRateSchedule: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Parses `constant`, `step:EVERY:FACTOR`, `exponential:RATE`, `inverse:RATE[:INTERVAL]`,
+    /// Parses `constant`, `step:EVERY:FACTOR` (EVERY a whole number ≥ 1), `exponential:RATE`, `inverse:RATE[:INTERVAL]`,
     /// `cosine` (over the run's epochs, minimum 0) or `cosine:MIN`.
     public init?(name: String, epochs: Int) {
-        let parts = name.lowercased().split(separator: ":").map(String.init)
-        let numbers = parts.dropFirst().map { Double($0) }
-        guard numbers.allSatisfy({ $0 != nil && $0!.isFinite }) else { return nil }
-        let values = numbers.map { $0! }
-        switch (parts.first ?? "", values.count) {
+        let parts = name.lowercased().split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        let arguments = Array(parts.dropFirst())
+        func real(_ i: Int) -> Double? { Double(arguments[i]).flatMap { $0.isFinite ? $0 : nil } }
+        func count(_ i: Int) -> Int? { Int(arguments[i]).flatMap { $0 >= 1 ? $0 : nil } }
+        switch (parts[0], arguments.count) {
         case ("constant", 0), ("none", 0): self = .constant
-        case ("step", 2) where values[0] >= 1: self = .step(every: Int(values[0]), factor: values[1])
-        case ("exponential", 1), ("exp", 1): self = .exponential(rate: values[0])
-        case ("inverse", 1), ("inverse-time", 1): self = .inverseTime(decayRate: values[0], interval: 1)
-        case ("inverse", 2) where values[1] >= 1, ("inverse-time", 2) where values[1] >= 1:
-            self = .inverseTime(decayRate: values[0], interval: Int(values[1]))
+        case ("step", 2):
+            guard let every = count(0), let factor = real(1) else { return nil }
+            self = .step(every: every, factor: factor)
+        case ("exponential", 1), ("exp", 1):
+            guard let rate = real(0) else { return nil }
+            self = .exponential(rate: rate)
+        case ("inverse", 1), ("inverse-time", 1):
+            guard let rate = real(0) else { return nil }
+            self = .inverseTime(decayRate: rate, interval: 1)
+        case ("inverse", 2), ("inverse-time", 2):
+            guard let rate = real(0), let interval = count(1) else { return nil }
+            self = .inverseTime(decayRate: rate, interval: interval)
         case ("cosine", 0): self = .cosine(epochs: epochs, minimum: 0)
-        case ("cosine", 1): self = .cosine(epochs: epochs, minimum: values[0])
+        case ("cosine", 1):
+            guard let minimum = real(0) else { return nil }
+            self = .cosine(epochs: epochs, minimum: minimum)
         default: return nil
         }
     }

@@ -11,6 +11,7 @@ public struct MiniBatches: Sequence, Sendable {
     ///   - batchSize: examples per batch; `nil` or `≥ m` for full-batch.
     ///   - generator: shuffles the examples (not used for full-batch).
     public init(examples m: Int, batchSize: Int?, using generator: inout SeededGenerator) {
+        precondition(batchSize.map { $0 > 0 } ?? true, "batch size must be positive")
         guard let batchSize, batchSize < m else {
             batches = [Array(0..<m)]
             return

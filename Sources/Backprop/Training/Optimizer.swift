@@ -6,7 +6,8 @@
 /// - RMSProp: `s = β s + (1 − β) g²`; `θ −= α g / (√s + ε)`
 /// - Adam: `v = β₁ v + (1 − β₁) g`; `s = β₂ s + (1 − β₂) g²`; `v̂ = v / (1 − β₁ᵗ)`;
 ///   `ŝ = s / (1 − β₂ᵗ)`; `θ −= α v̂ / (√ŝ + ε)` (ε outside the root)
-/// - AdamW: Adam, then `W −= α λ_w W` (decoupled weight decay, weights only, not biases).
+/// - AdamW: `W = (1 − α λ_w) W − α v̂ / (√ŝ + ε)`: decoupled weight decay on the weights (not the
+///   biases) before the Adam step, as PyTorch's `AdamW` does.
 public enum OptimizerAlgorithm: Hashable, Sendable, CustomStringConvertible {
     case gradientDescent
     case momentum(beta: Double)
@@ -34,6 +35,26 @@ public enum OptimizerAlgorithm: Hashable, Sendable, CustomStringConvertible {
         case .rmsProp: "rmsprop"
         case .adam: "adam"
         case .adamW: "adamw"
+        }
+    }
+
+    /// Throws unless every β is in [0, 1), ε > 0 and the weight decay ≥ 0 (Adam's bias
+    /// correction divides by 1 − βᵗ).
+    public func validate() throws {
+        func beta(_ name: String, _ value: Double) throws {
+            guard value >= 0, value < 1 else { throw BackpropError.invalidArgument("\(self): \(name) must be in [0, 1), not \(value)") }
+        }
+        func positive(_ name: String, _ value: Double) throws {
+            guard value > 0, value.isFinite else { throw BackpropError.invalidArgument("\(self): \(name) must be positive, not \(value)") }
+        }
+        switch self {
+        case .gradientDescent: break
+        case let .momentum(b): try beta("β", b)
+        case let .rmsProp(b, e): try beta("β", b); try positive("ε", e)
+        case let .adam(b1, b2, e): try beta("β1", b1); try beta("β2", b2); try positive("ε", e)
+        case let .adamW(b1, b2, e, decay):
+            try beta("β1", b1); try beta("β2", b2); try positive("ε", e)
+            guard decay >= 0, decay.isFinite else { throw BackpropError.invalidArgument("\(self): weight decay must be ≥ 0, not \(decay)") }
         }
     }
 

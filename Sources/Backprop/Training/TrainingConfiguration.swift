@@ -43,5 +43,9 @@ public struct TrainingConfiguration: Sendable, Equatable {
         if let patience = earlyStoppingPatience, patience <= 0 {
             throw BackpropError.invalidArgument("early-stopping patience must be positive, not \(patience)")
         }
+        if let keep = keepProbabilities, let bad = keep.first(where: { !($0 > 0 && $0 <= 1) }) {
+            throw BackpropError.invalidArgument("a dropout keep probability must be in (0, 1], not \(bad)")
+        }
+        try optimizer.validate()
     }
 }
