@@ -173,3 +173,23 @@ struct LossTests {
         #expect(Loss.natural(for: .identity) == .meanSquaredError)
     }
 }
+
+@Suite("Label validation")
+struct LabelValidationTests {
+    @Test("Labels a loss cannot take are rejected with the column named")
+    func badLabels() throws {
+        let network = try Network<Double>(sizes: [2, 3], hidden: .tanh, output: .softmax, seed: 1)
+        let X = Matrix<Double>([[1, 2], [3, 4]])
+        let notOneHot = Matrix<Double>([[1, 0], [0, 0], [0, 0]])
+        do {
+            _ = try network.gradients(X, notOneHot)
+            Issue.record("a zero label column was accepted")
+        } catch {
+            #expect("\(error)".contains("column 1 sums to 0"))
+        }
+        let binary = try Network<Double>(sizes: [2, 1], hidden: .tanh, output: .sigmoid, seed: 1)
+        #expect(throws: BackpropError.self) { _ = try binary.gradients(X, Matrix([[0.5, 2]])) }
+        #expect(throws: BackpropError.self) { _ = try binary.gradients(X, Matrix([[0, .nan]])) }
+        _ = try binary.gradients(X, Matrix([[0.25, 1]]))  // soft labels in [0, 1] are fine
+    }
+}

@@ -56,6 +56,32 @@ public enum Loss: String, Hashable, Sendable, CaseIterable, CustomStringConverti
         }
     }
 
+    /// Throws unless `Y` holds labels this loss can take: finite values; for BCE each in
+    /// `[0, 1]`; for CE non-negative columns that each sum to 1 (one-hot or a distribution),
+    /// which is what makes `∂L/∂z = a − y` exact. The message names the first bad column.
+    public func validate<T>(labels Y: Matrix<T>, source: String = "Y") throws {
+        for j in 0..<Y.columns {
+            var total = 0.0
+            for i in 0..<Y.rows {
+                let y = Double(Y[i, j])
+                guard y.isFinite else {
+                    throw BackpropError.nonFinite("\(source): label [\(i), \(j)] is \(y)")
+                }
+                switch self {
+                case .binaryCrossEntropy where !(0...1).contains(y):
+                    throw BackpropError.invalidArgument("\(source): binary cross-entropy needs labels in [0, 1]; label [\(i), \(j)] is \(y)")
+                case .categoricalCrossEntropy where y < 0:
+                    throw BackpropError.invalidArgument("\(source): cross-entropy needs non-negative labels; label [\(i), \(j)] is \(y)")
+                default: break
+                }
+                total += y
+            }
+            if self == .categoricalCrossEntropy && abs(total - 1) > 1e-4 {
+                throw BackpropError.invalidArgument("\(source): cross-entropy needs each label column to sum to 1 (one-hot); column \(j) sums to \(total)")
+            }
+        }
+    }
+
     /// `Σ_i L(a_i, y_i)`, the loss **summed** over the batch (divide by m for the cost; keeping
     /// the sum separate lets data-parallel ranks add theirs before one global 1/M).
     /// Accumulated in `Double`.

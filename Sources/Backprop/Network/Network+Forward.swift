@@ -84,5 +84,6 @@ extension Network {
         guard Y.shape == output.shape else {
             throw BackpropError.shapeMismatch(operation: "labels Y against output A\(depth) (shapes must be equal)", left: Y.shape, right: output.shape)
         }
+        try loss.validate(labels: Y)
     }
 }
