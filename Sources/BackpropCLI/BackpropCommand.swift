@@ -14,7 +14,7 @@ struct BackpropCommand: ParsableCommand {
             BACKPROP_THREADS sets its thread count.
             """,
         version: Backprop.version,
-        subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, GradsCommand.self, InfoCommand.self, GradcheckCommand.self, LedgerCommand.self, ExplainCommand.self, CheckCommand.self, BenchCommand.self]
+        subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, ExportCommand.self, GradsCommand.self, InfoCommand.self, GradcheckCommand.self, LedgerCommand.self, ExplainCommand.self, CheckCommand.self, BenchCommand.self]
     )
 }
 

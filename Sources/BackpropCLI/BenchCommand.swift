@@ -34,13 +34,28 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Matrix sizes for gemm, comma-separated.")
     var sizes: String = "256,512,1024,2048"
 
+    func validate() throws {
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, not \(repeats)") }
+        if let threads, threads <= 0 { throw ValidationError("--threads must be positive, not \(threads)") }
+        _ = try gemmSizes()
+    }
+
+    /// `--sizes` as positive integers.
+    private func gemmSizes() throws -> [Int] {
+        let list = sizes.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !list.isEmpty, list.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw ValidationError("--sizes '\(sizes)' must be positive integers separated by commas, e.g. 256,512")
+        }
+        return list.map { $0! }
+    }
+
     func run() throws {
         let backend = try requireBackend()
         if let threads { backend.setThreadCount(threads) }
         print("# backprop \(Backprop.version), \(backend.name) (\(backend.version)), \(backend.threadCount) threads")
         switch kind {
         case .gemm:
-            let list = sizes.split(separator: ",").compactMap { Int($0) }
+            let list = try gemmSizes()
             if precision != .double { try gemm(Float.self, sizes: list) }
             if precision != .float { try gemm(Double.self, sizes: list) }
         case .mlp:

@@ -31,6 +31,10 @@ struct GradsCommand: ParsableCommand {
     @Option(help: "Write the ledger to this .npz file.")
     var out: String?
 
+    func validate() throws {
+        guard l2 >= 0, l2.isFinite else { throw ValidationError("--l2 must be a finite number ≥ 0, not \(l2)") }
+    }
+
     func run() throws {
         _ = try requireBackend()
         switch model.precision {

@@ -55,7 +55,11 @@ struct ModelOptions: ParsableArguments {
                 throw BackpropError.malformedFile(path: weights, reason: "layer \(index + 1): \(error)")
             }
         }
-        return try Network(layers: dense, loss: Loss.natural(for: o))
+        do {
+            return try Network(layers: dense, loss: Loss.natural(for: o))
+        } catch let error as BackpropError {
+            throw BackpropError.malformedFile(path: weights, reason: "\(error)")
+        }
     }
 }
 
@@ -65,7 +69,13 @@ func readMatrix<S: BackpropScalar>(_ path: String, as _: S.Type, option: String)
     let url = URL(fileURLWithPath: path)
     guard FileManager.default.fileExists(atPath: path) else { throw BackpropError.invalidArgument("\(option) \(path): no such file") }
     switch url.pathExtension.lowercased() {
-    case "npy": return try NPY.read(contentsOf: url).matrix(S.self)
+    case "npy":
+        do {
+            return try NPY.read(contentsOf: url).matrix(S.self)
+        } catch let error as BackpropError {
+            if case .malformedFile = error { throw error }
+            throw BackpropError.invalidArgument("\(option) \(path): \(error)")
+        }
     default: throw BackpropError.invalidArgument("\(option) \(path): expected a .npy file")
     }
 }

@@ -38,6 +38,7 @@ struct Progress {
         case .json:
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
             if let data = try? encoder.encode(r) { print(String(decoding: data, as: UTF8.self)) }
         case .bar, .lines:
             guard style == .bar || r.epoch % logEvery == 0 || r.epoch == 1 || r.epoch == total else { return }

@@ -14,11 +14,20 @@ enum RunFolder {
         do {
             try manager.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw BackpropError.invalidArgument("cannot create run folder \(folder.path): \(error.localizedDescription)")
+            // Foundation's message can be a bare "error 512": name the part of the path at fault.
+            var ancestor = folder.deletingLastPathComponent()
+            while ancestor.path != "/" && !manager.fileExists(atPath: ancestor.path) { ancestor = ancestor.deletingLastPathComponent() }
+            var ancestorIsFolder: ObjCBool = false
+            let reason = manager.fileExists(atPath: ancestor.path, isDirectory: &ancestorIsFolder) && !ancestorIsFolder.boolValue
+                ? "\(ancestor.path) is a file, not a folder"
+                : !manager.isWritableFile(atPath: ancestor.path)
+                ? "\(ancestor.path) is read-only or not writable"
+                : error.localizedDescription
+            throw BackpropError.invalidArgument("--output-dir \(folder.path): cannot create the run folder: \(reason)")
         }
         let probe = folder.appendingPathComponent(".write-test-\(getpid())")
         guard manager.createFile(atPath: probe.path, contents: Data()) else {
-            throw BackpropError.invalidArgument("cannot write in run folder \(folder.path) (read-only or no permission)")
+            throw BackpropError.invalidArgument("--output-dir \(folder.path): cannot write in the run folder (read-only or no permission)")
         }
         try? manager.removeItem(at: probe)
     }

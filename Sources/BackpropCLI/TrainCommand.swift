@@ -88,6 +88,8 @@ struct TrainCommand: ParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         var checkpointError: (any Error)?
+        let stepsBefore = trainer.optimizer.step
+        var lastSaved: String?  // where the checkpoint file now stands, e.g. "after epoch 3"
         let reason: Trainer<S>.StopReason
         do {
             reason = try trainer.fit(
@@ -99,12 +101,23 @@ struct TrainCommand: ParsableCommand {
                 onEpoch: { state in
                     progress.epoch(state.history[state.history.count - 1], total: configuration.epochs)
                     if state.epochsCompleted % every == 0 {
-                        do { try Checkpoint.save(state, to: checkpointURL) } catch { checkpointError = error }
+                        do {
+                            try Checkpoint.save(state, to: checkpointURL)
+                            lastSaved = "after epoch \(state.epochsCompleted)"
+                        } catch { checkpointError = error }
                     }
                 })
         } catch {
-            // Keep what was learned before the failure, then report it.
-            try? Checkpoint.save(trainer, to: checkpointURL)
+            if case let BackpropError.nonFinite(message) = error, trainer.optimizer.step > stepsBefore {
+                // Diverged: the parameters now are at best finite, not good. Keep the checkpoint
+                // saved before (from an earlier epoch) untouched and say where it is.
+                let kept = lastSaved.map { "the last good checkpoint (\($0)) is \(checkpointURL.path)" }
+                    ?? resume.map { "the last good checkpoint is still \($0)" } ?? "no checkpoint had been saved yet"
+                throw BackpropError.nonFinite("\(message); \(kept)")
+            }
+            // Any other failure: keep what was learned (finite parameters only), then report it.
+            let finite = trainer.network.layers.allSatisfy { $0.W.isFinite && $0.b.isFinite }
+            if trainer.optimizer.step > stepsBefore, finite { try? Checkpoint.save(trainer, to: checkpointURL) }
             throw error
         }
         let seconds = (clock.now - start).secondsValue

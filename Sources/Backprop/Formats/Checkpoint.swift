@@ -9,6 +9,19 @@ import Foundation
 /// configuration's seed and the epoch number, and a checkpoint saved mid-epoch (Ctrl-C) records
 /// how many batches were done, so a resumed run ends on the same weights as an uninterrupted one.
 public enum Checkpoint {
+    /// JSON for the history: a finite but huge gradient's norm can overflow to infinity, which
+    /// plain JSON cannot hold, so non-finite numbers are written as strings.
+    private static var jsonEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }
+    private static var jsonDecoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }
+
     /// Writes `trainer`'s state to `url`, atomically.
     public static func save<S: BackpropScalar>(_ trainer: Trainer<S>, to url: URL, metadata extra: [String: String] = [:]) throws {
         var tensors = trainer.network.stateDict
@@ -19,7 +32,7 @@ public enum Checkpoint {
                 tensors.append(("optimizer.\(prefix).\(Network<S>.biasKey(layer: index + 1))", SafeTensors.Tensor(vector: pair.b)))
             }
         }
-        let history = String(decoding: try JSONEncoder().encode(trainer.history), as: UTF8.self)
+        let history = String(decoding: try jsonEncoder.encode(trainer.history), as: UTF8.self)
         var metadata = trainer.network.architectureMetadata.merging(extra) { $1 }
         metadata["checkpoint"] = "1"
         metadata["optimizer"] = trainer.configuration.optimizer.description
@@ -27,7 +40,7 @@ public enum Checkpoint {
         metadata["epochs_completed"] = String(trainer.epochsCompleted)
         metadata["history"] = history
         if let partial = trainer.partialEpoch {
-            metadata["partial_epoch"] = String(decoding: try JSONEncoder().encode(partial), as: UTF8.self)
+            metadata["partial_epoch"] = String(decoding: try jsonEncoder.encode(partial), as: UTF8.self)
         }
         try SafeTensors.write(tensors, metadata: metadata, to: url)
     }
@@ -46,7 +59,7 @@ public enum Checkpoint {
         }
         guard let step = Int(file.metadata["optimizer_step"] ?? ""),
               let historyText = file.metadata["history"],
-              let history = try? JSONDecoder().decode([EpochRecord].self, from: Data(historyText.utf8))
+              let history = try? jsonDecoder.decode([EpochRecord].self, from: Data(historyText.utf8))
         else { throw fail("checkpoint metadata lacks optimizer_step or history") }
         func buffers(_ prefix: String) throws -> [(W: Matrix<S>, b: Matrix<S>)] {
             guard file["optimizer.\(prefix).\(Network<S>.weightKey(layer: 1))"] != nil else { return [] }
@@ -62,7 +75,7 @@ public enum Checkpoint {
         trainer.optimizer = Optimizer(configuration.optimizer, step: step, velocity: try buffers("velocity"), squares: try buffers("squares"))
         trainer.history = history
         if let text = file.metadata["partial_epoch"] {
-            guard let partial = try? JSONDecoder().decode(PartialEpoch.self, from: Data(text.utf8)),
+            guard let partial = try? jsonDecoder.decode(PartialEpoch.self, from: Data(text.utf8)),
                   partial.epoch == history.count + 1
             else { throw fail("checkpoint's partial_epoch metadata is malformed") }
             trainer.partialEpoch = partial

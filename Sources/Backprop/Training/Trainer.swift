@@ -128,7 +128,19 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
                 cost += configuration.l2 / (2 * Double(batch.count)) * network.layers.reduce(0.0) { $0 + $1.W.squaredNorm() }
             }
             let sampled = index % sampleEvery == 0
-            try checkFinite(workspace, cost: cost, all: sampled, epoch: epoch, batch: index + 1)
+            do {
+                try checkFinite(workspace, cost: cost, all: sampled, epoch: epoch, batch: index + 1)
+            } catch {
+                // The batches before this one were applied: record them, so a checkpoint saved
+                // now says where the parameters really are and resumes from there.
+                if index > 0 {
+                    partialEpoch = PartialEpoch(
+                        epoch: epoch, batches: index, lossSum: lossSum, correct: correct, examples: seen,
+                        gradientNormSums: normSums, gradientNormSamples: normSamples,
+                        seconds: secondsBefore + (clock.now - start).seconds)
+                }
+                throw error
+            }
             if sampled {
                 for l in 0..<network.depth { normSums[l] += workspace.dW[l].norm() }
                 normSamples += 1
@@ -149,6 +161,12 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
                     gradientNormSums: normSums, gradientNormSamples: normSamples, seconds: progress.seconds)
                 return nil
             }
+        }
+        // A finite gradient times a large learning rate can still overflow a parameter: an epoch
+        // whose parameters are not all finite never reaches `onEpoch` (and its checkpoint).
+        if let l = network.layers.firstIndex(where: { !$0.W.isFinite || !$0.b.isFinite }) {
+            throw BackpropError.nonFinite(
+                "epoch \(epoch), batch \(batches.count): after the update the parameters of layer \(l + 1) (W\(l + 1)/b\(l + 1)) are not finite; try a smaller learning rate")
         }
         let seconds = secondsBefore + (clock.now - start).seconds
         var record = EpochRecord(
@@ -178,8 +196,11 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         _ workspace: GradientWorkspace<Scalar>, cost: Double, all: Bool, epoch: Int, batch: Int
     ) throws {
         for l in 0..<network.depth where !workspace.db[l].isFinite || (all && !workspace.dW[l].isFinite) {
+            let parameters = network.layers.allSatisfy { $0.W.isFinite && $0.b.isFinite }
+                ? "the parameters keep their last finite values"
+                : "the parameters had already become non-finite in an earlier update"
             throw BackpropError.nonFinite(
-                "epoch \(epoch), batch \(batch): the gradient of layer \(l + 1) (dW\(l + 1)/db\(l + 1)) is not finite (cost \(cost)); the parameters keep their last finite values; try a smaller learning rate")
+                "epoch \(epoch), batch \(batch): the gradient of layer \(l + 1) (dW\(l + 1)/db\(l + 1)) is not finite (cost \(cost)); \(parameters); try a smaller learning rate")
         }
         if !cost.isFinite {
             throw BackpropError.nonFinite("epoch \(epoch), batch \(batch): the cost is \(cost); try a smaller learning rate")

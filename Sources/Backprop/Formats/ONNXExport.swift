@@ -1,0 +1,240 @@
+import Foundation
+import SwiftProtobuf
+
+/// The ONNX versions Backprop writes.
+///
+/// Every operator Backprop exports (Gemm, Sigmoid, Tanh, Relu, LeakyRelu, Softmax, Sub, Mul,
+/// Greater, Where) exists in the default domain `ai.onnx` at opset 13, where Softmax acts on
+/// one axis (`axis = 1`: each example's row). IR version 7 is the one ONNX 1.8 introduced
+/// together with opset 13, so any runtime that reads opset 13 reads the file.
+public enum ONNXFormat {
+    /// The default-domain (`ai.onnx`) operator set the graph uses: 13.
+    public static let opsetVersion = 13
+    /// The ONNX IR version written in `ModelProto.ir_version`: 7 (ONNX 1.8, which introduced opset 13).
+    public static let irVersion = 7
+    /// `ModelProto.producer_name`.
+    public static let producerName = "backprop"
+    /// The name of the graph input, `(batch, n_x)`.
+    public static let inputName = "X"
+    /// The name of the graph output, `(batch, n_y)`.
+    public static let outputName = "Y"
+    /// The symbolic batch dimension of input and output.
+    public static let batchDimension = "batch"
+}
+
+/// ONNX export: the network as a graph of `Gemm` and activation nodes.
+///
+/// ONNX is batch-first like PyTorch: the input `X` is `(batch, n_x)`, one example per **row**
+/// (the transpose of the course's `(n_x, m)`), and the output `Y` is `(batch, n_y)`. Layer `l`
+/// is `Z_l = Gemm(A_{l−1}, W_l, b_l; transB = 1) = A_{l−1} W_lᵀ + b_l`, with `W_l` stored
+/// `(n_l, n_{l−1})` exactly as `nn.Linear.weight` and `b_l` as a 1-D `(n_l,)` tensor, followed
+/// by its activation node: `Sigmoid`, `Tanh`, `Relu`, `LeakyRelu(alpha)`, `Softmax(axis = 1)`,
+/// or nothing for identity. A sigmoid or softmax output layer gives probabilities, as
+/// `backprop predict` does.
+///
+/// Initializers have the network's precision (`float` for `Network<Float>`, `double` for
+/// `Network<Double>`), as little-endian `raw_data`. In a `Network<Double>`, leaky ReLU is
+/// written as `Where(Greater(Z, 0), Z, Mul(Z, slope))` with a `double` slope: `LeakyRelu`'s
+/// `alpha` is a float32 attribute (it would round the slope) and ONNX Runtime has no `double`
+/// kernel for it.
+///
+/// With a ``Standardizer`` (the one a model was trained with), the graph starts with
+/// `Sub(X, input_mean)` and `Mul(·, input_scale)` (`scale = 1/σ`), the same arithmetic as
+/// ``Standardizer/transform(_:)``, so the ONNX model takes raw features like `backprop predict`.
+extension Network {
+    /// The network as a serialized ONNX `ModelProto` (see ``ONNXFormat`` for the versions).
+    ///
+    /// - Parameters:
+    ///   - standardizer: input standardisation to build into the graph, if the model was
+    ///     trained on standardised features; its feature count must be `n_x`.
+    ///   - metadata: extra `metadata_props` entries (the architecture is always written).
+    /// - Throws: ``BackpropError/shapeMismatch(operation:left:right:)`` when the
+    ///   standardizer's feature count is not `n_x`.
+    public func onnxModel(standardizer: Standardizer? = nil, metadata: [String: String] = [:]) throws -> Data {
+        let model = try onnxModelProto(standardizer: standardizer, metadata: metadata)
+        // onnx.proto has no `required` fields, so serializing cannot fail.
+        return try! model.serializedBytes()
+    }
+
+    /// Writes ``onnxModel(standardizer:metadata:)`` to `url` atomically: a temporary file in
+    /// the same folder, then a rename, so a crash never leaves half a file where the old one was.
+    public func exportONNX(to url: URL, standardizer: Standardizer? = nil, metadata: [String: String] = [:]) throws {
+        let data = try onnxModel(standardizer: standardizer, metadata: metadata)
+        do {
+            try data.write(to: url, options: .atomic)
+        } catch {
+            throw BackpropError.malformedFile(path: url.path, reason: "cannot write: \(error.localizedDescription)")
+        }
+    }
+
+    /// The `ModelProto` behind ``onnxModel(standardizer:metadata:)``.
+    func onnxModelProto(standardizer: Standardizer? = nil, metadata: [String: String] = [:]) throws -> Onnx_ModelProto {
+        var builder = ONNXGraphBuilder<Scalar>()
+        var current = ONNXFormat.inputName
+
+        if let standardizer {
+            guard standardizer.featureCount == inputSize else {
+                throw BackpropError.shapeMismatch(
+                    operation: "ONNX export: standardizer (fitted on \(standardizer.featureCount) features) before W1",
+                    left: Shape(standardizer.featureCount, 1), right: layers[0].W.shape)
+            }
+            // The same numbers Standardizer.transform uses: T(μ) and T(1/σ).
+            builder.addInitializer("input_mean", shape: [inputSize], values: standardizer.means.map { Scalar($0) })
+            builder.addInitializer("input_scale", shape: [inputSize], values: standardizer.standardDeviations.map { Scalar(1 / $0) })
+            builder.addNode("Sub", inputs: [current, "input_mean"], output: "X_centered", name: "standardize_sub")
+            builder.addNode("Mul", inputs: ["X_centered", "input_scale"], output: "A0", name: "standardize_mul")
+            current = "A0"
+        }
+
+        for (index, layer) in layers.enumerated() {
+            let l = index + 1
+            let isLast = l == depth
+            let activated = isLast ? ONNXFormat.outputName : "A\(l)"
+            let linearOutput = layer.activation == .identity ? activated : "Z\(l)"
+
+            // W row-major (n_l, n_{l−1}), the nn.Linear.weight layout; the matrix is column-major.
+            var rowMajor: [Scalar] = []
+            rowMajor.reserveCapacity(layer.W.count)
+            for i in 0..<layer.W.rows { for j in 0..<layer.W.columns { rowMajor.append(layer.W[i, j]) } }
+            builder.addInitializer("W\(l)", shape: [layer.outputSize, layer.inputSize], values: rowMajor)
+            builder.addInitializer("b\(l)", shape: [layer.outputSize], values: Array(layer.b.elements))
+            builder.addNode(
+                "Gemm", inputs: [current, "W\(l)", "b\(l)"], output: linearOutput, name: "gemm\(l)",
+                attributes: [.int("transB", 1)])
+
+            switch layer.activation {
+            case .identity:
+                break
+            case .sigmoid:
+                builder.addNode("Sigmoid", inputs: [linearOutput], output: activated, name: "sigmoid\(l)")
+            case .tanh:
+                builder.addNode("Tanh", inputs: [linearOutput], output: activated, name: "tanh\(l)")
+            case .relu:
+                builder.addNode("Relu", inputs: [linearOutput], output: activated, name: "relu\(l)")
+            case .softmax:
+                builder.addNode("Softmax", inputs: [linearOutput], output: activated, name: "softmax\(l)", attributes: [.int("axis", 1)])
+            case let .leakyReLU(slope):
+                if Scalar.self == Float.self {
+                    // Backprop computes with Float(slope), which is exactly the float32 attribute.
+                    builder.addNode("LeakyRelu", inputs: [linearOutput], output: activated, name: "leaky_relu\(l)",
+                        attributes: [.float("alpha", Float(slope))])
+                } else {
+                    // z > 0 ? z : slope · z, with the slope in double (as Backprop computes it).
+                    if !builder.hasInitializer("zero") { builder.addInitializer("zero", shape: [], values: [0]) }
+                    builder.addInitializer("leaky_slope\(l)", shape: [], values: [Scalar(slope)])
+                    builder.addNode("Greater", inputs: [linearOutput, "zero"], output: "Z\(l)_positive", name: "leaky_relu\(l)_greater")
+                    builder.addNode("Mul", inputs: [linearOutput, "leaky_slope\(l)"], output: "Z\(l)_scaled", name: "leaky_relu\(l)_mul")
+                    builder.addNode("Where", inputs: ["Z\(l)_positive", linearOutput, "Z\(l)_scaled"], output: activated, name: "leaky_relu\(l)_where")
+                }
+            }
+            current = activated
+        }
+
+        var graph = Onnx_GraphProto()
+        graph.name = "backprop_network"
+        graph.docString = "Backprop network \(sizes.map(String.init).joined(separator: "-")) (\(pyTorchModules)); "
+            + "X is (batch, n_x), one example per row; Y is the output activation A\(depth), (batch, n_y)."
+        graph.node = builder.nodes
+        graph.initializer = builder.initializers
+        graph.input = [Self.onnxTensorInfo(ONNXFormat.inputName, columns: inputSize)]
+        graph.output = [Self.onnxTensorInfo(ONNXFormat.outputName, columns: outputSize)]
+
+        var model = Onnx_ModelProto()
+        model.irVersion = Int64(ONNXFormat.irVersion)
+        var opset = Onnx_OperatorSetIdProto()
+        opset.domain = ""
+        opset.version = Int64(ONNXFormat.opsetVersion)
+        model.opsetImport = [opset]
+        model.producerName = ONNXFormat.producerName
+        model.producerVersion = Backprop.version
+        model.modelVersion = 1
+        model.docString = "Exported by backprop \(Backprop.version)."
+        model.graph = graph
+        var properties = architectureMetadata
+        if standardizer != nil { properties["input_standardized"] = "true" }
+        properties.merge(metadata) { $1 }
+        model.metadataProps = properties.sorted { $0.key < $1.key }.map { key, value in
+            var entry = Onnx_StringStringEntryProto()
+            entry.key = key
+            entry.value = value
+            return entry
+        }
+        return model
+    }
+
+    /// The ONNX element type of `Scalar`: `FLOAT` (1) or `DOUBLE` (11).
+    static var onnxElementType: Onnx_TensorProto.DataType { Scalar.self == Double.self ? .double : .float }
+
+    /// A `(batch, columns)` tensor of `Scalar` as a graph input or output.
+    static func onnxTensorInfo(_ name: String, columns: Int) -> Onnx_ValueInfoProto {
+        var batch = Onnx_TensorShapeProto.Dimension()
+        batch.dimParam = ONNXFormat.batchDimension
+        var width = Onnx_TensorShapeProto.Dimension()
+        width.dimValue = Int64(columns)
+        var tensorType = Onnx_TypeProto.Tensor()
+        tensorType.elemType = Int32(onnxElementType.rawValue)
+        tensorType.shape.dim = [batch, width]
+        var info = Onnx_ValueInfoProto()
+        info.name = name
+        info.type.tensorType = tensorType
+        return info
+    }
+}
+
+/// Collects nodes and initializers while a graph is built.
+struct ONNXGraphBuilder<Scalar: BackpropScalar> {
+    enum Attribute {
+        case int(String, Int)
+        case float(String, Float)
+    }
+
+    private(set) var nodes: [Onnx_NodeProto] = []
+    private(set) var initializers: [Onnx_TensorProto] = []
+
+    func hasInitializer(_ name: String) -> Bool { initializers.contains { $0.name == name } }
+
+    mutating func addInitializer(_ name: String, shape: [Int], values: [Scalar]) {
+        precondition(values.count == shape.reduce(1, *), "initializer \(name): \(values.count) values for shape \(shape)")
+        var tensor = Onnx_TensorProto()
+        tensor.name = name
+        tensor.dims = shape.map { Int64($0) }
+        tensor.dataType = Int32(Network<Scalar>.onnxElementType.rawValue)
+        tensor.rawData = Self.littleEndianBytes(values)
+        initializers.append(tensor)
+    }
+
+    mutating func addNode(_ opType: String, inputs: [String], output: String, name: String, attributes: [Attribute] = []) {
+        var node = Onnx_NodeProto()
+        node.opType = opType
+        node.name = name
+        node.input = inputs
+        node.output = [output]
+        node.attribute = attributes.map { attribute in
+            var proto = Onnx_AttributeProto()
+            switch attribute {
+            case let .int(name, value):
+                proto.name = name
+                proto.type = .int
+                proto.i = Int64(value)
+            case let .float(name, value):
+                proto.name = name
+                proto.type = .float
+                proto.f = value
+            }
+            return proto
+        }
+        nodes.append(node)
+    }
+
+    /// The values as ONNX `raw_data`: IEEE 754, little-endian, in order.
+    static func littleEndianBytes(_ values: [Scalar]) -> Data {
+        var data = Data()
+        data.reserveCapacity(values.count * MemoryLayout<Scalar>.size)
+        if Scalar.self == Double.self {
+            for value in values { withUnsafeBytes(of: Double(value).bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        } else {
+            for value in values { withUnsafeBytes(of: Float(value).bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        }
+        return data
+    }
+}
