@@ -44,11 +44,25 @@ struct DataOptions: ParsableArguments {
         var standardizer: Standardizer?
     }
 
-    /// Loads and splits the data. With `standardizer` given (a saved model's), it is applied
-    /// instead of fitting a new one.
+    /// Loads and splits the data for training: a standardiser is fitted on the training split
+    /// (unless `--no-standardize`).
+    func load<S: BackpropScalar>(_: S.Type, seed: UInt64, outputHint: Activation? = nil) throws -> Loaded<S> {
+        try load(S.self, seed: seed, outputHint: outputHint, model: nil)
+    }
+
+    /// What a saved model fixes about its inputs: the standardisation it was trained with (or
+    /// none) and its class names.
+    struct ModelInputs {
+        var standardizer: Standardizer?
+        var classNames: [String]?
+    }
+
+    /// Loads data for a saved model (`evaluate`): nothing is fitted; the model's standardiser,
+    /// if it has one, is applied, and CSV labels map onto the model's classes.
     func load<S: BackpropScalar>(
-        _: S.Type, seed: UInt64, outputHint: Activation? = nil, standardizer saved: Standardizer? = nil
+        _: S.Type, seed: UInt64, outputHint: Activation? = nil, model: ModelInputs?
     ) throws -> Loaded<S> {
+        let saved = model?.standardizer
         var all: Dataset<S>
         var test: Dataset<S>?
         var classNames: [String]?
@@ -80,7 +94,8 @@ struct DataOptions: ParsableArguments {
             } else {
                 let column: CSVLoader.LabelColumn = label.map { Int($0).map(CSVLoader.LabelColumn.index) ?? .name($0) } ?? .last
                 let encoding: CSVLoader.LabelEncoding = outputHint == .softmax ? .oneHot : (outputHint == .sigmoid ? .binary : .automatic)
-                let table: LabeledDataset<S> = try CSVLoader.load(contentsOf: url, labelColumn: column, labelEncoding: encoding)
+                let table: LabeledDataset<S> = try CSVLoader.load(
+                    contentsOf: url, labelColumn: column, labelEncoding: encoding, classes: model?.classNames)
                 all = table.dataset
                 classNames = table.classNames
                 standardizable = true
@@ -97,7 +112,7 @@ struct DataOptions: ParsableArguments {
             if test == nil && split.test.count > 0 { test = split.test }
         }
         var fitted: Standardizer?
-        if standardizable && (standardize || saved != nil) {
+        if standardizable && (model == nil ? standardize : saved != nil) {
             let standardizer = try saved ?? Standardizer(fittedTo: train.X)
             fitted = standardizer
             train = try standardizer.transform(train)

@@ -32,10 +32,15 @@ struct EvaluateCommand: ParsableCommand {
         let network: Network<S> = try model.load(S.self)
         let metadata = model.weights.hasSuffix(".npz") ? [:] : try SafeTensors.read(contentsOf: URL(fileURLWithPath: model.weights)).metadata
         let saved = try StandardizerMetadata.decode(metadata)
-        let loaded = try data.load(S.self, seed: 1, outputHint: network.outputActivation, standardizer: saved.standardizer)
+        let loaded = try data.load(
+            S.self, seed: 1, outputHint: network.outputActivation,
+            model: DataOptions.ModelInputs(standardizer: saved.standardizer, classNames: saved.classNames))
         let set = loaded.test ?? loaded.train
-        guard set.X.rows == network.inputSize, set.Y.rows == network.outputSize else {
-            throw BackpropError.shapeMismatch(operation: "data \(data.data) X against the model's W1", left: set.X.shape, right: network.layer(1).W.shape)
+        guard set.X.rows == network.inputSize else {
+            throw BackpropError.shapeMismatch(operation: "data \(data.data) X against the model's W1 (X rows must equal W1 columns)", left: set.X.shape, right: network.layer(1).W.shape)
+        }
+        guard set.Y.rows == network.outputSize else {
+            throw BackpropError.shapeMismatch(operation: "data \(data.data) Y against the model's output layer (Y rows must equal n_L = \(network.outputSize))", left: set.Y.shape, right: Shape(network.outputSize, set.count))
         }
         let result = try network.evaluate(set)
         print("\(network.summary) on \(set.name): \(set.count) examples")

@@ -36,7 +36,16 @@ struct PredictCommand: ParsableCommand {
         let network: Network<S> = try model.load(S.self)
         let metadata = model.weights.hasSuffix(".npz") ? [:] : try SafeTensors.read(contentsOf: URL(fileURLWithPath: model.weights)).metadata
         let saved = try StandardizerMetadata.decode(metadata)
-        var X: Matrix<S> = input.lowercased().hasSuffix(".csv") ? try readCSVExamples(input) : try readMatrix(input, as: S.self, option: "--input")
+        var X: Matrix<S>
+        if input.lowercased().hasSuffix(".csv") {
+            do {
+                X = try CSVLoader.loadFeatures(contentsOf: URL(fileURLWithPath: input), as: S.self).X
+            } catch let error as BackpropError {
+                throw BackpropError.invalidArgument("--input \(error)")
+            }
+        } else {
+            X = try readMatrix(input, as: S.self, option: "--input")
+        }
         guard X.rows == network.inputSize else {
             throw BackpropError.shapeMismatch(operation: "--input \(input) against the model's W1 (rows of X must equal W1 columns)", left: X.shape, right: network.layer(1).W.shape)
         }
@@ -64,32 +73,5 @@ struct PredictCommand: ParsableCommand {
         } else {
             print(text, terminator: "")
         }
-    }
-
-    /// A CSV of numbers, one example per row, as an `(n_x, m)` matrix; a first row that is not
-    /// all numbers is taken as a header.
-    private func readCSVExamples<S: BackpropScalar>(_ path: String) throws -> Matrix<S> {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw BackpropError.invalidArgument("--input \(path): cannot read the file")
-        }
-        var rows: [[S]] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            let values = cells.map { Double($0) }
-            if index == 0 && values.contains(where: { $0 == nil }) { continue }
-            guard let first = values.firstIndex(where: { $0 == nil }) == nil ? nil as Int? : values.firstIndex(where: { $0 == nil }) else {
-                let row = values.map { S($0!) }
-                if let width = rows.first?.count, width != row.count {
-                    throw BackpropError.malformedFile(path: path, reason: "line \(index + 1) has \(row.count) values, the first row had \(width)")
-                }
-                rows.append(row)
-                continue
-            }
-            throw BackpropError.malformedFile(path: path, reason: "line \(index + 1), column \(first + 1): '\(cells[first])' is not a number")
-        }
-        guard let width = rows.first?.count, width > 0 else { throw BackpropError.malformedFile(path: path, reason: "no examples") }
-        var X = Matrix<S>(rows: width, columns: rows.count)
-        for (j, row) in rows.enumerated() { for i in 0..<width { X[i, j] = row[i] } }
-        return X
     }
 }

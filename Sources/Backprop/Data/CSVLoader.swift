@@ -42,10 +42,12 @@ public enum CSVLoader {
     /// - Parameters:
     ///   - labelColumn: the column holding the labels; every other column is a feature.
     ///   - labelEncoding: binary 0/1 or one-hot labels.
+    ///   - classes: the class list to map labels onto (a trained model's), instead of the
+    ///     classes this file happens to contain; a label outside it is an error.
     ///   - separator: the field separator, an ASCII character.
     public static func load<T: BackpropScalar>(
         contentsOf url: URL, labelColumn: LabelColumn = .last, labelEncoding: LabelEncoding = .automatic,
-        separator: Character = ",", as _: T.Type = T.self
+        classes: [String]? = nil, separator: Character = ",", as _: T.Type = T.self
     ) throws -> LabeledDataset<T> {
         let data: Data
         do {
@@ -54,13 +56,15 @@ public enum CSVLoader {
             throw BackpropError.malformedFile(path: url.path, reason: "cannot read: \(error.localizedDescription)")
         }
         return try decode(
-            data, source: url.path, labelColumn: labelColumn, labelEncoding: labelEncoding, separator: separator)
+            data, source: url.path, labelColumn: labelColumn, labelEncoding: labelEncoding, classes: classes,
+            separator: separator)
     }
 
     /// Decodes CSV bytes; `source` names them in error messages and becomes the dataset's name.
     public static func decode<T: BackpropScalar>(
         _ data: Data, source: String = "CSV data", labelColumn: LabelColumn = .last,
-        labelEncoding: LabelEncoding = .automatic, separator: Character = ",", as _: T.Type = T.self
+        labelEncoding: LabelEncoding = .automatic, classes: [String]? = nil, separator: Character = ",",
+        as _: T.Type = T.self
     ) throws -> LabeledDataset<T> {
         guard let separatorByte = separator.asciiValue, separator != "\"", separator != "\n" else {
             throw BackpropError.invalidArgument("CSV separator must be an ASCII character other than a quote or a newline, got '\(separator)'")
@@ -129,7 +133,16 @@ public enum CSVLoader {
             throw fail("line \(header.line + 1): no data rows after the header")
         }
 
-        let (classNames, classIndices) = classify(labelTexts)
+        var (classNames, classIndices) = classify(labelTexts)
+        if let classes {
+            // A model's classes: labels map onto its class list, not onto the ones this file has.
+            let position = Dictionary(classes.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            if let unknown = classNames.first(where: { position[$0] == nil }) {
+                throw fail("column '\(names[labelIndex])': label '\(unknown)' is not one of the model's classes (\(classes.prefix(10).joined(separator: ", ")))")
+            }
+            classIndices = classIndices.map { position[classNames[$0]]! }
+            classNames = classes
+        }
         let m = labelTexts.count
         let binary: Bool
         switch labelEncoding {

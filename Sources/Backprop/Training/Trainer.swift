@@ -190,6 +190,7 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
             throw BackpropError.shapeMismatch(operation: "\(role) Y (\(data.name)) against the output layer (Y rows must equal n_L)", left: data.Y.shape, right: Shape(network.outputSize, data.count))
         }
         guard data.X.isFinite else { throw BackpropError.nonFinite("the \(role) set (\(data.name)) has a NaN or infinite feature") }
+        try network.loss.validate(labels: data.Y, source: "the \(role) set (\(data.name))")
     }
 
     private func checkFinite(
