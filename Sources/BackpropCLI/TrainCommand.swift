@@ -55,12 +55,17 @@ struct TrainCommand: ParsableCommand {
     }
 
     private func train<S: BackpropScalar>(_: S.Type, backend: any LinearAlgebraBackend) throws {
-        let configuration = try training.configuration(seed: architecture.seed)
+        // A resumed run keeps the checkpoint's settings, seed included (it fixes the data split,
+        // the shuffles and the dropout masks); explicit options must agree with them.
+        let stored = try resume.flatMap { try Checkpoint.configuration(savedIn: URL(fileURLWithPath: $0)) }
+        let resumed = try stored.map { try training.configuration(resuming: $0) }
+        let configuration = try resumed?.0 ?? training.configuration(seed: architecture.seed)
+        let seed = configuration.seed
         let folder = URL(fileURLWithPath: outputDir ?? defaultFolder())
         try RunFolder.prepare(folder)  // fails before any training when it cannot be written
 
         let outputHint = try? architecture.activations(outputs: architecture.layers == nil ? nil : try architecture.sizes().last).output
-        let loaded = try data.load(S.self, seed: architecture.seed, outputHint: architecture.output == nil ? nil : outputHint)
+        let loaded = try data.load(S.self, seed: seed, outputHint: architecture.output == nil ? nil : outputHint)
         var trainer: Trainer<S>
         if let resume {
             trainer = try Checkpoint.load(from: URL(fileURLWithPath: resume), configuration: configuration)
@@ -74,13 +79,14 @@ struct TrainCommand: ParsableCommand {
         }
 
         var progress = Progress(json: json, logEvery: logEvery ?? Swift.max(1, (configuration.epochs + 19) / 20))
-        progress.note("backprop \(Backprop.version) · \(backend.name) \(backend.threadCount) thread(s) · \(S.dtypeName) · seed \(architecture.seed)")
+        progress.note("backprop \(Backprop.version) · \(backend.name) \(backend.threadCount) thread(s) · \(S.dtypeName) · seed \(seed)")
         progress.note("data \(data.data): train \(loaded.train.count)" + (loaded.validation.map { ", validation \($0.count)" } ?? "")
             + (loaded.test.map { ", test \($0.count)" } ?? "") + "; X (\(loaded.train.X.rows), m), Y (\(loaded.train.Y.rows), m)")
         progress.note("network \(network.summary), \(network.parameterCount) parameters; \(configuration.optimizer) α=\(configuration.learningRate) "
             + "(\(configuration.schedule)), \(configuration.batchSize.map { "batch \($0)" } ?? "full batch"), epochs \(trainer.epochsCompleted + 1)…\(configuration.epochs)"
             + (configuration.l2 > 0 ? ", L2 λ=\(configuration.l2)" : "") + (configuration.keepProbabilities.map { ", dropout keep \($0[0])" } ?? ""))
         progress.note("run folder \(folder.path)")
+        for line in resumed?.overrides ?? [] { progress.note("resuming with \(line)") }
 
         let checkpointURL = folder.appendingPathComponent("checkpoint.safetensors")
         let every = checkpointEvery ?? Swift.max(1, configuration.epochs / 20)
@@ -131,7 +137,7 @@ struct TrainCommand: ParsableCommand {
         let modelURL = folder.appendingPathComponent("model.safetensors")
         try trainer.network.save(to: modelURL, metadata: StandardizerMetadata.encode(loaded.standardizer, classNames: loaded.classNames))
         let report = try RunReport(trainer: trainer, data: loaded, backend: backend, seconds: seconds, reason: "\(reason)",
-                                   configuration: configuration, seed: architecture.seed, folder: folder)
+                                   configuration: configuration, seed: seed, folder: folder)
         try report.write()
         progress.note(report.summaryLines.joined(separator: "\n"))
         if let checkpointError { throw checkpointError }

@@ -1,24 +1,27 @@
 import ArgumentParser
 import Backprop
 
-/// The options that decide how a network is trained.
+/// The options that decide how a network is trained. Every one is optional: a fresh run fills
+/// in the defaults shown in the help; a resumed run keeps the checkpoint's settings, and an
+/// option given explicitly overrides one of them (e.g. a smaller learning rate after a run
+/// diverged) and is reported in ``overrides``.
 struct TrainingOptions: ParsableArguments {
-    @Option(help: "Optimizer: sgd, momentum, rmsprop, adam, adamw.")
-    var optimizer: String = "sgd"
-    @Option(help: "Initial learning rate α₀.")
-    var learningRate: Double = 1.2
-    @Option(help: "Schedule: constant, step:EVERY:FACTOR, exponential:RATE, inverse:RATE[:INTERVAL], cosine[:MIN].")
-    var schedule: String = "constant"
-    @Option(help: "Number of epochs (passes over the training data).")
-    var epochs: Int = 10_000
-    @Option(help: "Mini-batch size (omit for full batch).")
+    @Option(help: "Optimizer: sgd, momentum, rmsprop, adam, adamw (default sgd).")
+    var optimizer: String?
+    @Option(help: "Initial learning rate α₀ (default 1.2).")
+    var learningRate: Double?
+    @Option(help: "Schedule: constant, step:EVERY:FACTOR, exponential:RATE, inverse:RATE[:INTERVAL], cosine[:MIN] (default constant).")
+    var schedule: String?
+    @Option(help: "Number of epochs (passes over the training data; default 10,000, on --resume the checkpoint's).")
+    var epochs: Int?
+    @Option(help: "Mini-batch size (default: full batch).")
     var batchSize: Int?
-    @Option(help: "L2 strength λ (cost += λ/(2m) Σ‖W‖²).")
-    var l2: Double = 0
-    @Option(help: "Inverted-dropout keep probability for hidden layers (1 = no dropout).")
-    var keepProbability: Double = 1
+    @Option(help: "L2 strength λ (cost += λ/(2m) Σ‖W‖²; default 0).")
+    var l2: Double?
+    @Option(help: "Inverted-dropout keep probability for hidden layers (default 1 = no dropout).")
+    var keepProbability: Double?
     @Option(help: "Where 1/m goes: deferred (the course) or absorbed (PyTorch's mean); the updates are the same.")
-    var convention: Convention = .deferred
+    var convention: Convention?
     @Option(help: "Stop when the validation loss has not improved for N epochs (needs --validation-split).")
     var patience: Int?
 
@@ -26,30 +29,74 @@ struct TrainingOptions: ParsableArguments {
         _ = try configuration(seed: 1)
     }
 
+    /// The configuration of a fresh run.
     func configuration(seed: UInt64) throws -> TrainingConfiguration {
         var c = TrainingConfiguration()
-        guard let algorithm = OptimizerAlgorithm(name: optimizer) else {
-            throw ValidationError("--optimizer '\(optimizer)' is not one of sgd, momentum, rmsprop, adam, adamw")
-        }
-        guard let parsed = LearningRateSchedule(name: schedule, epochs: epochs) else {
-            throw ValidationError("--schedule '\(schedule)' is not constant, step:EVERY:FACTOR, exponential:RATE, inverse:RATE[:INTERVAL] or cosine[:MIN]")
-        }
-        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be a positive number, not \(learningRate)") }
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, not \(epochs)") }
-        if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be positive, not \(batchSize)") }
-        guard l2 >= 0, l2.isFinite else { throw ValidationError("--l2 must be ≥ 0, not \(l2)") }
-        guard keepProbability > 0, keepProbability <= 1 else { throw ValidationError("--keep-probability must be in (0, 1], not \(keepProbability)") }
-        if let patience, patience <= 0 { throw ValidationError("--patience must be positive, not \(patience)") }
-        c.optimizer = algorithm
-        c.schedule = parsed
-        c.learningRate = learningRate
-        c.epochs = epochs
-        c.batchSize = batchSize
-        c.l2 = l2
-        c.keepProbabilities = keepProbability < 1 ? [keepProbability] : nil
-        c.convention = convention
-        c.earlyStoppingPatience = patience
+        c.optimizer = .gradientDescent
+        c.learningRate = 1.2
+        c.epochs = 10_000
+        c.batchSize = nil
         c.seed = seed
+        try apply(to: &c, resuming: false)
         return c
+    }
+
+    /// The configuration of a run resumed from a checkpoint saved with `stored`, and a line for
+    /// each setting an explicit option changed.
+    func configuration(resuming stored: TrainingConfiguration) throws -> (TrainingConfiguration, overrides: [String]) {
+        var c = stored
+        let overrides = try apply(to: &c, resuming: true)
+        return (c, overrides)
+    }
+
+    @discardableResult
+    private func apply(to c: inout TrainingConfiguration, resuming: Bool) throws -> [String] {
+        var overrides: [String] = []
+        func set<T: Equatable>(_ option: String, _ value: T?, _ keyPath: WritableKeyPath<TrainingConfiguration, T>, shown: (T) -> String = { "\($0)" }) throws {
+            guard let value else { return }
+            if resuming && c[keyPath: keyPath] != value {
+                overrides.append("\(option) \(shown(value)) (the checkpoint used \(shown(c[keyPath: keyPath])))")
+            }
+            c[keyPath: keyPath] = value
+        }
+        if let optimizer {
+            guard let algorithm = OptimizerAlgorithm(name: optimizer) else {
+                throw ValidationError("--optimizer '\(optimizer)' is not one of sgd, momentum, rmsprop, adam, adamw")
+            }
+            try set("--optimizer", algorithm, \.optimizer)
+        }
+        if let learningRate {
+            guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be a positive number, not \(learningRate)") }
+            try set("--learning-rate", learningRate, \.learningRate)
+        }
+        if let epochs {
+            guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, not \(epochs)") }
+            c.epochs = epochs
+        }
+        if let schedule {
+            guard let parsed = LearningRateSchedule(name: schedule, epochs: c.epochs) else {
+                throw ValidationError("--schedule '\(schedule)' is not constant, step:EVERY:FACTOR, exponential:RATE, inverse:RATE[:INTERVAL] or cosine[:MIN]")
+            }
+            try set("--schedule", parsed, \.schedule)
+        }
+        if let batchSize {
+            guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, not \(batchSize)") }
+            try set("--batch-size", Optional(batchSize), \.batchSize, shown: { $0.map(String.init) ?? "full batch" })
+        }
+        if let l2 {
+            guard l2 >= 0, l2.isFinite else { throw ValidationError("--l2 must be ≥ 0, not \(l2)") }
+            try set("--l2", l2, \.l2)
+        }
+        if let keepProbability {
+            guard keepProbability > 0, keepProbability <= 1 else { throw ValidationError("--keep-probability must be in (0, 1], not \(keepProbability)") }
+            try set("--keep-probability", keepProbability < 1 ? [keepProbability] : nil, \.keepProbabilities,
+                    shown: { $0.map { "\($0[0])" } ?? "1" })
+        }
+        if let convention { try set("--convention", convention, \.convention) }
+        if let patience {
+            guard patience > 0 else { throw ValidationError("--patience must be positive, not \(patience)") }
+            c.earlyStoppingPatience = patience
+        }
+        return overrides
     }
 }

@@ -39,10 +39,21 @@ public enum Checkpoint {
         metadata["optimizer_step"] = String(trainer.optimizer.step)
         metadata["epochs_completed"] = String(trainer.epochsCompleted)
         metadata["history"] = history
+        metadata["configuration"] = String(decoding: try JSONEncoder().encode(trainer.configuration), as: UTF8.self)
         if let partial = trainer.partialEpoch {
             metadata["partial_epoch"] = String(decoding: try jsonEncoder.encode(partial), as: UTF8.self)
         }
         try SafeTensors.write(tensors, metadata: metadata, to: url)
+    }
+
+    /// The training configuration a checkpoint was saved with (`nil` for checkpoints written
+    /// before it was recorded).
+    public static func configuration(savedIn url: URL) throws -> TrainingConfiguration? {
+        let file = try SafeTensors.read(contentsOf: url)
+        guard file.metadata["checkpoint"] == "1" else {
+            throw BackpropError.malformedFile(path: url.path, reason: "not a Backprop checkpoint (a model file?)")
+        }
+        return file.metadata["configuration"].flatMap { try? JSONDecoder().decode(TrainingConfiguration.self, from: Data($0.utf8)) }
     }
 
     /// Restores a trainer from `url` to continue with `configuration` (whose optimizer must be

@@ -11,7 +11,7 @@
 /// they are the true `∂J/∂Z`. `dW` and `db` are the same either way (exactly so when m is a
 /// power of two; otherwise up to rounding). Using 1/m in *both* places, or in neither, is the
 /// classic bug.
-public enum Convention: String, Hashable, Sendable, CaseIterable, CustomStringConvertible {
+public enum Convention: String, Hashable, Sendable, Codable, CaseIterable, CustomStringConvertible {
     /// `dZ[L] = A − Y`; each `dW`, `db` takes the 1/m.
     case deferred
     /// `dZ[L] = (A − Y)/m`; the 1/m flows down through every `dZ`, `dA`, and no `dW`, `db` takes

@@ -1,7 +1,7 @@
 import RealModule
 
 /// How the learning rate α changes with the epoch (0-based), as the course writes the decays.
-public enum LearningRateSchedule: Hashable, Sendable, CustomStringConvertible {
+public enum LearningRateSchedule: Hashable, Sendable, Codable, CustomStringConvertible {
     /// `α = α₀` throughout.
     case constant
     /// `α = α₀ · factor^⌊epoch / every⌋`.

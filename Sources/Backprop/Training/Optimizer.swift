@@ -8,7 +8,7 @@
 ///   `ŝ = s / (1 − β₂ᵗ)`; `θ −= α v̂ / (√ŝ + ε)` (ε outside the root)
 /// - AdamW: `W = (1 − α λ_w) W − α v̂ / (√ŝ + ε)`: decoupled weight decay on the weights (not the
 ///   biases) before the Adam step, as PyTorch's `AdamW` does.
-public enum OptimizerAlgorithm: Hashable, Sendable, CustomStringConvertible {
+public enum OptimizerAlgorithm: Hashable, Sendable, Codable, CustomStringConvertible {
     case gradientDescent
     case momentum(beta: Double)
     case rmsProp(beta: Double, epsilon: Double)

@@ -1,5 +1,5 @@
 /// Everything that decides how a network is trained, apart from the network and the data.
-public struct TrainingConfiguration: Sendable, Equatable {
+public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// Passes over the training set.
     public var epochs: Int = 10
     /// Examples per mini-batch; `nil` (or ≥ m) for full-batch gradient descent.
