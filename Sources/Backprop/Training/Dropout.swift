@@ -32,9 +32,12 @@ public struct DropoutMasks<Scalar: BackpropScalar>: Sendable {
                 masks.append(nil)
                 continue
             }
-            var D = Matrix<Scalar>(rows: network.layer(l).outputSize, columns: m)
-            for i in 0..<D.rows {
-                for j in 0..<m { D[i, j] = generator.nextUniform() < keep[l - 1] ? 1 : 0 }
+            let rows = network.layer(l).outputSize
+            var D = Matrix<Scalar>(rows: rows, columns: m)
+            D.withUnsafeMutableBufferPointer { d in
+                for i in 0..<rows {  // row by row, as documented, into column-major storage
+                    for j in 0..<m { d[i + j * rows] = generator.nextUniform() < keep[l - 1] ? 1 : 0 }
+                }
             }
             masks.append(D)
         }
@@ -50,6 +53,21 @@ public struct DropoutMasks<Scalar: BackpropScalar>: Sendable {
     /// The same masks in another precision.
     public func converted<Other: BackpropScalar>(to _: Other.Type = Other.self) -> DropoutMasks<Other> {
         DropoutMasks<Other>(masks: masks.map { $0?.converted() }, keepProbabilities: keepProbabilities)
+    }
+
+    /// Writes `source ⊙ D[l] / p[l]` into `target` (same shape), reusing its storage.
+    func apply(layer l: Int, from source: Matrix<Scalar>, into target: inout Matrix<Scalar>) {
+        guard let D = masks[l - 1] else { return }
+        let scale = 1 / Scalar(keepProbabilities[l - 1])
+        precondition(D.shape == source.shape && target.shape == source.shape,
+            "shape mismatch in dropout: mask \(D.shape), \(source.shape) into \(target.shape)")
+        target.withUnsafeMutableBufferPointer { a in
+            source.withUnsafeBufferPointer { s in
+                D.withUnsafeBufferPointer { d in
+                    for i in a.indices { a[i] = s[i] * d[i] * scale }
+                }
+            }
+        }
     }
 
     /// Applies `⊙ D[l] / p[l]` to `matrix` (an activation forward, a gradient backward).

@@ -66,12 +66,13 @@ struct GradientWorkspace<Scalar: BackpropScalar>: Sendable {
             } else {
                 layer.linear(A[index - 1], into: &Z[index])
             }
-            layer.activation.forward(Z[index], into: &A[index])
             if let dropout, dropout.masks[index] != nil {
-                undropped[index] = A[index]
-                dropout.apply(layer: index + 1, to: &A[index])
+                // g(Z) goes to its own buffer (the derivative needs it), A = g(Z) ⊙ D / p.
+                if undropped[index]?.shape != Z[index].shape { undropped[index] = Z[index] }
+                layer.activation.forward(Z[index], into: &undropped[index]!)
+                dropout.apply(layer: index + 1, from: undropped[index]!, into: &A[index])
             } else {
-                undropped[index] = nil
+                layer.activation.forward(Z[index], into: &A[index])
             }
         }
     }
@@ -105,15 +106,51 @@ struct GradientWorkspace<Scalar: BackpropScalar>: Sendable {
             } else {
                 dW[l - 1].formProduct(dZ[l - 1], .none, A[l - 2], .transposed, alpha: scale, beta: 0)
             }
-            if lambda != 0 { dW[l - 1] += (Scalar(lambda) / Scalar(m)) * layer.W }
+            if lambda != 0 { Self.addScaled(layer.W, Scalar(lambda) / Scalar(m), to: &dW[l - 1]) }
             dZ[l - 1].sumColumns(into: &db[l - 1], scale: scale)
             guard l > 1 else { break }
             dA[l - 2].formProduct(layer.W, .transposed, dZ[l - 1], .none, alpha: 1, beta: 0)
-            if let dropout, undropped[l - 2] != nil { dropout.apply(layer: l - 1, to: &dA[l - 2]) }
+            let masked = dropout?.masks[l - 2] != nil
+            if let dropout, masked { dropout.apply(layer: l - 1, to: &dA[l - 2]) }
             swap(&dZ[l - 2], &dA[l - 2])
-            network.layers[l - 2].activation.backward(inPlace: &dZ[l - 2], Z: Z[l - 2], A: undropped[l - 2] ?? A[l - 2])
+            network.layers[l - 2].activation.backward(inPlace: &dZ[l - 2], Z: Z[l - 2], A: masked ? undropped[l - 2]! : A[l - 2])
         }
         return summed
+    }
+
+    /// `target += c · source`, in one pass (the L2 term `(λ/m) W` added to `dW`).
+    private static func addScaled(_ source: Matrix<Scalar>, _ c: Scalar, to target: inout Matrix<Scalar>) {
+        source.withUnsafeBufferPointer { w in
+            target.withUnsafeMutableBufferPointer { d in
+                for i in 0..<d.count { d[i] += c * w[i] }
+            }
+        }
+    }
+
+    /// The number of examples whose predicted class (from the output ``A``) is the labelled one,
+    /// counted without building arrays.
+    func correctPredictions(depth L: Int) -> Int {
+        let output = A[L - 1]
+        let (rows, m) = (output.rows, output.columns)
+        var correct = 0
+        output.withUnsafeBufferPointer { a in
+            Y.withUnsafeBufferPointer { y in
+                for j in 0..<m {
+                    let column = j * rows
+                    if rows == 1 {
+                        if (a[column] >= 0.5) == (y[column] >= 0.5) { correct += 1 }
+                        continue
+                    }
+                    var (predicted, actual) = (0, 0)
+                    for i in 1..<rows {
+                        if a[column + i] > a[column + predicted] { predicted = i }
+                        if y[column + i] > y[column + actual] { actual = i }
+                    }
+                    if predicted == actual { correct += 1 }
+                }
+            }
+        }
+        return correct
     }
 
     /// The parameter gradients as the optimizer takes them.

@@ -148,8 +148,7 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
             optimizer.update(&network, gradients: workspace.gradients, learningRate: learningRate)
 
             lossSum += cost * Double(batch.count)
-            let output = workspace.A[network.depth - 1]
-            correct += zip(Metrics.predictedClasses(output), Metrics.trueClasses(workspace.Y)).filter { $0 == $1 }.count
+            correct += workspace.correctPredictions(depth: network.depth)
             seen += batch.count
             let progress = BatchProgress(
                 epoch: epoch, batch: index + 1, batchCount: batches.count, totalEpochs: configuration.epochs,
