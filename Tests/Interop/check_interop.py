@@ -53,11 +53,14 @@ def activation(name, z):
         return e / e.sum(axis=0, keepdims=True)
     if name == "identity":
         return z
+    if name == "leaky_relu":
+        return np.where(z > 0, z, 0.01 * z)
     raise ValueError(name)
 
 
 def derivative(name, z, a):
-    return {"tanh": 1 - a ** 2, "relu": (z > 0).astype(float), "sigmoid": a * (1 - a), "identity": np.ones_like(z)}[name]
+    return {"tanh": 1 - a ** 2, "relu": (z > 0).astype(float), "sigmoid": a * (1 - a), "identity": np.ones_like(z),
+            "leaky_relu": np.where(z > 0, 1.0, 0.01)}[name]
 
 
 def numpy_forward(params, activations, X):
@@ -144,7 +147,16 @@ with tempfile.TemporaryDirectory() as tmp:
 
     # 4. grads on the course's parameters dictionary vs NumPy, both conventions, several shapes.
     rng = np.random.default_rng(7)
-    for sizes, hidden, output in [([2, 4, 1], "tanh", "sigmoid"), ([5, 7, 6, 3], "relu", "softmax"), ([3, 4, 4, 2, 1], "sigmoid", "sigmoid")]:
+    cases = [([3, 1], "tanh", "sigmoid"), ([4, 3], "relu", "softmax")]  # depth 1: no hidden layer
+    shapes = {2: [2, 4, 1], 3: [5, 7, 6, 3], 4: [3, 4, 4, 2, 1]}
+    for depth, hidden in [(2, "tanh"), (3, "relu"), (4, "sigmoid"), (2, "leaky_relu"), (3, "identity"),
+                          (3, "tanh"), (4, "relu"), (2, "sigmoid")]:
+        for output in ["sigmoid", "softmax"]:
+            sizes = list(shapes[depth])
+            if output == "softmax" and sizes[-1] == 1:
+                sizes[-1] = 3
+            cases.append((sizes, hidden, output))
+    for sizes, hidden, output in cases:
         m = 13
         params = {}
         for l in range(1, len(sizes)):
