@@ -74,6 +74,9 @@ struct CheckCommand: ParsableCommand {
             FileHandle.standardError.write(Data((Self.renderParseError(error, file: file, source: source) + "\n").utf8))
             throw ExitCode(2)
         }
+        guard !report.lines.isEmpty else {
+            throw BackpropError.invalidArgument("\(file) has no assignments to check (write one per line, e.g. dZ2 = A2 - Y)")
+        }
         let marks = plain || isatty(STDOUT_FILENO) == 0 ? CheckMarks.plain : CheckMarks.symbols
         print(Self.render(report, file: file, marks: marks))
         if !report.isCorrect { throw ExitCode(1) }
