@@ -40,9 +40,9 @@ extension Matrix {
     public func sumColumns(into result: inout Matrix, scale: Scalar) {
         precondition(result.rows == rows && result.columns == 1,
             "shape mismatch in sum(axis: 1): \(shape) into \(result.shape)")
-        let rows = self.rows
-        var totals = [Double](repeating: 0, count: rows)
-        totals.withUnsafeMutableBufferPointer { t in
+        let (rows, columns) = (self.rows, self.columns)
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: rows) { t in
+            t.initialize(repeating: 0)
             elements.withUnsafeBufferPointer { x in
                 var k = 0
                 for _ in 0..<columns {
@@ -50,9 +50,9 @@ extension Matrix {
                     k += rows
                 }
             }
-        }
-        result.elements.withUnsafeMutableBufferPointer { r in
-            for i in 0..<rows { r[i] = Scalar(totals[i]) * scale }
+            result.elements.withUnsafeMutableBufferPointer { r in
+                for i in 0..<rows { r[i] = Scalar(t[i]) * scale }
+            }
         }
     }
 

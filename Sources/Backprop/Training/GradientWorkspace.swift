@@ -37,9 +37,16 @@ struct GradientWorkspace<Scalar: BackpropScalar>: Sendable {
     /// The batch size the buffers hold.
     var examples: Int { X.columns }
 
-    /// Copies the columns `indices` of `data` into ``X`` and ``Y``.
+    /// Copies the columns `indices` of `data` into ``X`` and ``Y`` (for the whole dataset in
+    /// order, full-batch training, the batch simply shares the dataset's storage).
     mutating func gather(_ data: Dataset<Scalar>, _ indices: [Int]) {
         precondition(indices.count == examples, "batch of \(indices.count) into a workspace for \(examples)")
+        if indices.count == data.count && indices.first == 0 && indices.last == data.count - 1
+            && indices.indices.allSatisfy({ indices[$0] == $0 }) {
+            X = data.X
+            Y = data.Y
+            return
+        }
         Self.gather(data.X, indices, into: &X)
         Self.gather(data.Y, indices, into: &Y)
     }
