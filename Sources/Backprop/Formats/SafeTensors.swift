@@ -62,6 +62,9 @@ public enum SafeTensors {
         var offset = 0
         var body = Data()
         for (name, tensor) in tensors {
+            guard tensor.dtype == "F32" || tensor.dtype == "F64" else {
+                throw BackpropError.invalidArgument("safetensors tensor '\(name)': dtype \(tensor.dtype) cannot be written; use F32 or F64")
+            }
             let size = tensor.dtype == "F64" ? 8 : 4
             let bytes = tensor.values.count * size
             header[name] = ["dtype": tensor.dtype, "shape": tensor.shape, "data_offsets": [offset, offset + bytes]]
