@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.2
 import PackageDescription
 
 let package = Package(
@@ -30,7 +30,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "BackpropTests", dependencies: ["Backprop"], resources: [.copy("Derivations")]),
+        .testTarget(name: "BackpropTests", dependencies: ["Backprop"], resources: [.copy("Derivations"), .copy("FuzzRegressions")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -181,14 +181,24 @@ extension DerivationEvaluator {
         if dimensionExpressions.count == 1, case let .tuple(items) = dimensionExpressions[0] { dimensionExpressions = items }
         var dimensions = try dimensionExpressions.map { try integer(evaluate($0), "a reshape dimension") }
         let count = value.storage.count
+        // The product of the dimensions (skipping `except`), or nil when it overflows: the
+        // dimensions come from the formula file and may be up to 1e9 each.
+        func product(except: Int? = nil) -> Int? {
+            var total = 1
+            for (index, dimension) in dimensions.enumerated() where index != except {
+                let (next, overflow) = total.multipliedReportingOverflow(by: dimension)
+                if overflow { return nil }
+                total = next
+            }
+            return total
+        }
         if let unknown = dimensions.firstIndex(of: -1) {
-            let known = dimensions.enumerated().filter { $0.offset != unknown }.reduce(1) { $0 * $1.element }
-            guard known > 0, count % known == 0 else {
+            guard let known = product(except: unknown), known > 0, count % known == 0 else {
                 throw DerivationEvaluationError("cannot reshape an array of size \(count) into \(dimensions)")
             }
             dimensions[unknown] = count / known
         }
-        guard dimensions.allSatisfy({ $0 >= 0 }), dimensions.reduce(1, *) == count, dimensions.count <= 2 else {
+        guard dimensions.count <= 2, dimensions.allSatisfy({ $0 >= 0 }), product() == count else {
             throw DerivationEvaluationError("cannot reshape an array of size \(count) into shape \(dimensions)")
         }
         let entries = value.storage.rowMajorElements

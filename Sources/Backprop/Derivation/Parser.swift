@@ -67,39 +67,84 @@ struct DerivationParser {
 
     // MARK: Expressions, loosest first
 
-    private mutating func expression() throws -> DerivationExpression { try comparison() }
+    /// How deeply expressions may nest — brackets, calls, unary minus, `**` — before the parser
+    /// refuses the statement rather than recurse further (and risk the stack).
+    static let maximumNesting = 100
+    /// How tall an expression tree may grow (`a + b + c + …` chains count one level per
+    /// operator), so that evaluating and printing it cannot exhaust the stack.
+    static let maximumHeight = 1000
 
-    private mutating func comparison() throws -> DerivationExpression {
+    /// An expression and the height of its tree (a leaf is 1).
+    private struct Node {
+        var expression: DerivationExpression
+        var height: Int
+
+        init(_ expression: DerivationExpression, height: Int = 1) {
+            self.expression = expression
+            self.height = height
+        }
+    }
+
+    /// The current recursion depth of ``unary()``, which every nested expression passes through.
+    private var nesting = 0
+
+    /// `expression` over `children`, checked against ``maximumHeight``.
+    private func node(_ expression: DerivationExpression, _ children: [Node], at token: DerivationToken) throws -> Node {
+        let height = (children.map(\.height).max() ?? 0) + 1
+        guard height <= Self.maximumHeight else {
+            throw error(at: token, "expression is too long: more than \(Self.maximumHeight) nested operations; split it into several statements")
+        }
+        return Node(expression, height: height)
+    }
+
+    private mutating func expression() throws -> DerivationExpression { try expressionNode().expression }
+
+    private mutating func expressionNode() throws -> Node { try comparison() }
+
+    private mutating func comparison() throws -> Node {
         var left = try additive()
         while case let .symbol(symbol) = peek.kind, let op = DerivationOperator(rawValue: symbol), op.isComparison {
+            let token = peek
             advance()
-            left = .binary(op, left, try additive())
+            let right = try additive()
+            left = try node(.binary(op, left.expression, right.expression), [left, right], at: token)
         }
         return left
     }
 
-    private mutating func additive() throws -> DerivationExpression {
+    private mutating func additive() throws -> Node {
         var left = try term()
         while case let .symbol(symbol) = peek.kind, symbol == "+" || symbol == "-" {
+            let token = peek
             advance()
-            left = .binary(symbol == "+" ? .add : .subtract, left, try term())
+            let right = try term()
+            left = try node(.binary(symbol == "+" ? .add : .subtract, left.expression, right.expression), [left, right], at: token)
         }
         return left
     }
 
-    private mutating func term() throws -> DerivationExpression {
+    private mutating func term() throws -> Node {
         var left = try unary()
         while case let .symbol(symbol) = peek.kind, ["*", "/", "@"].contains(symbol) {
+            let token = peek
             advance()
-            left = .binary(DerivationOperator(rawValue: symbol)!, left, try unary())
+            let right = try unary()
+            left = try node(.binary(DerivationOperator(rawValue: symbol)!, left.expression, right.expression), [left, right], at: token)
         }
         return left
     }
 
-    private mutating func unary() throws -> DerivationExpression {
+    private mutating func unary() throws -> Node {
+        guard nesting < Self.maximumNesting else {
+            throw error(at: peek, "expression is nested too deeply (more than \(Self.maximumNesting) levels of brackets, calls, '-' or '**')")
+        }
+        nesting += 1
+        defer { nesting -= 1 }
         if peek.isSymbol("-") {
+            let token = peek
             advance()
-            return .negate(try unary())
+            let operand = try unary()
+            return try node(.negate(operand.expression), [operand], at: token)
         }
         if peek.isSymbol("+") {
             advance()
@@ -108,32 +153,40 @@ struct DerivationParser {
         return try power()
     }
 
-    private mutating func power() throws -> DerivationExpression {
+    private mutating func power() throws -> Node {
         let base = try postfix()
         if peek.isSymbol("**") {
+            let token = peek
             advance()
-            return .binary(.power, base, try unary())
+            let exponent = try unary()
+            return try node(.binary(.power, base.expression, exponent.expression), [base, exponent], at: token)
         }
         return base
     }
 
-    private mutating func postfix() throws -> DerivationExpression {
+    private mutating func postfix() throws -> Node {
         var e = try primary()
         while true {
             if peek.isSymbol(".") {
+                let dot = peek
                 advance()
                 let attributeToken = peek
                 let attribute = try expectName("an attribute or method name after '.'")
                 if attribute == "T" {
-                    e = .call("transpose", [DerivationArgument(value: e)])
+                    e = try node(.call("transpose", [DerivationArgument(value: e.expression)]), [e], at: dot)
                 } else if attribute == "shape" {
                     try expect("[")
-                    let index = try expression()
+                    let index = try expressionNode()
                     try expect("]")
-                    e = .call("shape", [DerivationArgument(value: e), DerivationArgument(value: index)])
+                    e = try node(
+                        .call("shape", [DerivationArgument(value: e.expression), DerivationArgument(value: index.expression)]),
+                        [e, index], at: dot)
                 } else if peek.isSymbol("(") {
                     advance()
-                    e = .call(attribute, [DerivationArgument(value: e)] + (try arguments()))
+                    let (arguments, height) = try self.arguments()
+                    e = try node(
+                        .call(attribute, [DerivationArgument(value: e.expression)] + arguments),
+                        [e, Node(.number(0), height: height)], at: dot)
                 } else {
                     throw error(at: attributeToken, "unsupported attribute '.\(attribute)' (only .T, .shape[k] and method calls)")
                 }
@@ -145,12 +198,12 @@ struct DerivationParser {
         }
     }
 
-    private mutating func primary() throws -> DerivationExpression {
+    private mutating func primary() throws -> Node {
         let token = peek
         switch token.kind {
         case let .number(value):
             advance()
-            return .number(value)
+            return Node(.number(value))
         case let .name(name):
             advance()
             if (name == "np" || name == "numpy") && peek.isSymbol(".") {
@@ -159,33 +212,35 @@ struct DerivationParser {
                 let function = try expectName("a function name after '\(name).'")
                 if !peek.isSymbol("(") {
                     switch function {
-                    case "pi": return .number(Double.pi)
-                    case "e": return .number(2.718281828459045)
-                    case "inf": return .number(Double.infinity)
-                    case "float32", "float64", "float_", "int32", "int64": return .name("float")
+                    case "pi": return Node(.number(Double.pi))
+                    case "e": return Node(.number(2.718281828459045))
+                    case "inf": return Node(.number(Double.infinity))
+                    case "float32", "float64", "float_", "int32", "int64": return Node(.name("float"))
                     default: throw error(at: functionToken, "expected '(' after '\(name).\(function)'")
                     }
                 }
                 advance()
-                return .call(function, try arguments())
+                let (arguments, height) = try self.arguments()
+                return try node(.call(function, arguments), [Node(.number(0), height: height)], at: token)
             }
             if peek.isSymbol("(") {
                 advance()
-                return .call(name, try arguments())
+                let (arguments, height) = try self.arguments()
+                return try node(.call(name, arguments), [Node(.number(0), height: height)], at: token)
             }
-            return .name(name)
+            return Node(.name(name))
         case .symbol("("):
             advance()
-            let first = try expression()
+            let first = try expressionNode()
             if peek.isSymbol(",") {
                 var items = [first]
                 while peek.isSymbol(",") {
                     advance()
                     if peek.isSymbol(")") { break }
-                    items.append(try expression())
+                    items.append(try expressionNode())
                 }
                 try expect(")")
-                return .tuple(items)
+                return try node(.tuple(items.map(\.expression)), items, at: token)
             }
             try expect(")")
             return first
@@ -194,19 +249,24 @@ struct DerivationParser {
         }
     }
 
-    /// The arguments after an opening `(`, through the closing `)`.
-    private mutating func arguments() throws -> [DerivationArgument] {
+    /// The arguments after an opening `(`, through the closing `)`, and the tallest one's height.
+    private mutating func arguments() throws -> ([DerivationArgument], height: Int) {
         var result: [DerivationArgument] = []
+        var height = 0
         while !peek.isSymbol(")") {
             if case let .name(label) = peek.kind, tokens[position + 1].isSymbol("=") {
                 advance()
                 advance()
-                result.append(DerivationArgument(label: label, value: try expression()))
+                let value = try expressionNode()
+                height = max(height, value.height)
+                result.append(DerivationArgument(label: label, value: value.expression))
             } else {
                 if result.contains(where: { $0.label != nil }) {
                     throw error(at: peek, "positional argument after a keyword argument")
                 }
-                result.append(DerivationArgument(value: try expression()))
+                let value = try expressionNode()
+                height = max(height, value.height)
+                result.append(DerivationArgument(value: value.expression))
             }
             if peek.isSymbol(",") {
                 advance()
@@ -215,7 +275,7 @@ struct DerivationParser {
             }
         }
         advance()
-        return result
+        return (result, height)
     }
 
     // MARK: Tokens

@@ -18,24 +18,42 @@ import Darwin
 public enum NPZ {
     /// Reads every array in the `.npz` file at `url`.
     public static func read(contentsOf url: URL) throws -> NPZArchive {
-        let archive: Archive
+        let data: Data
         do {
-            archive = try Archive(url: url, accessMode: .read)
+            data = try Data(contentsOf: url, options: .mappedIfSafe)
         } catch {
-            throw BackpropError.malformedFile(path: url.path, reason: "not a readable zip archive (\(error))")
+            throw BackpropError.malformedFile(path: url.path, reason: "cannot read: \(error.localizedDescription)")
         }
-        return try read(archive, source: url.path)
+        return try decode(data, source: url.path)
     }
 
     /// Decodes the bytes of a `.npz` file; `source` names them in error messages.
+    ///
+    /// The zip structure is read by ``NPZZipReader``, which checks every offset and size against
+    /// the data before using it (ZIPFoundation's reader traps on offsets past the end).
     public static func decode(_ data: Data, source: String = "NPZ data") throws -> NPZArchive {
-        let archive: Archive
+        let reader = NPZZipReader(data)
+        let entries: [NPZZipReader.Entry]
         do {
-            archive = try Archive(data: data, accessMode: .read)
+            entries = try reader.entries()
         } catch {
-            throw BackpropError.malformedFile(path: source, reason: "not a readable zip archive (\(error))")
+            throw BackpropError.malformedFile(path: source, reason: "not a readable zip archive (\(error.reason))")
         }
-        return try read(archive, source: source)
+        var names = [String]()
+        var arrays = [String: NPYArray]()
+        for entry in entries {
+            let entrySource = "\(source) [\(entry.name)]"
+            let bytes: Data
+            do {
+                bytes = try reader.contents(of: entry)
+            } catch {
+                throw BackpropError.malformedFile(path: entrySource, reason: "cannot extract (\(error.reason))")
+            }
+            let name = entry.name.hasSuffix(".npy") ? String(entry.name.dropLast(4)) : entry.name
+            if arrays[name] == nil { names.append(name) }
+            arrays[name] = try NPY.decode(bytes, source: entrySource)
+        }
+        return NPZArchive(source: source, names: names, arrays: arrays)
     }
 
     /// Writes `arrays` to `url` as a `.npz` file, in the given order, each as `name.npy`;
@@ -82,34 +100,5 @@ public enum NPZ {
         _ matrices: [(name: String, matrix: Matrix<T>)], to url: URL, compressed: Bool = false
     ) throws {
         try write(matrices.map { (name: $0.name, array: NPYArray($0.matrix)) }, to: url, compressed: compressed)
-    }
-
-    private static func read(_ archive: Archive, source: String) throws -> NPZArchive {
-        var names = [String]()
-        var arrays = [String: NPYArray]()
-        for entry in archive where entry.type == .file {
-            let entrySource = "\(source) [\(entry.path)]"
-            var bytes = Data()
-            // The declared size is untrusted: reserve at most 64 MiB up front.
-            bytes.reserveCapacity(Int(min(entry.uncompressedSize, 1 << 26)))
-            do {
-                _ = try archive.extract(entry, bufferSize: 1 << 20) { chunk in
-                    bytes.append(chunk)
-                    if Int64(bytes.count) > entry.uncompressedSize {
-                        throw BackpropError.malformedFile(
-                            path: entrySource,
-                            reason: "entry inflates to more than its declared \(entry.uncompressedSize) bytes")
-                    }
-                }
-            } catch let error as BackpropError {
-                throw error
-            } catch {
-                throw BackpropError.malformedFile(path: entrySource, reason: "cannot extract (\(error))")
-            }
-            let name = entry.path.hasSuffix(".npy") ? String(entry.path.dropLast(4)) : entry.path
-            if arrays[name] == nil { names.append(name) }
-            arrays[name] = try NPY.decode(bytes, source: entrySource)
-        }
-        return NPZArchive(source: source, names: names, arrays: arrays)
     }
 }

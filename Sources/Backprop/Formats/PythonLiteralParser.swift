@@ -28,8 +28,13 @@ enum PythonLiteral: Equatable, CustomStringConvertible {
 /// A recursive-descent parser for Python literals: strings, integers, `True`, `False`, `None`,
 /// tuples, lists and dicts with string keys — what `numpy.lib.format` writes in a header.
 struct PythonLiteralParser {
+    /// How deeply tuples, lists and dicts may nest. NumPy's headers nest two levels (a dict
+    /// holding a shape tuple); the limit keeps a hostile header from exhausting the stack.
+    static let maximumNesting = 32
+
     private let characters: [Character]
     private var position = 0
+    private var nesting = 0
 
     init(_ text: String) { characters = Array(text) }
 
@@ -45,6 +50,13 @@ struct PythonLiteralParser {
         skipWhitespace()
         guard position < characters.count else { throw error("unexpected end") }
         let character = characters[position]
+        if character == "(" || character == "[" || character == "{" {
+            guard nesting < Self.maximumNesting else {
+                throw error("nested more than \(Self.maximumNesting) levels deep")
+            }
+        }
+        nesting += 1
+        defer { nesting -= 1 }
         switch character {
         case "'", "\"": return .string(try string())
         case "(": return .sequence(try sequence(closing: ")"))
