@@ -163,12 +163,21 @@ public enum Activation: Hashable, Sendable, CustomStringConvertible {
                 A.withUnsafeBufferPointer { a in
                     let n = g.count
                     switch self {
+                    // Each value is loaded before it is chosen, so the choice is a blend the
+                    // compiler can vectorise rather than a branch around a load.
                     case .sigmoid: for i in 0..<n { g[i] *= a[i] * (1 - a[i]) }
                     case .tanh: for i in 0..<n { g[i] *= 1 - a[i] * a[i] }
-                    case .relu: for i in 0..<n { g[i] = z[i] > 0 ? g[i] : 0 }
+                    case .relu:
+                        for i in 0..<n {
+                            let gi = g[i]
+                            g[i] = z[i] > 0 ? gi : 0
+                        }
                     case let .leakyReLU(slope):
                         let s = T(slope)
-                        for i in 0..<n { g[i] = z[i] > 0 ? g[i] : s * g[i] }
+                        for i in 0..<n {
+                            let gi = g[i]
+                            g[i] = z[i] > 0 ? gi : s * gi
+                        }
                     case .identity, .softmax: break
                     }
                 }

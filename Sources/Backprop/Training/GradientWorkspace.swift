@@ -56,8 +56,7 @@ struct GradientWorkspace<Scalar: BackpropScalar>: Sendable {
         source.withUnsafeBufferPointer { s in
             target.withUnsafeMutableBufferPointer { t in
                 for (j, column) in indices.enumerated() {
-                    let from = column * rows, to = j * rows
-                    for i in 0..<rows { t[to + i] = s[from + i] }
+                    (t.baseAddress! + j * rows).update(from: s.baseAddress! + column * rows, count: rows)
                 }
             }
         }
