@@ -62,7 +62,6 @@ struct TrainCommand: ParsableCommand {
         let configuration = try resumed?.0 ?? training.configuration(seed: architecture.seed)
         let seed = configuration.seed
         let folder = URL(fileURLWithPath: outputDir ?? defaultFolder())
-        try RunFolder.prepare(folder)  // fails before any training when it cannot be written
 
         let outputHint = try? architecture.activations(outputs: architecture.layers == nil ? nil : try architecture.sizes().last).output
         let loaded = try data.load(S.self, seed: seed, outputHint: architecture.output == nil ? nil : outputHint)
@@ -77,6 +76,9 @@ struct TrainCommand: ParsableCommand {
         guard loaded.train.X.rows == network.inputSize, loaded.train.Y.rows == network.outputSize else {
             throw BackpropError.invalidArgument("the network \(network.summary) takes \(network.inputSize) features and gives \(network.outputSize) outputs, but \(data.data) has X \(loaded.train.X.shape) and Y \(loaded.train.Y.shape); use --units to size hidden layers from the data")
         }
+        // Made only once the data and the network are known to be good (no empty run folders
+        // from a typo), and still before any training time is spent.
+        try RunFolder.prepare(folder)
 
         var progress = Progress(json: json, logEvery: logEvery ?? Swift.max(1, (configuration.epochs + 19) / 20))
         progress.note("backprop \(Backprop.version) · \(backend.name) \(backend.threadCount) thread(s) · \(S.dtypeName) · seed \(seed)")
