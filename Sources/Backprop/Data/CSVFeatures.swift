@@ -9,12 +9,7 @@ extension CSVLoader {
         contentsOf url: URL, separator: Character = ",", as _: T.Type = T.self
     ) throws -> (X: Matrix<T>, featureNames: [String]?) {
         func fail(_ reason: String) -> BackpropError { .malformedFile(path: url.path, reason: reason) }
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw fail("cannot read: \(error.localizedDescription)")
-        }
+        let data = try BackpropError.contents(of: url)
         guard let separatorByte = separator.asciiValue else {
             throw BackpropError.invalidArgument("CSV separator must be an ASCII character, got '\(separator)'")
         }

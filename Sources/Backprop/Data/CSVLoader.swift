@@ -49,12 +49,7 @@ public enum CSVLoader {
         contentsOf url: URL, labelColumn: LabelColumn = .last, labelEncoding: LabelEncoding = .automatic,
         classes: [String]? = nil, separator: Character = ",", as _: T.Type = T.self
     ) throws -> LabeledDataset<T> {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw BackpropError.malformedFile(path: url.path, reason: "cannot read: \(error.localizedDescription)")
-        }
+        let data = try BackpropError.contents(of: url)
         return try decode(
             data, source: url.path, labelColumn: labelColumn, labelEncoding: labelEncoding, classes: classes,
             separator: separator)

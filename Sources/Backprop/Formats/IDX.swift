@@ -8,12 +8,7 @@ import Foundation
 public enum IDX {
     /// Reads the IDX file at `url`, decompressing it first if it is gzip.
     public static func read(contentsOf url: URL) throws -> IDXArray {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw BackpropError.malformedFile(path: url.path, reason: "cannot read: \(error.localizedDescription)")
-        }
+        let data = try BackpropError.contents(of: url)
         return try decode(data, source: url.path)
     }
 

@@ -18,12 +18,7 @@ import Foundation
 public enum NPY {
     /// Reads the `.npy` file at `url`.
     public static func read(contentsOf url: URL) throws -> NPYArray {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw BackpropError.malformedFile(path: url.path, reason: "cannot read: \(error.localizedDescription)")
-        }
+        let data = try BackpropError.contents(of: url)
         return try decode(data, source: url.path)
     }
 

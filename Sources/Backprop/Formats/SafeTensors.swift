@@ -98,12 +98,7 @@ public enum SafeTensors {
 
     /// Reads and validates a file.
     public static func read(contentsOf url: URL) throws -> File {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw BackpropError.malformedFile(path: url.path, reason: "cannot read: \(error.localizedDescription)")
-        }
+        let data = try BackpropError.contents(of: url)
         return try decode(data, source: url.path)
     }
 

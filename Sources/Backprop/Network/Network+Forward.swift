@@ -64,11 +64,13 @@ extension Network {
     {
         let summed = loss.summedLoss(Z: cache.Z(depth), A: cache.output, Y: Y)
         var cost = summed / Double(m)
-        if lambda != 0 {
-            let squares = layers.reduce(0.0) { $0 + $1.W.squaredNorm() }
-            cost += lambda / (2 * Double(m)) * squares
-        }
+        cost += l2Penalty(lambda, examples: m)
         return (summed, cost)
+    }
+
+    /// The L2 term of the cost, `λ/(2m) Σ_l ‖W[l]‖²_F` (0 when λ = 0).
+    public func l2Penalty(_ lambda: Double, examples m: Int) -> Double {
+        lambda == 0 ? 0 : lambda / (2 * Double(m)) * layers.reduce(0.0) { $0 + $1.W.squaredNorm() }
     }
 
     func checkInput(_ X: Matrix<Scalar>) throws {

@@ -26,8 +26,7 @@ extension Network {
             }
         }
         let m = Double(data.count)
-        var cost = summed / m
-        if lambda != 0 { cost += lambda / (2 * m) * layers.reduce(0.0) { $0 + $1.W.squaredNorm() } }
+        let cost = summed / m + l2Penalty(lambda, examples: data.count)
         return (cost, Double(correct) / m, confusion)
     }
 }

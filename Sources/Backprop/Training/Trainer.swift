@@ -123,10 +123,7 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
             }
             workspace.forward(network, dropout: masks)
             let summed = workspace.backward(network, convention: configuration.convention, l2: configuration.l2, dropout: masks)
-            var cost = summed / Double(batch.count)
-            if configuration.l2 != 0 {
-                cost += configuration.l2 / (2 * Double(batch.count)) * network.layers.reduce(0.0) { $0 + $1.W.squaredNorm() }
-            }
+            let cost = summed / Double(batch.count) + network.l2Penalty(configuration.l2, examples: batch.count)
             let sampled = index % sampleEvery == 0
             do {
                 try checkFinite(workspace, cost: cost, all: sampled, epoch: epoch, batch: index + 1)
