@@ -30,6 +30,7 @@ import shutil
 import struct
 import subprocess
 import sys
+
 import tempfile
 import time
 import zipfile
@@ -37,22 +38,19 @@ import zipfile
 import numpy as np
 from safetensors.numpy import save_file
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tally import Tally  # noqa: E402  (the shared ok/FAIL tally beside this script)
+
 BINARY = os.path.abspath(sys.argv[1])
-passed, failed, known = 0, 0, 0
+TALLY = Tally()
+check = TALLY.check
+known = 0
 
 CRASH_MARKERS = ["Fatal error", "Program crashed", "Stack dump", "Illegal instruction", "Segmentation fault",
                  "Current stack trace", "Crashed thread", "Backtrace", "Thread 0 crashed", "SIGSEGV", "SIGILL",
                  "SIGTRAP", "Aborted", "core dumped", "#0 0x", " at /"]
 
 
-def check(name, condition, detail=""):
-    global passed, failed
-    if condition:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name} {detail}")
 
 
 def run(args, cwd, env=None, timeout=120):
@@ -514,8 +512,7 @@ def main():
                 continue
             check(name, problem is None, (problem or "") + shown)
     extra = f", {known} known (not counted)" if known else ""
-    print(f"{passed} passed, {failed} failed{extra} ({time.time() - start:.1f} s)")
-    sys.exit(1 if failed else 0)
+    TALLY.finish(f"{extra} ({time.time() - start:.1f} s)")
 
 
 def e_any():

@@ -34,6 +34,7 @@ import shutil
 import signal
 import subprocess
 import sys
+
 import tempfile
 import time
 
@@ -41,23 +42,18 @@ import numpy as np
 from safetensors import safe_open
 from safetensors.numpy import load_file
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tally import Tally  # noqa: E402  (the shared ok/FAIL tally beside this script)
+
 BINARY = os.path.abspath(sys.argv[1])
 SAVE_KILLS = int(sys.argv[sys.argv.index("--kills") + 1]) if "--kills" in sys.argv else 20
 RELEASE = "/release/" in BINARY
-passed, failed = 0, 0
+TALLY = Tally()
+check = TALLY.check
 rng = random.Random(int(os.environ.get("BACKPROP_FAULT_SEED", "7")))
 CRASH_MARKERS = ["Fatal error", "Program crashed", "Stack dump", "Illegal instruction", "Segmentation fault"]
 
 
-def check(name, condition, detail=""):
-    global passed, failed
-    if condition:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name} {detail}")
-    return condition
 
 
 def run(args, cwd, timeout=120):
@@ -410,8 +406,7 @@ def main():
         t = time.time()
         test_kill_save(d, SAVE_KILLS)
         print(f"     ({time.time() - t:.1f} s)")
-    print(f"{passed} passed, {failed} failed ({time.time() - start:.1f} s)")
-    sys.exit(1 if failed else 0)
+    TALLY.finish(f" ({time.time() - start:.1f} s)")
 
 
 if __name__ == "__main__":

@@ -15,23 +15,20 @@ import json
 import os
 import subprocess
 import sys
+
 import tempfile
 
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tally import Tally  # noqa: E402  (the shared ok/FAIL tally beside this script)
+
 BINARY = os.path.abspath(sys.argv[1])
-passed, failed = 0, 0
+TALLY = Tally()
+check = TALLY.check
 
 
-def check(name, condition, detail=""):
-    global passed, failed
-    if condition:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name} {detail}")
 
 
 def run(*args, expect_ok=True):
@@ -210,5 +207,4 @@ with tempfile.TemporaryDirectory() as tmp:
         check(f"bad input {' '.join(args[:3])}...: non-zero exit with an error line",
               r.returncode != 0 and len(error_lines) == 1 and "Fatal error" not in r.stderr, f"rc={r.returncode} stderr={r.stderr!r}")
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+TALLY.finish()

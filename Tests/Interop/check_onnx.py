@@ -17,27 +17,24 @@ Usage: check_onnx.py PATH_TO_BACKPROP_BINARY
 import os
 import subprocess
 import sys
+
 import tempfile
 
 import numpy as np
 import onnx
 import onnxruntime as ort
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tally import Tally  # noqa: E402  (the shared ok/FAIL tally beside this script)
+
 BINARY = os.path.abspath(sys.argv[1])
 TOLERANCE = {np.float32: 1e-6, np.float64: 1e-12}
 ELEM_TYPE = {np.float32: onnx.TensorProto.FLOAT, np.float64: onnx.TensorProto.DOUBLE}
-passed, failed = 0, 0
+TALLY = Tally()
+check = TALLY.check
 figures = []
 
 
-def check(name, condition, detail=""):
-    global passed, failed
-    if condition:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name} {detail}")
 
 
 def run(*args, expect_ok=True):
@@ -166,8 +163,7 @@ def main():
     print(f"onnx {onnx.__version__}, onnxruntime {ort.__version__}, numpy {np.__version__}")
     for name, dtype, rows, difference, tolerance in figures:
         print(f"  {name:28s} {dtype:8s} batch {rows}: max |onnxruntime - predict| = {difference:.3e} (limit {tolerance:g})")
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    TALLY.finish()
 
 
 if __name__ == "__main__":
