@@ -18,9 +18,13 @@ public struct GradientCheckReport: Sendable {
 
     /// One entry that disagrees, located by its 0-based `(row, column)` as NumPy would index it.
     public struct Entry: Sendable {
+        /// 0-based row of the entry.
         public let row: Int
+        /// 0-based column of the entry.
         public let column: Int
+        /// The backward pass's value.
         public let analytic: Double
+        /// The central difference.
         public let numeric: Double
         /// `|analytic − numeric|`.
         public var absoluteDifference: Double { abs(analytic - numeric) }
@@ -30,10 +34,13 @@ public struct GradientCheckReport: Sendable {
     public struct Tensor: Sendable {
         /// `dW1`, `db1`, …
         public let name: String
+        /// The parameter's shape, `(n_l, n_{l−1})` or `(n_l, 1)`.
         public let shape: Shape
         /// `‖g − ĝ‖ / (‖g‖ + ‖ĝ‖)`.
         public let relativeDifference: Double
+        /// ‖g‖₂ of the analytic gradient.
         public let analyticNorm: Double
+        /// ‖ĝ‖₂ of the central differences.
         public let numericNorm: Double
         /// The largest disagreements, largest first.
         public let worst: [Entry]

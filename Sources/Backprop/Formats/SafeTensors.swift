@@ -48,7 +48,9 @@ public enum SafeTensors {
 
     /// A parsed file: tensors by name in file order, and the metadata strings.
     public struct File: Sendable {
+        /// The tensors in the order of their data in the file.
         public var tensors: [(name: String, tensor: Tensor)]
+        /// The `__metadata__` strings (Backprop keeps the architecture here).
         public var metadata: [String: String]
 
         /// The tensor called `name`.

@@ -6,10 +6,15 @@ public struct PartialEpoch: Sendable, Codable, Equatable {
     /// Batches of it already applied.
     public var batches: Int
     /// Running sums for the epoch's record.
+    /// Σ over the batches done of (batch cost × batch size).
     public var lossSum: Double
+    /// Examples predicted correctly so far in the epoch.
     public var correct: Int
+    /// Examples seen so far in the epoch.
     public var examples: Int
+    /// Per layer, the sum of the sampled ‖dW[l]‖.
     public var gradientNormSums: [Double]
+    /// How many batches were sampled for those norms.
     public var gradientNormSamples: Int
     /// Training seconds spent on it so far.
     public var seconds: Double

@@ -22,13 +22,17 @@ public struct EpochRecord: Sendable, Codable, Equatable {
 
 /// A batch's place in the run, reported to progress displays.
 public struct BatchProgress: Sendable {
-    /// 1-based epoch and batch numbers.
+    /// 1-based epoch number.
     public var epoch: Int
+    /// 1-based batch number within the epoch.
     public var batch: Int
+    /// Batches in the epoch.
     public var batchCount: Int
+    /// Epochs the run is configured for.
     public var totalEpochs: Int
-    /// Running means over the epoch so far.
+    /// Running mean of the batch costs over the epoch so far.
     public var loss: Double
+    /// Running accuracy over the epoch so far.
     public var accuracy: Double
     /// Examples processed in this epoch so far.
     public var examples: Int
