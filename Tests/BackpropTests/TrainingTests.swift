@@ -14,7 +14,7 @@ struct TrainingTests {
             ? try DropoutMasks(keepProbabilities: [0.7], network: network, examples: 13, using: &generator) : nil
         let ledger = try network.gradients(data.X, data.Y, convention: convention, l2: 0.3, dropout: masks)
         var workspace = GradientWorkspace(network: network, examples: 13)
-        workspace.gather(data, Array(0..<13))
+        workspace.gather(data, Array(0..<13)[...])
         workspace.forward(network, dropout: masks)
         let summed = workspace.backward(network, convention: convention, l2: 0.3, dropout: masks)
         #expect(summed == ledger.summedLoss)
@@ -22,6 +22,34 @@ struct TrainingTests {
             #expect(bitwiseEqual(workspace.dW[l - 1], ledger[layer: l].dW), "dW\(l)")
             #expect(bitwiseEqual(workspace.db[l - 1], ledger[layer: l].db), "db\(l)")
         }
+    }
+
+    @Test("A batch split into shards across threads gives the ledger's dW, db and loss (to rounding), the same every run",
+          arguments: [1, 2, 3], [Convention.deferred, .absorbed])
+    func shardedStepMatchesLedger(workers: Int, convention: Convention) throws {
+        let network = try Network<Double>(sizes: [5, 9, 7, 3], hidden: .relu, output: .softmax, seed: 31)
+        let data: Dataset<Double> = Generators.random(inputs: 5, outputs: 3, examples: 50, loss: .categoricalCrossEntropy, seed: 32)
+        let batch = Array((0..<50).reversed())  // not in order: the gather must follow the indices
+        var generator = SeededGenerator(seed: 33)
+        let masks = try DropoutMasks(keepProbabilities: [0.8, 0.6], network: network, examples: 50, using: &generator)
+        let ledger = try network.gradients(data.X.columns(batch), data.Y.columns(batch), convention: convention, l2: 0.3, dropout: masks)
+        var whole = GradientWorkspace(network: network, examples: 50)
+        whole.gather(data, batch[...])
+        whole.forward(network, dropout: masks)
+        var results: [[Matrix<Double>]] = []
+        for _ in 0..<2 {
+            var workspace = ShardedWorkspace(network: network, examples: 50, workers: workers, minimumWork: 0)
+            #expect(workspace.shards.map(\.examples) == (workers == 1 ? [50] : workers == 2 ? [25, 25] : [16, 17, 17]))
+            let summed = workspace.step(data, batch: batch, network: network, dropout: masks, convention: convention, l2: 0.3)
+            #expect(abs(summed - ledger.summedLoss) <= 1e-12 * abs(ledger.summedLoss))
+            for l in 1...network.depth {
+                #expect(maxRelativeDifference(workspace.dW[l - 1], ledger[layer: l].dW) < 1e-13, "dW\(l)")
+                #expect(maxRelativeDifference(workspace.db[l - 1], ledger[layer: l].db) < 1e-13, "db\(l)")
+            }
+            #expect(workspace.correctPredictions(depth: 3) == whole.correctPredictions(depth: 3))
+            results.append(workspace.dW + workspace.db)
+        }
+        #expect(zip(results[0], results[1]).allSatisfy { bitwiseEqual($0, $1) })
     }
 
     @Test("The gradient check passes with a dropout mask held fixed")
@@ -297,4 +325,16 @@ struct TrainingSettingsTests {
             _ = try Network<Double>(sizes: [2, 0, 1], hidden: .tanh, output: .sigmoid)
         }
     }
+}
+
+/// The largest |a − b| / max(|b|, 1e-300) over the elements.
+private func maxRelativeDifference(_ a: Matrix<Double>, _ b: Matrix<Double>) -> Double {
+    precondition(a.shape == b.shape)
+    var worst = 0.0
+    for j in 0..<a.columns {
+        for i in 0..<a.rows {
+            worst = max(worst, abs(a[i, j] - b[i, j]) / max(abs(b[i, j]), 1e-300))
+        }
+    }
+    return worst
 }

@@ -56,6 +56,11 @@ public struct DropoutMasks<Scalar: BackpropScalar>: Sendable {
     }
 
     /// Writes `source ⊙ D[l] / p[l]` into `target` (same shape), reusing its storage.
+    /// The masks of the examples (columns) `range` only: a shard of the batch.
+    func columns(_ range: Range<Int>) -> DropoutMasks {
+        DropoutMasks(masks: masks.map { $0?.columns(range) }, keepProbabilities: keepProbabilities)
+    }
+
     func apply(layer l: Int, from source: Matrix<Scalar>, into target: inout Matrix<Scalar>) {
         guard let D = masks[l - 1] else { return }
         let scale = 1 / Scalar(keepProbabilities[l - 1])

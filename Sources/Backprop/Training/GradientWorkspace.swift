@@ -39,10 +39,10 @@ struct GradientWorkspace<Scalar: BackpropScalar>: Sendable {
 
     /// Copies the columns `indices` of `data` into ``X`` and ``Y`` (for the whole dataset in
     /// order, full-batch training, the batch simply shares the dataset's storage).
-    mutating func gather(_ data: Dataset<Scalar>, _ indices: [Int]) {
+    mutating func gather(_ data: Dataset<Scalar>, _ indices: ArraySlice<Int>) {
         precondition(indices.count == examples, "batch of \(indices.count) into a workspace for \(examples)")
         if indices.count == data.count && indices.first == 0 && indices.last == data.count - 1
-            && indices.indices.allSatisfy({ indices[$0] == $0 }) {
+            && zip(indices, 0...).allSatisfy({ $0 == $1 }) {
             X = data.X
             Y = data.Y
             return
@@ -51,7 +51,7 @@ struct GradientWorkspace<Scalar: BackpropScalar>: Sendable {
         Self.gather(data.Y, indices, into: &Y)
     }
 
-    private static func gather(_ source: Matrix<Scalar>, _ indices: [Int], into target: inout Matrix<Scalar>) {
+    private static func gather(_ source: Matrix<Scalar>, _ indices: ArraySlice<Int>, into target: inout Matrix<Scalar>) {
         let rows = source.rows
         source.withUnsafeBufferPointer { s in
             target.withUnsafeMutableBufferPointer { t in
@@ -84,13 +84,18 @@ struct GradientWorkspace<Scalar: BackpropScalar>: Sendable {
     }
 
     /// Backward pass; returns the summed loss `Σ L` of the batch (before any 1/m).
+    ///
+    /// `normalizer` is the m to divide by (default: this workspace's examples). A shard of a
+    /// larger batch passes the whole batch's m, so the shards' `dW`, `db` add up to the batch's;
+    /// only one shard passes the L2 strength (the others pass 0), so `(λ/m) W` is added once.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     mutating func backward(
-        _ network: Network<Scalar>, convention: Convention, l2 lambda: Double, dropout: DropoutMasks<Scalar>?
+        _ network: Network<Scalar>, convention: Convention, l2 lambda: Double, dropout: DropoutMasks<Scalar>?,
+        normalizer: Int? = nil
     ) -> Double {
         let L = network.depth
-        let m = examples
+        let m = normalizer ?? examples
         let summed = network.loss.summedLoss(Z: Z[L - 1], A: A[L - 1], Y: Y)
         // dZ[L] = A − Y (⊙ g′ for MSE), divided by m under "absorbed".
         dZ[L - 1].withUnsafeMutableBufferPointer { d in

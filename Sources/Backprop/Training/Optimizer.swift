@@ -104,11 +104,15 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
     }
 
     /// Applies one update with learning rate `learningRate` to every layer of `network`.
+    ///
+    /// - Parameter threads: how many threads may share the elementwise pass over a large
+    ///   tensor (each takes a contiguous range; small tensors stay on the calling thread).
+    ///   Every element gets the same arithmetic whatever the count, so results do not depend on it.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public mutating func update(
         _ network: inout Network<Scalar>, gradients: [(dW: Matrix<Scalar>, db: Matrix<Scalar>)],
-        learningRate: Double
+        learningRate: Double, threads: Int = 1
     ) {
         precondition(gradients.count == network.depth, "one gradient pair per layer")
         if velocity.isEmpty && algorithm.usesVelocity { velocity = Self.zeros(like: network) }
@@ -119,9 +123,9 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
         network.updateParameters { l, W, b in
             let i = l - 1
             Self.apply(algorithm, t: t, alpha: learningRate, parameter: &W, gradient: gradients[i].dW,
-                       velocity: &velocity, squares: &squares, index: i, isBias: false)
+                       velocity: &velocity, squares: &squares, index: i, isBias: false, threads: threads)
             Self.apply(algorithm, t: t, alpha: learningRate, parameter: &b, gradient: gradients[i].db,
-                       velocity: &velocity, squares: &squares, index: i, isBias: true)
+                       velocity: &velocity, squares: &squares, index: i, isBias: true, threads: threads)
         }
     }
 
@@ -134,52 +138,65 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
         _ algorithm: OptimizerAlgorithm, t: Double, alpha: Double,
         parameter: inout Matrix<Scalar>, gradient: Matrix<Scalar>,
         velocity: inout [(W: Matrix<Scalar>, b: Matrix<Scalar>)],
-        squares: inout [(W: Matrix<Scalar>, b: Matrix<Scalar>)], index: Int, isBias: Bool
+        squares: inout [(W: Matrix<Scalar>, b: Matrix<Scalar>)], index: Int, isBias: Bool, threads: Int
     ) {
         precondition(gradient.shape == parameter.shape,
             "shape mismatch in optimizer update: \(parameter.shape) and \(gradient.shape)")
         let a = Scalar(alpha)
         let count = parameter.count
+        // Below this many elements a pass takes a few microseconds: not worth a second thread.
+        let grain = 32_768
         parameter.withUnsafeMutableBufferPointer { p in
             gradient.withUnsafeBufferPointer { g in
                 switch algorithm {
                 case .gradientDescent:
-                    for i in 0..<count { p[i] -= a * g[i] }
+                    ParallelFor.ranges(count: count, parts: threads, grain: grain) { range in
+                        for i in range { p[i] -= a * g[i] }
+                    }
                 case let .momentum(beta):
                     let (b1, c1) = (Scalar(beta), Scalar(1 - beta))
                     withBuffer(&velocity, index, isBias) { v in
-                        for i in 0..<count {
-                            v[i] = b1 * v[i] + c1 * g[i]
-                            p[i] -= a * v[i]
+                        ParallelFor.ranges(count: count, parts: threads, grain: grain) { range in
+                            for i in range {
+                                v[i] = b1 * v[i] + c1 * g[i]
+                                p[i] -= a * v[i]
+                            }
                         }
                     }
                 case let .rmsProp(beta, epsilon):
                     let (b2, c2, e) = (Scalar(beta), Scalar(1 - beta), Scalar(epsilon))
                     withBuffer(&squares, index, isBias) { s in
-                        for i in 0..<count {
-                            s[i] = b2 * s[i] + c2 * g[i] * g[i]
-                            p[i] -= a * g[i] / (Swift.max(s[i], 0).squareRoot() + e)  // see Adam
+                        ParallelFor.ranges(count: count, parts: threads, grain: grain) { range in
+                            for i in range {
+                                s[i] = b2 * s[i] + c2 * g[i] * g[i]
+                                p[i] -= a * g[i] / (Swift.max(s[i], 0).squareRoot() + e)  // see Adam
+                            }
                         }
                     }
                 case let .adam(beta1, beta2, epsilon), let .adamW(beta1, beta2, epsilon, _):
                     let (b1, c1, b2, c2) = (Scalar(beta1), Scalar(1 - beta1), Scalar(beta2), Scalar(1 - beta2))
                     let e = Scalar(epsilon)
-                    let correction1 = Scalar(1 - pow(beta1, t))
-                    let correction2 = Scalar(1 - pow(beta2, t))
+                    // v̂/(√ŝ + ε) with v̂ = v/(1 − β1ᵗ), ŝ = s/(1 − β2ᵗ), rearranged so each element
+                    // costs one square root and one division: α/(1 − β1ᵗ) · v / (√s · 1/√(1 − β2ᵗ) + ε).
+                    let stepSize = a / Scalar(1 - pow(beta1, t))
+                    let rootScale = 1 / Scalar(1 - pow(beta2, t)).squareRoot()
                     var decay: Scalar = 1
                     if case let .adamW(_, _, _, weightDecay) = algorithm, !isBias {
                         decay = 1 - Scalar(alpha * weightDecay)
                     }
                     withBuffer(&velocity, index, isBias) { v in
                         withBuffer(&squares, index, isBias) { s in
-                            for i in 0..<count {
-                                v[i] = b1 * v[i] + c1 * g[i]
-                                s[i] = b2 * s[i] + c2 * g[i] * g[i]
-                                let vHat = v[i] / correction1
-                                let sHat = s[i] / correction2
-                                // max(·, 0) changes nothing (ŝ ≥ 0) but tells the compiler so;
-                                // without it Linux builds call libm's sqrtf and the loop stays scalar.
-                                p[i] = decay * p[i] - a * vHat / (Swift.max(sHat, 0).squareRoot() + e)
+                            ParallelFor.ranges(count: count, parts: threads, grain: grain) { range in
+                                for i in range {
+                                    let gi = g[i]
+                                    let vi = b1 * v[i] + c1 * gi
+                                    let si = b2 * s[i] + c2 * gi * gi
+                                    v[i] = vi
+                                    s[i] = si
+                                    // max(·, 0) changes nothing (s ≥ 0) but tells the compiler so;
+                                    // without it Linux builds call libm's sqrtf and the loop stays scalar.
+                                    p[i] = decay * p[i] - stepSize * vi / (Swift.max(si, 0).squareRoot() * rootScale + e)
+                                }
                             }
                         }
                     }

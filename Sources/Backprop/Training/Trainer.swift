@@ -15,7 +15,7 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
     /// The best validation loss so far and the weights that had it (early stopping).
     public private(set) var best: (loss: Double, epoch: Int, network: Network<Scalar>)?
     /// Buffers reused from batch to batch.
-    private var workspace: GradientWorkspace<Scalar>?
+    private var workspace: ShardedWorkspace<Scalar>?
     /// The part of an epoch done before an interruption; the next epoch run resumes after it.
     public var partialEpoch: PartialEpoch?
 
@@ -104,9 +104,18 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         // Gradient norms and the full finiteness check of dW read every parameter gradient, so
         // they run on about 16 batches an epoch; db and the cost are checked on every batch.
         let sampleEvery = Swift.max(1, batches.count / 16)
-        var workspace = self.workspace ?? GradientWorkspace(network: network, examples: batches.batches[0].count)
+        // Batches big enough to be worth it are split across the BLAS thread count's workers,
+        // each with a single-threaded BLAS (threads that spin between small GEMMs cost more
+        // than they give); the BLAS gets its threads back before validation.
+        let workers = LinearAlgebra.backend.threadCount
+        var workspace = self.workspace.flatMap { $0.examples == batches.batches[0].count ? $0 : nil }
+            ?? ShardedWorkspace(network: network, examples: batches.batches[0].count, workers: workers)
         self.workspace = nil
-        defer { self.workspace = workspace }
+        if workspace.isParallel { LinearAlgebra.backend.setThreadCount(1) }
+        defer {
+            if workspace.isParallel { LinearAlgebra.backend.setThreadCount(workers) }
+            self.workspace = workspace
+        }
         for (index, batch) in batches.batches.enumerated() {
             if index < skip {
                 if let keep = configuration.keepProbabilities {
@@ -115,14 +124,14 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
                 continue
             }
             if workspace.examples != batch.count {
-                workspace = GradientWorkspace(network: network, examples: batch.count)
+                workspace = ShardedWorkspace(network: network, examples: batch.count, workers: workers)
             }
-            workspace.gather(data, batch)
             let masks = try configuration.keepProbabilities.map {
                 try DropoutMasks(keepProbabilities: $0, network: network, examples: batch.count, using: &generator)
             }
-            workspace.forward(network, dropout: masks)
-            let summed = workspace.backward(network, convention: configuration.convention, l2: configuration.l2, dropout: masks)
+            let summed = workspace.step(
+                data, batch: batch, network: network, dropout: masks,
+                convention: configuration.convention, l2: configuration.l2)
             let cost = summed / Double(batch.count) + network.l2Penalty(configuration.l2, examples: batch.count)
             let sampled = index % sampleEvery == 0
             do {
@@ -142,7 +151,7 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
                 for l in 0..<network.depth { normSums[l] += workspace.dW[l].norm() }
                 normSamples += 1
             }
-            optimizer.update(&network, gradients: workspace.gradients, learningRate: learningRate)
+            optimizer.update(&network, gradients: workspace.gradients, learningRate: learningRate, threads: workers)
 
             lossSum += cost * Double(batch.count)
             correct += workspace.correctPredictions(depth: network.depth)
@@ -190,7 +199,7 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
     }
 
     private func checkFinite(
-        _ workspace: GradientWorkspace<Scalar>, cost: Double, all: Bool, epoch: Int, batch: Int
+        _ workspace: ShardedWorkspace<Scalar>, cost: Double, all: Bool, epoch: Int, batch: Int
     ) throws {
         for l in 0..<network.depth where !workspace.db[l].isFinite || (all && !workspace.dW[l].isFinite) {
             let parameters = network.layers.allSatisfy { $0.W.isFinite && $0.b.isFinite }

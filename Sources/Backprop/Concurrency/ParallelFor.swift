@@ -1,0 +1,47 @@
+import Dispatch
+
+/// The few places where Backprop's own Swift code, not the BLAS, runs on more than one core:
+/// the shards of a training batch and the elementwise optimizer update of large tensors.
+///
+/// Work is split into a fixed number of contiguous parts decided by the caller, never by
+/// timing, so what each thread computes (and the order results are combined in) is the same
+/// from run to run.
+///
+/// The bodies are not `@Sendable`: they capture the buffers they work on. The contract, kept by
+/// every caller, is that different parts write disjoint memory and read nothing another part writes.
+enum ParallelFor {
+    /// Runs `body(part)` for every part in `0..<parts`, concurrently when there is more than
+    /// one, and returns when all have finished.
+    static func parts(_ parts: Int, _ body: (Int) -> Void) {
+        if parts <= 1 {
+            if parts == 1 { body(0) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let shared = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: parts) { shared.value($0) }
+        }
+    }
+
+    /// Splits `0..<count` into at most `parts` contiguous ranges of at least `grain` elements
+    /// (one range when `count` is small) and runs `body` on each, concurrently when more than one.
+    static func ranges(count: Int, parts: Int, grain: Int, _ body: (Range<Int>) -> Void) {
+        let pieces = Swift.max(1, Swift.min(parts, count / Swift.max(grain, 1)))
+        if pieces == 1 {
+            body(0..<count)
+            return
+        }
+        Self.parts(pieces) { part in body(range(part, of: pieces, count: count)) }
+    }
+
+    /// Part `part` of `0..<count` cut into `parts` contiguous ranges whose sizes differ by at most one.
+    static func range(_ part: Int, of parts: Int, count: Int) -> Range<Int> {
+        (part * count / parts)..<((part + 1) * count / parts)
+    }
+}
+
+/// A value handed to the threads of ``ParallelFor`` under its contract (disjoint writes).
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
