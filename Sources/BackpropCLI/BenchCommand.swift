@@ -15,12 +15,18 @@ struct BenchCommand: ParsableCommand {
               backprop bench mlp --optimizer adam
               backprop bench planar
               backprop bench infer
+              backprop bench gradcheck
+              backprop bench memory
             """
     )
 
-    enum Kind: String, ExpressibleByArgument, CaseIterable { case gemm, mlp, planar, infer }
+    enum Kind: String, ExpressibleByArgument, CaseIterable { case gemm, mlp, planar, infer, gradcheck, memory }
 
-    @Argument(help: "What to measure: gemm, mlp, planar or infer.")
+    @Argument(help: """
+        What to measure: gemm, mlp (an MNIST-size epoch), planar (the course network), infer \
+        (batch 1 and 1024), gradcheck (a small network's gradient check) or memory (peak memory \
+        of training the MNIST-size MLP).
+        """)
     var kind: Kind
 
     @Option(help: "Optimizer for mlp: sgd or adam.")
@@ -64,6 +70,10 @@ struct BenchCommand: ParsableCommand {
             if precision == .float { try planar(Float.self) } else { try planar(Double.self) }
         case .infer:
             if precision == .double { try infer(Double.self) } else { try infer(Float.self) }
+        case .gradcheck:
+            try gradientCheck()
+        case .memory:
+            try memory()
         }
     }
 
@@ -94,14 +104,18 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    private func mlp<S: BackpropScalar>(_: S.Type) throws {
-        let m = 60_000
-        var generator = SeededGenerator(seed: 3)
+    /// 60,000 synthetic MNIST-size examples: uniform pixels, random one-hot labels.
+    private func mnistSizeData<S: BackpropScalar>(_: S.Type, examples m: Int = 60_000, seed: UInt64 = 3) throws -> Dataset<S> {
+        var generator = SeededGenerator(seed: seed)
         var X = Matrix<S>(rows: 784, columns: m)
         X.withUnsafeMutableBufferPointer { x in for i in x.indices { x[i] = S(generator.nextUniform()) } }
         var Y = Matrix<S>(rows: 10, columns: m)
         for j in 0..<m { Y[generator.nextBelow(10), j] = 1 }
-        let data = try Dataset(X: X, Y: Y, name: "synthetic")
+        return try Dataset(X: X, Y: Y, name: "synthetic")
+    }
+
+    private func mlp<S: BackpropScalar>(_: S.Type) throws {
+        let data = try mnistSizeData(S.self)
         let network = try Network<S>(sizes: [784, 256, 128, 10], hidden: .relu, output: .softmax, seed: 1)
         var configuration = TrainingConfiguration()
         configuration.batchSize = 128
@@ -146,5 +160,42 @@ struct BenchCommand: ParsableCommand {
             let each = t.median / Double(reps)
             print(String(format: "RESULT name=infer dtype=%@ batch=%d us_per_call=%.2f examples_per_second=%.0f", S.dtypeName, batch, each * 1e6, Double(batch) / each))
         }
+    }
+
+    /// The gradient check of a 4-8-6-3 tanh/softmax network on 64 examples (central differences
+    /// over all 115 parameters: 230 forward passes in Double, plus one backward pass).
+    private func gradientCheck() throws {
+        let network = try Network<Double>(sizes: [4, 8, 6, 3], hidden: .tanh, output: .softmax, seed: 1)
+        let data: Dataset<Double> = Generators.random(inputs: 4, outputs: 3, examples: 64, loss: .categoricalCrossEntropy, seed: 2)
+        var overall = 0.0
+        let t = try median {
+            for _ in 0..<100 { overall = try GradientCheck.run(network: network, X: data.X, Y: data.Y).overall }
+        }
+        print(String(format: "RESULT name=gradcheck network=4-8-6-3 parameters=%d examples=64 ms_per_check=%.3f relative_difference=%.2e",
+                     network.parameterCount, t.median / 100 * 1e3, overall))
+    }
+
+    /// Peak resident memory (Linux `VmHWM`) of training the MNIST-size MLP for one epoch on
+    /// 60,000 synthetic float32 examples and evaluating 10,000 more, against the data's bytes.
+    private func memory() throws {
+        let training = try mnistSizeData(Float.self)
+        let test = try mnistSizeData(Float.self, examples: 10_000, seed: 4)
+        let dataBytes = (training.X.count + training.Y.count + test.X.count + test.Y.count) * MemoryLayout<Float>.size
+        var configuration = TrainingConfiguration()
+        configuration.batchSize = 128
+        configuration.epochs = 1
+        configuration.optimizer = .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
+        configuration.learningRate = 0.001
+        let network = try Network<Float>(sizes: [784, 256, 128, 10], hidden: .relu, output: .softmax, seed: 1)
+        var trainer = try Trainer(network: network, configuration: configuration)
+        _ = try trainer.fit(training: training, validation: test)
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kibibytes = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else {
+            throw BackpropError.invalidArgument("bench memory reads /proc/self/status (Linux only)")
+        }
+        let peak = kibibytes * 1024
+        print(String(format: "RESULT name=memory peak_mib=%.1f data_mib=%.1f overhead_mib=%.1f",
+                     peak / 1_048_576, Double(dataBytes) / 1_048_576, (peak - Double(dataBytes)) / 1_048_576))
     }
 }
