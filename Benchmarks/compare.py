@@ -7,7 +7,11 @@ ratios (peer time / Backprop time: above 1 means Backprop is faster) from this s
 PyTorch and JAX rows appear only when those packages are installed.
 
 Usage (from the repository root, after `swift build -c release`):
-  python3 Benchmarks/compare.py [--rounds 2] [--threads 2] [--only mlp,planar,infer,gemm]
+  python3 Benchmarks/compare.py [--rounds 2] [--threads 2] [--only mlp,planar,infer,gemm,own]
+
+"own" adds Backprop's figures that have no peer here: its MLP GFLOP/s against the SGEMM rate it
+measures itself, Adam against SGD, inference, the built-in GEMM against the BLAS, a gradient
+check, and peak memory.
 """
 import argparse
 import os
@@ -42,7 +46,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--only", default="mlp,planar,infer,gemm")
+    ap.add_argument("--only", default="mlp,planar,infer,gemm,own")
     args = ap.parse_args()
     if not os.path.exists(BACKPROP):
         sys.exit("build first: swift build -c release")
@@ -100,6 +104,38 @@ def main():
                       lambda r: 1 / float(r["gflops"]),
                       lambda r, n=n: 1 / float(r[f"sgemm_{n}"]) if f"sgemm_{n}" in r else None)
 
+    own = []  # (what, value)
+    if "own" in only:
+        def first(command, key, environment=env, **match):
+            for r in result(command, environment):
+                if all(r.get(k) == v for k, v in match.items()) and key in r:
+                    return float(r[key])
+            return None
+        mlp = {o: [first([BACKPROP, "bench", "mlp", "--optimizer", o, "--repeats", "3"], "epoch_seconds") for _ in range(args.rounds)]
+               for o in ["sgd", "adam"]}
+        sgemm = first([BACKPROP, "bench", "gemm", "--sizes", "1024", "--precision", "float"], "gflops")
+        sgd = statistics.median([x for x in mlp["sgd"] if x])
+        adam = statistics.median([x for x in mlp["adam"] if x])
+        # 60.4 GFLOP of GEMM work per epoch (forward, dW, and dA for layers 2 and 3).
+        rate = 60.4 / sgd
+        own.append(("MLP SGD epoch: GEMM work rate", f"{rate:.1f} GFLOP/s = {100 * rate / sgemm:.0f}% of its own SGEMM 1024 rate ({sgemm:.1f} GFLOP/s)"))
+        own.append(("Adam epoch / SGD epoch", f"{adam / sgd:.2f} ({adam:.4f} s / {sgd:.4f} s)"))
+        b1 = first([BACKPROP, "bench", "infer"], "us_per_call", batch="1")
+        b1024 = first([BACKPROP, "bench", "infer"], "examples_per_second", batch="1024")
+        own.append(("inference batch 1", f"{b1:.2f} µs per call"))
+        own.append(("inference batch 1024", f"{b1024:,.0f} examples/s"))
+        builtin = first([BACKPROP, "bench", "gemm", "--sizes", "1024", "--precision", "float"], "gflops",
+                        environment=dict(env, BACKPROP_BLAS="builtin"))
+        own.append(("built-in GEMM (no BLAS), SGEMM 1024", f"{builtin:.1f} GFLOP/s: the BLAS is {sgemm / builtin:.2f}× faster"))
+        check = first([BACKPROP, "bench", "gradcheck"], "ms_per_check")
+        own.append(("gradient check, 4-8-6-3 network, 64 examples", f"{check:.3f} ms"))
+        memory = (result([BACKPROP, "bench", "memory"], env) or [{}])[-1]
+        peak, data = float(memory.get("peak_mib", 0)), float(memory.get("data_mib", 0))
+        if peak and data:
+            own.append(("peak memory, MNIST-size training epoch", f"{peak:.0f} MiB for {data:.0f} MiB of data (+{peak - data:.0f} MiB)"))
+        for what, value in own:
+            print(f"  {what}: {value}", flush=True)
+
     print("\n| work | peer | peer | Backprop | ratio (peer / Backprop) |")
     print("|---|---|---|---|---|")
     for work, peer, theirs, ours, unit in rows:
@@ -107,6 +143,11 @@ def main():
             print(f"| {work} | {peer} | {1/theirs:.1f} GFLOP/s | {1/ours:.1f} GFLOP/s | {theirs/ours:.2f}× |")
         else:
             print(f"| {work} | {peer} | {theirs:.4g} {unit} | {ours:.4g} {unit} | {theirs/ours:.2f}× |")
+    if own:
+        print("\n| Backprop alone | measured |")
+        print("|---|---|")
+        for what, value in own:
+            print(f"| {what} | {value} |")
 
 
 if __name__ == "__main__":
