@@ -54,7 +54,9 @@ extension Matrix {
 
     /// `self ← α · op(a) · op(b) + β · self`, the in-place GEMM every layer runs on.
     ///
-    /// With `beta == 0` the old contents are not read. Uses ``LinearAlgebra/backend``.
+    /// With `beta == 0` the old contents are not read. Small products with few rows run on a
+    /// direct Swift kernel (`SmallProduct`), which skips the cost of a BLAS call; the rest use
+    /// ``LinearAlgebra/backend``.
     /// - Precondition: the shapes fit (the message names both).
     public mutating func formProduct(
         _ a: Matrix, _ ta: Transpose, _ b: Matrix, _ tb: Transpose,
@@ -67,10 +69,20 @@ extension Matrix {
         precondition(rows == m && columns == n,
             "shape mismatch in matrix product: result \(shape) for \(Shape(m, n))")
         if m == 0 || n == 0 { return }
-        let backend = LinearAlgebra.backend
+        // Small products skip BLAS (see ``SmallProduct/handles(m:n:k:)``).
+        let direct = SmallProduct.handles(m: m, n: n, k: k)
+        let backend: (any LinearAlgebraBackend)? = direct ? nil : LinearAlgebra.backend
         a.elements.withUnsafeBufferPointer { pa in
             b.elements.withUnsafeBufferPointer { pb in
                 elements.withUnsafeMutableBufferPointer { pc in
+                    guard let backend else {
+                        SmallProduct.gemm(
+                            ta, tb, m: m, n: n, k: k, alpha: alpha,
+                            a: pa.baseAddress ?? UnsafePointer(pc.baseAddress!), lda: Swift.max(a.rows, 1),
+                            b: pb.baseAddress ?? UnsafePointer(pc.baseAddress!), ldb: Swift.max(b.rows, 1),
+                            beta: beta, c: pc.baseAddress!, ldc: m)
+                        return
+                    }
                     // BLAS rejects a leading dimension of 0, even for empty operands.
                     Scalar.gemm(
                         on: backend, ta, tb, m: m, n: n, k: k, alpha: alpha,

@@ -41,19 +41,70 @@ extension Matrix {
         precondition(result.rows == rows && result.columns == 1,
             "shape mismatch in sum(axis: 1): \(shape) into \(result.shape)")
         let (rows, columns) = (self.rows, self.columns)
+        if rows == 0 { return }
         withUnsafeTemporaryAllocation(of: Double.self, capacity: rows) { t in
             t.initialize(repeating: 0)
             elements.withUnsafeBufferPointer { x in
-                var k = 0
-                for _ in 0..<columns {
-                    for i in 0..<rows { t[i] += Double(x[k + i]) }
-                    k += rows
+                guard let x = x.baseAddress else { return }
+                if rows <= 8 {
+                    Self.sumFewRows(x, rows: rows, columns: columns, into: t.baseAddress!)
+                } else {
+                    // Column by column: the inner loop over contiguous rows vectorises.
+                    var column = x
+                    for _ in 0..<columns {
+                        for i in 0..<rows { t[i] += Double(column[i]) }
+                        column += rows
+                    }
                 }
             }
             result.elements.withUnsafeMutableBufferPointer { r in
                 for i in 0..<rows { r[i] = Scalar(t[i]) * scale }
             }
         }
+    }
+
+    /// Eight consecutive elements, widened to `Double`.
+    @inline(__always)
+    private static func load8(_ x: UnsafePointer<Scalar>) -> SIMD8<Double> {
+        SIMD8(Double(x[0]), Double(x[1]), Double(x[2]), Double(x[3]),
+              Double(x[4]), Double(x[5]), Double(x[6]), Double(x[7]))
+    }
+
+    /// Adds the row sums of a column-major `rows × columns` block with `1 ≤ rows ≤ 8` to `totals`.
+    ///
+    /// Eight columns are `8 · rows` consecutive elements, which is `rows` SIMD vectors of eight;
+    /// vector `v` accumulates into its own register, and lane `l` of it always holds elements
+    /// of row `(8v + l) mod rows`. So the stream is summed at full vector width with `rows`
+    /// independent accumulators whatever the row count, and folded into rows at the end.
+    private static func sumFewRows(
+        _ x: UnsafePointer<Scalar>, rows: Int, columns: Int, into totals: UnsafeMutablePointer<Double>
+    ) {
+        var v0 = SIMD8<Double>(), v1 = SIMD8<Double>(), v2 = SIMD8<Double>(), v3 = SIMD8<Double>()
+        var v4 = SIMD8<Double>(), v5 = SIMD8<Double>(), v6 = SIMD8<Double>(), v7 = SIMD8<Double>()
+        let blocks = columns / 8
+        let blockLength = 8 &* rows
+        var block = x
+        for _ in 0..<blocks {
+            // The row count is loop-invariant, so these branches always predict.
+            v0 += load8(block)
+            if rows > 1 { v1 += load8(block + 8) }
+            if rows > 2 { v2 += load8(block + 16) }
+            if rows > 3 { v3 += load8(block + 24) }
+            if rows > 4 { v4 += load8(block + 32) }
+            if rows > 5 { v5 += load8(block + 40) }
+            if rows > 6 { v6 += load8(block + 48) }
+            if rows > 7 { v7 += load8(block + 56) }
+            block += blockLength
+        }
+        func fold(_ vector: SIMD8<Double>, _ v: Int) {
+            if v >= rows { return }
+            for lane in 0..<8 { totals[(8 &* v &+ lane) % rows] += vector[lane] }
+        }
+        fold(v0, 0); fold(v1, 1); fold(v2, 2); fold(v3, 3)
+        fold(v4, 4); fold(v5, 5); fold(v6, 6); fold(v7, 7)
+        // The last columns (fewer than eight) one element at a time.
+        let remaining = (columns - blocks * 8) * rows
+        for offset in 0..<remaining { totals[offset % rows] += Double(block[offset]) }
     }
 
     /// The largest element along `axis` (keepdims).
