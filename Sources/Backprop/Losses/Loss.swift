@@ -91,10 +91,7 @@ public enum Loss: String, Hashable, Sendable, CaseIterable, CustomStringConverti
         case .binaryCrossEntropy:
             Z.withUnsafeBufferPointer { z in
                 Y.withUnsafeBufferPointer { y in
-                    for i in z.indices {
-                        let zi = Double(z[i]), yi = Double(y[i])
-                        total += Swift.max(zi, 0) - zi * yi + Double.log(onePlus: Double.exp(-abs(zi)))
-                    }
+                    total = VectorMath.binaryCrossEntropySum(logits: z, labels: y)
                 }
             }
         case .categoricalCrossEntropy:
@@ -105,8 +102,7 @@ public enum Loss: String, Hashable, Sendable, CaseIterable, CustomStringConverti
                         let column = j * rows
                         var largest = -Double.infinity
                         for i in 0..<rows { largest = Swift.max(largest, Double(z[column + i])) }
-                        var sum = 0.0
-                        for i in 0..<rows { sum += Double.exp(Double(z[column + i]) - largest) }
+                        let sum = VectorMath.sumOfExponentials(UnsafeBufferPointer(rebasing: z[column..<column + rows]), minus: largest)
                         let logSumExp = largest + Double.log(sum)
                         for i in 0..<rows where y[column + i] != 0 {
                             total += Double(y[column + i]) * (logSumExp - Double(z[column + i]))

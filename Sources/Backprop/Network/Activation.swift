@@ -62,6 +62,9 @@ public enum Activation: Hashable, Sendable, CustomStringConvertible {
     // MARK: Forward and derivative, side by side
 
     /// `g(z)` for one element (not for softmax, which needs the whole column).
+    ///
+    /// Sigmoid gives the same bits as a layer's ``forward(_:into:)``; tanh is libm's here and
+    /// may differ from the vectorised layer kernel in the last place (at most 2 ulp).
     @inlinable
     public func value<T: BackpropScalar>(_ z: T) -> T {
         switch self {
@@ -97,7 +100,8 @@ public enum Activation: Hashable, Sendable, CustomStringConvertible {
     /// Writes `g(Z)` into `A` (same shape), reusing its storage.
     ///
     /// The switch on the activation sits outside the loop, so each loop is a straight run over
-    /// memory the compiler can vectorise.
+    /// memory the compiler can vectorise; sigmoid and tanh run the library's own SIMD kernels
+    /// (within 2 ulp of libm, and the same bits wherever a value sits in the buffer).
     public func forward<T>(_ Z: Matrix<T>, into A: inout Matrix<T>) {
         precondition(A.shape == Z.shape, "shape mismatch in activation: \(Z.shape) and \(A.shape)")
         if self == .softmax {
@@ -109,8 +113,8 @@ public enum Activation: Hashable, Sendable, CustomStringConvertible {
             Z.withUnsafeBufferPointer { z in
                 let n = z.count
                 switch self {
-                case .sigmoid: for i in 0..<n { a[i] = Activation.sigmoid(z[i]) }
-                case .tanh: for i in 0..<n { a[i] = T.tanh(z[i]) }
+                case .sigmoid: VectorMath.apply(.sigmoid, z, into: a)
+                case .tanh: VectorMath.apply(.tanh, z, into: a)
                 case .relu: for i in 0..<n { a[i] = z[i] > 0 || z[i].isNaN ? z[i] : 0 }
                 case let .leakyReLU(slope):
                     let s = T(slope)
@@ -131,8 +135,8 @@ public enum Activation: Hashable, Sendable, CustomStringConvertible {
         Z.withUnsafeMutableBufferPointer { z in
             let n = z.count
             switch self {
-            case .sigmoid: for i in 0..<n { z[i] = Activation.sigmoid(z[i]) }
-            case .tanh: for i in 0..<n { z[i] = T.tanh(z[i]) }
+            case .sigmoid: VectorMath.apply(.sigmoid, inPlace: z)
+            case .tanh: VectorMath.apply(.tanh, inPlace: z)
             case .relu: for i in 0..<n { z[i] = z[i] > 0 || z[i].isNaN ? z[i] : 0 }
             case let .leakyReLU(slope):
                 let s = T(slope)
@@ -197,12 +201,14 @@ public enum Activation: Hashable, Sendable, CustomStringConvertible {
         return result
     }
 
-    /// The logistic function, computed without overflow for large `|z|`.
+    /// The logistic function, computed without overflow for large `|z|`: `1/(1 + e^{−z})` for
+    /// `z ≥ 0`, `e^z/(1 + e^z)` below, so `σ(+∞) = 1` and `σ(−∞) = 0`.
+    ///
+    /// It runs the same vectorised kernel as a whole-layer ``forward(_:into:)``, so one value
+    /// and a layer of values agree bit for bit.
     @inlinable
     public static func sigmoid<T: BackpropScalar>(_ z: T) -> T {
-        if z >= 0 { return 1 / (1 + T.exp(-z)) }
-        let e = T.exp(z)
-        return e / (1 + e)
+        VectorMath.apply(.sigmoid, z)
     }
 
     /// Column-wise softmax with the column maximum subtracted first (no overflow).
@@ -220,12 +226,7 @@ public enum Activation: Hashable, Sendable, CustomStringConvertible {
                 let column = j * rows
                 var largest = -T.infinity
                 for i in 0..<rows { largest = Swift.max(largest, a[column + i]) }
-                var total: T = 0
-                for i in 0..<rows {
-                    let e = T.exp(a[column + i] - largest)
-                    a[column + i] = e
-                    total += e
-                }
+                let total = VectorMath.exponentiate(UnsafeMutableBufferPointer(rebasing: a[column..<column + rows]), minus: largest)
                 let inverse = 1 / total
                 for i in 0..<rows { a[column + i] *= inverse }
             }
