@@ -12,6 +12,7 @@ import Dispatch
 enum ParallelFor {
     /// Runs `body(part)` for every part in `0..<parts`, concurrently when there is more than
     /// one, and returns when all have finished.
+    @inline(__always)
     static func parts(_ parts: Int, _ body: (Int) -> Void) {
         if parts <= 1 {
             if parts == 1 { body(0) }
@@ -25,6 +26,7 @@ enum ParallelFor {
 
     /// Splits `0..<count` into at most `parts` contiguous ranges of at least `grain` elements
     /// (one range when `count` is small) and runs `body` on each, concurrently when more than one.
+    @inline(__always)
     static func ranges(count: Int, parts: Int, grain: Int, _ body: (Range<Int>) -> Void) {
         let pieces = Swift.max(1, Swift.min(parts, count / Swift.max(grain, 1)))
         if pieces == 1 {

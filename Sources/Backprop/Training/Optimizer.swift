@@ -150,27 +150,21 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
             gradient.withUnsafeBufferPointer { g in
                 switch algorithm {
                 case .gradientDescent:
-                    ParallelFor.ranges(count: count, parts: threads, grain: grain) { range in
-                        for i in range { p[i] -= a * g[i] }
+                    ParallelFor.ranges(count: count, parts: threads, grain: grain) { r in
+                        Kernels.descend(p.slice(r), g.slice(r), a)
                     }
                 case let .momentum(beta):
                     let (b1, c1) = (Scalar(beta), Scalar(1 - beta))
                     withBuffer(&velocity, index, isBias) { v in
-                        ParallelFor.ranges(count: count, parts: threads, grain: grain) { range in
-                            for i in range {
-                                v[i] = b1 * v[i] + c1 * g[i]
-                                p[i] -= a * v[i]
-                            }
+                        ParallelFor.ranges(count: count, parts: threads, grain: grain) { r in
+                            Kernels.momentum(p.slice(r), g.slice(r), v.slice(r), a, b1, c1)
                         }
                     }
                 case let .rmsProp(beta, epsilon):
                     let (b2, c2, e) = (Scalar(beta), Scalar(1 - beta), Scalar(epsilon))
                     withBuffer(&squares, index, isBias) { s in
-                        ParallelFor.ranges(count: count, parts: threads, grain: grain) { range in
-                            for i in range {
-                                s[i] = b2 * s[i] + c2 * g[i] * g[i]
-                                p[i] -= a * g[i] / (Swift.max(s[i], 0).squareRoot() + e)  // see Adam
-                            }
+                        ParallelFor.ranges(count: count, parts: threads, grain: grain) { r in
+                            Kernels.rmsProp(p.slice(r), g.slice(r), s.slice(r), a, b2, c2, e)
                         }
                     }
                 case let .adam(beta1, beta2, epsilon), let .adamW(beta1, beta2, epsilon, _):
@@ -186,21 +180,59 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
                     }
                     withBuffer(&velocity, index, isBias) { v in
                         withBuffer(&squares, index, isBias) { s in
-                            ParallelFor.ranges(count: count, parts: threads, grain: grain) { range in
-                                for i in range {
-                                    let gi = g[i]
-                                    let vi = b1 * v[i] + c1 * gi
-                                    let si = b2 * s[i] + c2 * gi * gi
-                                    v[i] = vi
-                                    s[i] = si
-                                    // max(·, 0) changes nothing (s ≥ 0) but tells the compiler so;
-                                    // without it Linux builds call libm's sqrtf and the loop stays scalar.
-                                    p[i] = decay * p[i] - stepSize * vi / (Swift.max(si, 0).squareRoot() * rootScale + e)
-                                }
+                            ParallelFor.ranges(count: count, parts: threads, grain: grain) { r in
+                                Kernels.adam(p.slice(r), g.slice(r), v.slice(r), s.slice(r),
+                                             b1, c1, b2, c2, e, stepSize: stepSize, rootScale: rootScale, decay: decay)
                             }
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// The update rules over one contiguous range each. Plain functions of their buffers (not
+    /// closures capturing them), so the compiler sees no aliasing and vectorises each loop.
+    private enum Kernels {
+        static func descend(_ p: UnsafeMutableBufferPointer<Scalar>, _ g: UnsafeBufferPointer<Scalar>, _ a: Scalar) {
+            for i in 0..<p.count { p[i] -= a * g[i] }
+        }
+
+        static func momentum(
+            _ p: UnsafeMutableBufferPointer<Scalar>, _ g: UnsafeBufferPointer<Scalar>,
+            _ v: UnsafeMutableBufferPointer<Scalar>, _ a: Scalar, _ b1: Scalar, _ c1: Scalar
+        ) {
+            for i in 0..<p.count {
+                v[i] = b1 * v[i] + c1 * g[i]
+                p[i] -= a * v[i]
+            }
+        }
+
+        static func rmsProp(
+            _ p: UnsafeMutableBufferPointer<Scalar>, _ g: UnsafeBufferPointer<Scalar>,
+            _ s: UnsafeMutableBufferPointer<Scalar>, _ a: Scalar, _ b2: Scalar, _ c2: Scalar, _ e: Scalar
+        ) {
+            for i in 0..<p.count {
+                s[i] = b2 * s[i] + c2 * g[i] * g[i]
+                p[i] -= a * g[i] / (Swift.max(s[i], 0).squareRoot() + e)  // see adam
+            }
+        }
+
+        static func adam(
+            _ p: UnsafeMutableBufferPointer<Scalar>, _ g: UnsafeBufferPointer<Scalar>,
+            _ v: UnsafeMutableBufferPointer<Scalar>, _ s: UnsafeMutableBufferPointer<Scalar>,
+            _ b1: Scalar, _ c1: Scalar, _ b2: Scalar, _ c2: Scalar, _ e: Scalar,
+            stepSize: Scalar, rootScale: Scalar, decay: Scalar
+        ) {
+            for i in 0..<p.count {
+                let gi = g[i]
+                let vi = b1 * v[i] + c1 * gi
+                let si = b2 * s[i] + c2 * gi * gi
+                v[i] = vi
+                s[i] = si
+                // max(·, 0) changes nothing (s ≥ 0) but tells the compiler so; without it Linux
+                // builds call libm's sqrtf and the loop stays scalar.
+                p[i] = decay * p[i] - stepSize * vi / (Swift.max(si, 0).squareRoot() * rootScale + e)
             }
         }
     }
@@ -219,3 +251,13 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
 
 private func pow(_ x: Double, _ y: Double) -> Double { Double.pow(x, y) }
 import RealModule
+
+private extension UnsafeMutableBufferPointer {
+    /// The elements `range` as a buffer of their own.
+    func slice(_ range: Range<Int>) -> UnsafeMutableBufferPointer { UnsafeMutableBufferPointer(rebasing: self[range]) }
+}
+
+private extension UnsafeBufferPointer {
+    /// The elements `range` as a buffer of their own.
+    func slice(_ range: Range<Int>) -> UnsafeBufferPointer { UnsafeBufferPointer(rebasing: self[range]) }
+}

@@ -87,7 +87,7 @@ struct ShardedWorkspace<Scalar: BackpropScalar>: Sendable {
                     for shard in 1..<count {
                         workspaces[shard].dW[l].withUnsafeBufferPointer { part in
                             ParallelFor.ranges(count: total.count, parts: threads, grain: 32_768) { range in
-                                for i in range { total[i] += part[i] }
+                                Self.add(UnsafeBufferPointer(rebasing: part[range]), to: UnsafeMutableBufferPointer(rebasing: total[range]))
                             }
                         }
                     }
@@ -101,6 +101,12 @@ struct ShardedWorkspace<Scalar: BackpropScalar>: Sendable {
                 }
             }
         }
+    }
+
+    /// `total += part`, elementwise (a function of its buffers, not a closure capturing them, so
+    /// the loop vectorises).
+    private static func add(_ part: UnsafeBufferPointer<Scalar>, to total: UnsafeMutableBufferPointer<Scalar>) {
+        for i in 0..<total.count { total[i] += part[i] }
     }
 
     /// The batch's parameter gradients (after ``step``).
