@@ -115,10 +115,8 @@ public enum Activation: Hashable, Sendable, CustomStringConvertible {
                 switch self {
                 case .sigmoid: VectorMath.apply(.sigmoid, z, into: a)
                 case .tanh: VectorMath.apply(.tanh, z, into: a)
-                case .relu: for i in 0..<n { a[i] = z[i] > 0 || z[i].isNaN ? z[i] : 0 }
-                case let .leakyReLU(slope):
-                    let s = T(slope)
-                    for i in 0..<n { a[i] = z[i] > 0 ? z[i] : s * z[i] }
+                case .relu: Kernels.relu(z, into: a)
+                case let .leakyReLU(slope): Kernels.leakyReLU(z, slope: T(slope), into: a)
                 case .identity: for i in 0..<n { a[i] = z[i] }
                 case .softmax: break
                 }
@@ -133,14 +131,11 @@ public enum Activation: Hashable, Sendable, CustomStringConvertible {
             return
         }
         Z.withUnsafeMutableBufferPointer { z in
-            let n = z.count
             switch self {
             case .sigmoid: VectorMath.apply(.sigmoid, inPlace: z)
             case .tanh: VectorMath.apply(.tanh, inPlace: z)
-            case .relu: for i in 0..<n { z[i] = z[i] > 0 || z[i].isNaN ? z[i] : 0 }
-            case let .leakyReLU(slope):
-                let s = T(slope)
-                for i in 0..<n { z[i] = z[i] > 0 ? z[i] : s * z[i] }
+            case .relu: Kernels.relu(UnsafeBufferPointer(z), into: z)
+            case let .leakyReLU(slope): Kernels.leakyReLU(UnsafeBufferPointer(z), slope: T(slope), into: z)
             case .identity, .softmax: break
             }
         }
@@ -165,23 +160,11 @@ public enum Activation: Hashable, Sendable, CustomStringConvertible {
         d.withUnsafeMutableBufferPointer { g in
             Z.withUnsafeBufferPointer { z in
                 A.withUnsafeBufferPointer { a in
-                    let n = g.count
                     switch self {
-                    // Each value is loaded before it is chosen, so the choice is a blend the
-                    // compiler can vectorise rather than a branch around a load.
-                    case .sigmoid: for i in 0..<n { g[i] *= a[i] * (1 - a[i]) }
-                    case .tanh: for i in 0..<n { g[i] *= 1 - a[i] * a[i] }
-                    case .relu:
-                        for i in 0..<n {
-                            let gi = g[i]
-                            g[i] = z[i] > 0 ? gi : 0
-                        }
-                    case let .leakyReLU(slope):
-                        let s = T(slope)
-                        for i in 0..<n {
-                            let gi = g[i]
-                            g[i] = z[i] > 0 ? gi : s * gi
-                        }
+                    case .sigmoid: Kernels.sigmoidBackward(g, a)
+                    case .tanh: Kernels.tanhBackward(g, a)
+                    case .relu: Kernels.reluBackward(g, z)
+                    case let .leakyReLU(slope): Kernels.leakyReLUBackward(g, z, slope: T(slope))
                     case .identity, .softmax: break
                     }
                 }
@@ -209,6 +192,58 @@ public enum Activation: Hashable, Sendable, CustomStringConvertible {
     @inlinable
     public static func sigmoid<T: BackpropScalar>(_ z: T) -> T {
         VectorMath.apply(.sigmoid, z)
+    }
+
+    /// The elementwise loops, as functions of their buffers rather than closures capturing
+    /// them: the compiler then knows the pointers are loop-invariant and vectorises each loop.
+    /// Each value is loaded before it is chosen, so a choice is a blend, not a branch.
+    enum Kernels {
+        /// `a = max(z, 0)`, NaN kept (a NaN must reach the non-finite check, not turn into 0).
+        static func relu<T: BackpropScalar>(_ z: UnsafeBufferPointer<T>, into a: UnsafeMutableBufferPointer<T>) {
+            for i in 0..<a.count {
+                let zi = z[i]
+                a[i] = zi > 0 || zi != zi ? zi : 0
+            }
+        }
+
+        /// `a = z > 0 ? z : slope·z`.
+        static func leakyReLU<T: BackpropScalar>(_ z: UnsafeBufferPointer<T>, slope: T, into a: UnsafeMutableBufferPointer<T>) {
+            for i in 0..<a.count {
+                let zi = z[i]
+                a[i] = zi > 0 ? zi : slope * zi
+            }
+        }
+
+        /// `g ⊙= a(1 − a)`.
+        static func sigmoidBackward<T: BackpropScalar>(_ g: UnsafeMutableBufferPointer<T>, _ a: UnsafeBufferPointer<T>) {
+            for i in 0..<g.count { g[i] *= a[i] * (1 - a[i]) }
+        }
+
+        /// `g ⊙= 1 − a²`.
+        static func tanhBackward<T: BackpropScalar>(_ g: UnsafeMutableBufferPointer<T>, _ a: UnsafeBufferPointer<T>) {
+            for i in 0..<g.count { g[i] *= 1 - a[i] * a[i] }
+        }
+
+        /// `g = z > 0 ? g : 0`, as `g · [z > 0]`.
+        ///
+        /// The product, not a choice: `g = z > 0 ? g : 0` in place compiles to a conditional
+        /// store, which neither vectorises nor predicts (about half a ReLU layer's units are
+        /// off). The product differs only where a switched-off unit's gradient is already
+        /// infinite or NaN (it stays NaN instead of becoming 0) and in the sign of a zero.
+        static func reluBackward<T: BackpropScalar>(_ g: UnsafeMutableBufferPointer<T>, _ z: UnsafeBufferPointer<T>) {
+            for i in 0..<g.count {
+                let on: T = z[i] > 0 ? 1 : 0
+                g[i] *= on
+            }
+        }
+
+        /// `g = z > 0 ? g : slope·g`.
+        static func leakyReLUBackward<T: BackpropScalar>(_ g: UnsafeMutableBufferPointer<T>, _ z: UnsafeBufferPointer<T>, slope: T) {
+            for i in 0..<g.count {
+                let gi = g[i]
+                g[i] = z[i] > 0 ? gi : slope * gi
+            }
+        }
     }
 
     /// Column-wise softmax with the column maximum subtracted first (no overflow).
