@@ -35,7 +35,7 @@ struct BenchCommand: ParsableCommand {
     var precision: ArchitectureOptions.Precision?
     @Option(help: "Timed repetitions (the median is reported).")
     var repeats: Int = 3
-    @Option(help: "BLAS threads (default: the library's choice or BACKPROP_THREADS).")
+    @Option(help: "Threads: the BLAS's, and the shards a training batch is split into (default: the library's choice or BACKPROP_THREADS).")
     var threads: Int?
     @Option(help: "Matrix sizes for gemm, comma-separated.")
     var sizes: String = "256,512,1024,2048"

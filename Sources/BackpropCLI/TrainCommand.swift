@@ -30,7 +30,7 @@ struct TrainCommand: ParsableCommand {
     var outputDir: String?
     @Option(help: "Continue from this checkpoint (its architecture is used; optimizer must match).")
     var resume: String?
-    @Option(help: "BLAS threads (default: the library's choice, or BACKPROP_THREADS).")
+    @Option(help: "Threads: the BLAS's, and the shards a large batch is split into (default: the library's choice, or BACKPROP_THREADS).")
     var threads: Int?
     @Flag(help: "Print one JSON object per epoch instead of progress text.")
     var json = false

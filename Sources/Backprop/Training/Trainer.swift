@@ -3,6 +3,13 @@
 /// A trainer owns the network, the optimizer state and the history, so a checkpoint of those
 /// three plus ``epochsCompleted`` resumes a run exactly (each epoch's shuffle and dropout masks
 /// come from ``TrainingConfiguration/epochSeed(_:)``).
+///
+/// Threads: a batch with enough arithmetic (an MNIST-size MLP at batch 128, not the course's
+/// 2-4-1 network) is split by columns into as many shards as ``LinearAlgebra/backend``'s thread
+/// count, each run on its own thread with the BLAS set to one thread for the epoch, the shards'
+/// gradients added in shard order (data parallelism inside one batch, the same sum-then-scale
+/// arithmetic as across machines). Results are bit-reproducible for a given thread count and
+/// agree across thread counts to rounding.
 public struct Trainer<Scalar: BackpropScalar>: Sendable {
     /// The network being trained.
     public var network: Network<Scalar>
