@@ -118,9 +118,15 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         var workspace = self.workspace.flatMap { $0.examples == batches.batches[0].count ? $0 : nil }
             ?? ShardedWorkspace(network: network, examples: batches.batches[0].count, workers: workers)
         self.workspace = nil
-        if workspace.isParallel { LinearAlgebra.backend.setThreadCount(1) }
+        var singleThreadedBLAS = false
+        func useSingleThreadedBLAS(_ single: Bool) {
+            guard single != singleThreadedBLAS else { return }
+            LinearAlgebra.backend.setThreadCount(single ? 1 : workers)
+            singleThreadedBLAS = single
+        }
+        useSingleThreadedBLAS(workspace.isParallel)
         defer {
-            if workspace.isParallel { LinearAlgebra.backend.setThreadCount(workers) }
+            useSingleThreadedBLAS(false)
             self.workspace = workspace
         }
         for (index, batch) in batches.batches.enumerated() {
@@ -132,6 +138,7 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
             }
             if workspace.examples != batch.count {
                 workspace = ShardedWorkspace(network: network, examples: batch.count, workers: workers)
+                useSingleThreadedBLAS(workspace.isParallel)
             }
             let masks = try configuration.keepProbabilities.map {
                 try DropoutMasks(keepProbabilities: $0, network: network, examples: batch.count, using: &generator)
@@ -185,6 +192,7 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
             epoch: epoch, learningRate: learningRate, trainLoss: lossSum / Double(seen),
             trainAccuracy: Double(correct) / Double(seen), validationLoss: nil, validationAccuracy: nil,
             gradientNorms: normSums.map { $0 / Double(Swift.max(normSamples, 1)) }, seconds: seconds)
+        useSingleThreadedBLAS(false)  // validation is one large forward pass: the BLAS's threads
         if let validation {
             let result = try network.evaluate(validation, l2: configuration.l2)
             record.validationLoss = result.loss
