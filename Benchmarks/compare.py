@@ -70,7 +70,9 @@ def main():
                     peer.append(v)
         if mine and peer:
             rows.append((work, peer_name, statistics.median(peer), statistics.median(mine), unit))
-            print(f"  {work:34s} {peer_name:8s} peer {statistics.median(peer):10.4g}  backprop {statistics.median(mine):10.4g} {unit}", flush=True)
+            spread = lambda xs: " ".join(f"{x:.4g}" for x in xs)
+            print(f"  {work:34s} {peer_name:8s} peer {statistics.median(peer):10.4g}  backprop {statistics.median(mine):10.4g} {unit}"
+                  f"   (runs: peer {spread(peer)}; backprop {spread(mine)})", flush=True)
 
     py = sys.executable
     if "mlp" in only:
