@@ -161,7 +161,7 @@ struct BlockedGEMM<Vector: SIMD & Sendable> where Vector.Scalar: BinaryFloatingP
     ) {
         guard m > 0, n > 0 else { return }
         guard alpha != 0, k > 0 else {
-            scale(c, m: m, n: n, ldc: ldc, by: beta)
+            c.scaleColumns(rows: m, columns: n, leadingDimension: ldc, by: beta)
             return
         }
         let opA = Operand(base: a, ld: lda, transposed: transA == .transposed)
@@ -216,19 +216,6 @@ struct BlockedGEMM<Vector: SIMD & Sendable> where Vector.Scalar: BinaryFloatingP
 
         func run() {
             serialGEMM(m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c, ldc: ldc)
-        }
-    }
-
-    /// `C ← β C` (`β == 0` writes zeros without reading).
-    static func scale(_ c: UnsafeMutablePointer<Scalar>, m: Int, n: Int, ldc: Int, by beta: Scalar) {
-        guard beta != 1 else { return }
-        for j in 0..<n {
-            let column = c + j * ldc
-            if beta == 0 {
-                column.update(repeating: 0, count: m)
-            } else {
-                for i in 0..<m { column[i] *= beta }
-            }
         }
     }
 

@@ -59,7 +59,7 @@ enum SmallProduct {
     ) {
         if m == 0 || n == 0 { return }
         if alpha == 0 || k == 0 {
-            scale(m: m, n: n, beta: beta, c: c, ldc: ldc)
+            c.scaleColumns(rows: m, columns: n, leadingDimension: ldc, by: beta)
             return
         }
         // op(B)[p, j] = b[p * bStep + j * bColumn].
@@ -82,21 +82,6 @@ enum SmallProduct {
             kernel(
                 m: m, n: n, k: k, alpha: alpha, a: UnsafePointer(packed), aRow: 1, aStep: m,
                 b: b, bStep: bStep, bColumn: bColumn, transB: transB, beta: beta, c: c, ldc: ldc)
-        }
-    }
-
-    /// `C ← β C`, writing zeros without reading `C` when `β == 0`.
-    private static func scale<Scalar: BackpropScalar>(
-        m: Int, n: Int, beta: Scalar, c: UnsafeMutablePointer<Scalar>, ldc: Int
-    ) {
-        if beta == 1 { return }
-        for j in 0..<n {
-            let column = c + j * ldc
-            if beta == 0 {
-                column.update(repeating: 0, count: m)
-            } else {
-                for i in 0..<m { column[i] *= beta }
-            }
         }
     }
 
