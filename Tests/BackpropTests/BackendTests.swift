@@ -91,6 +91,7 @@ struct BackendTests {
     static let cases = [
         Case(m: 1, n: 1, k: 1), Case(m: 1, n: 17, k: 9), Case(m: 23, n: 1, k: 9), Case(m: 5, n: 7, k: 1),
         Case(m: 31, n: 33, k: 35), Case(m: 257, n: 129, k: 63),
+        Case(m: 256, n: 1, k: 784),  // one example through an MNIST layer: the GEMV path
     ]
 
     static func random<T: BackpropScalar>(_ count: Int, _ generator: inout SeededGenerator) -> [T] {

@@ -44,10 +44,19 @@ public struct DenseLayer<Scalar: BackpropScalar>: Sendable, Equatable {
         let rows = outputSize
         Z.withUnsafeMutableBufferPointer { z in
             b.withUnsafeBufferPointer { bias in
-                var k = 0
-                for _ in 0..<previous.columns {
-                    for i in 0..<rows { z[k + i] = bias[i] }
-                    k += rows
+                guard let bias = bias.baseAddress, var column = z.baseAddress else { return }
+                // A copy call per column for tall layers; a plain loop where a column is a few
+                // elements (the call would cost more than the copy).
+                if rows >= 16 {
+                    for _ in 0..<previous.columns {
+                        column.update(from: bias, count: rows)
+                        column += rows
+                    }
+                } else {
+                    for _ in 0..<previous.columns {
+                        for i in 0..<rows { column[i] = bias[i] }
+                        column += rows
+                    }
                 }
             }
         }
