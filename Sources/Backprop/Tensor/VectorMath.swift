@@ -301,10 +301,10 @@ extension VectorMath {
         let count = buffer.count
         if T.self == Double.self {
             let p = UnsafeMutableRawPointer(values).assumingMemoryBound(to: Double.self)
-            return unsafeBitCast(exponentiate(p, count: count, minus: unsafeBitCast(shift, to: Double.self)), to: T.self)
+            return unsafeBitCast(exponentiate(DoubleExp.self, p, count: count, minus: unsafeBitCast(shift, to: Double.self)), to: T.self)
         } else if T.self == Float.self {
             let p = UnsafeMutableRawPointer(values).assumingMemoryBound(to: Float.self)
-            return unsafeBitCast(exponentiate(p, count: count, minus: unsafeBitCast(shift, to: Float.self)), to: T.self)
+            return unsafeBitCast(exponentiate(FloatExp.self, p, count: count, minus: unsafeBitCast(shift, to: Float.self)), to: T.self)
         }
         var total: T = 0
         for i in 0..<count {
@@ -314,44 +314,27 @@ extension VectorMath {
         return total
     }
 
-    private static func exponentiate(_ values: UnsafeMutablePointer<Double>, count: Int, minus shift: Double) -> Double {
+    /// `values[i] = e^{values[i] − shift}` with the exp kernel `K`; returns their sum.
+    @inline(__always)
+    private static func exponentiate<K: VectorKernel>(
+        _: K.Type, _ values: UnsafeMutablePointer<K.Vector.Scalar>, count: Int, minus shift: K.Vector.Scalar
+    ) -> K.Vector.Scalar {
+        let width = K.Vector.scalarCount
+        let stride = MemoryLayout<K.Vector.Scalar>.stride
         let raw = UnsafeMutableRawPointer(values)
-        var sums = D4.zero
+        var sums = K.Vector()
         var i = 0
-        while i + 4 <= count {
-            let e = exp(raw.loadUnaligned(fromByteOffset: i * 8, as: D4.self) - shift)
-            raw.storeBytes(of: e, toByteOffset: i * 8, as: D4.self)
+        while i + width <= count {
+            let e = K.apply(raw.loadUnaligned(fromByteOffset: i * stride, as: K.Vector.self) - K.Vector(repeating: shift))
+            raw.storeBytes(of: e, toByteOffset: i * stride, as: K.Vector.self)
             sums += e
-            i += 4
+            i += width
         }
         var total = sums.sum()
         if i < count {
-            var v = D4.zero
+            var v = K.Vector()
             for lane in 0..<(count - i) { v[lane] = values[i + lane] }
-            let e = exp(v - shift)
-            for lane in 0..<(count - i) {
-                values[i + lane] = e[lane]
-                total += e[lane]
-            }
-        }
-        return total
-    }
-
-    private static func exponentiate(_ values: UnsafeMutablePointer<Float>, count: Int, minus shift: Float) -> Float {
-        let raw = UnsafeMutableRawPointer(values)
-        var sums = F8.zero
-        var i = 0
-        while i + 8 <= count {
-            let e = exp(raw.loadUnaligned(fromByteOffset: i * 4, as: F8.self) - shift)
-            raw.storeBytes(of: e, toByteOffset: i * 4, as: F8.self)
-            sums += e
-            i += 8
-        }
-        var total = sums.sum()
-        if i < count {
-            var v = F8.zero
-            for lane in 0..<(count - i) { v[lane] = values[i + lane] }
-            let e = exp(v - shift)
+            let e = K.apply(v - K.Vector(repeating: shift))
             for lane in 0..<(count - i) {
                 values[i + lane] = e[lane]
                 total += e[lane]
