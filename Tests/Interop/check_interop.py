@@ -198,6 +198,53 @@ with tempfile.TemporaryDirectory() as tmp:
         A_torch = net(Xt).detach().numpy().T
         check("PyTorch nn.Sequential.load_state_dict predictions equal backprop's", np.allclose(A_torch, A_backprop, rtol=1e-12, atol=1e-14))
 
+        # torch.autograd against `backprop grads`: the same parameters, data and mean loss.
+        for sizes, hidden, output in [([3, 5, 4, 3], "tanh", "softmax"), ([4, 6, 1], "relu", "sigmoid")]:
+            m = 11
+            params = {}
+            for l in range(1, len(sizes)):
+                params[f"W{l}"] = rng.standard_normal((sizes[l], sizes[l - 1])) * 0.5
+                params[f"b{l}"] = rng.standard_normal((sizes[l], 1)) * 0.1
+            X = rng.standard_normal((sizes[0], m))
+            if output == "softmax":
+                Y = np.eye(sizes[-1])[:, rng.integers(0, sizes[-1], m)]
+            else:
+                Y = (rng.random((sizes[-1], m)) > 0.5).astype(float)
+            np.savez(os.path.join(tmp, "tparams.npz"), **params)
+            np.save(os.path.join(tmp, "Xt.npy"), X)
+            np.save(os.path.join(tmp, "Yt.npy"), Y)
+            ledger_path = os.path.join(tmp, "tledger.npz")
+            label = f"torch.autograd {'-'.join(map(str, sizes))} {hidden}/{output}"
+            r = run("grads", "--weights", os.path.join(tmp, "tparams.npz"), "--hidden", hidden, "--output", output,
+                    "--x", os.path.join(tmp, "Xt.npy"), "--y", os.path.join(tmp, "Yt.npy"), "--out", ledger_path)
+            if r.returncode != 0:
+                check(label, False, r.stderr)
+                continue
+            ledger = np.load(ledger_path)
+            layers = []
+            for l in range(1, len(sizes)):
+                layer = torch.nn.Linear(sizes[l - 1], sizes[l]).double()
+                with torch.no_grad():
+                    layer.weight.copy_(torch.from_numpy(params[f"W{l}"]))
+                    layer.bias.copy_(torch.from_numpy(params[f"b{l}"][:, 0]))
+                layers.append(layer)
+            a = torch.from_numpy(X.T.copy())
+            for l, layer in enumerate(layers):
+                a = layer(a)
+                if l < len(layers) - 1:
+                    a = {"tanh": torch.tanh, "relu": torch.relu}[hidden](a)
+            target = torch.from_numpy(Y.T.copy())
+            if output == "softmax":
+                loss = torch.nn.functional.cross_entropy(a, target)  # probabilities as targets, mean over m
+            else:
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(a, target)
+            loss.backward()
+            worst = 0.0
+            for l, layer in enumerate(layers, start=1):
+                for mine, theirs in [(ledger[f"dW{l}"], layer.weight.grad.numpy()), (ledger[f"db{l}"][:, 0], layer.bias.grad.numpy())]:
+                    worst = max(worst, np.abs(mine - theirs).max() / max(np.abs(theirs).max(), 1e-300))
+            check(f"{label}: dW, db equal PyTorch's autograd of the mean loss (worst relative {worst:.1e})", worst < 1e-10)
+
     # 6. bad input: one line on stderr, non-zero exit, no stack trace.
     for args in [["train", "--data", "no-such-file.csv"], ["train", "--layers", "2,x,1"], ["predict", "--weights", "missing.safetensors", "--input", "x.npy"],
                  ["grads", "--weights", model, "--x", os.path.join(tmp, "Xg.npy"), "--y", os.path.join(tmp, "Yg.npy")],
