@@ -36,7 +36,7 @@ struct TrainCommand: ParsableCommand {
     var json = false
     @Option(help: "Print a line every N epochs when not on a terminal (default: about 20 lines per run).")
     var logEvery: Int?
-    @Option(help: "Save a checkpoint every N epochs (default: about 20 per run; always at the end).")
+    @Option(help: "Save a checkpoint every N epochs (default: about 20 per run, at most one a second; always at the end).")
     var checkpointEvery: Int?
 
     func validate() throws {
@@ -98,6 +98,11 @@ struct TrainCommand: ParsableCommand {
         var checkpointError: (any Error)?
         let stepsBefore = trainer.optimizer.step
         var lastSaved: String?  // where the checkpoint file now stands, e.g. "after epoch 3"
+        // By default a checkpoint also waits a second after the last one: when an epoch takes
+        // microseconds (the course network), writing the whole history 20 times costs more
+        // than the training. An explicit --checkpoint-every is followed exactly.
+        let minimumInterval: Duration = checkpointEvery == nil ? .seconds(1) : .zero
+        var lastSaveTime = clock.now
         let reason: Trainer<S>.StopReason
         do {
             reason = try trainer.fit(
@@ -108,10 +113,11 @@ struct TrainCommand: ParsableCommand {
                 },
                 onEpoch: { state in
                     progress.epoch(state.history[state.history.count - 1], total: configuration.epochs)
-                    if state.epochsCompleted % every == 0 {
+                    if state.epochsCompleted % every == 0 && clock.now - lastSaveTime >= minimumInterval {
                         do {
                             try Checkpoint.save(state, to: checkpointURL)
                             lastSaved = "after epoch \(state.epochsCompleted)"
+                            lastSaveTime = clock.now
                         } catch { checkpointError = error }
                     }
                 })
