@@ -57,8 +57,8 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let backend = try requireBackend()
-        if let threads { backend.setThreadCount(threads) }
-        print("# backprop \(Backprop.version), \(backend.name) (\(backend.version)), \(backend.threadCount) threads")
+        if let threads { LinearAlgebra.setThreadCount(threads) }
+        print("# backprop \(Backprop.version), \(backend.name) (\(backend.version)), \(LinearAlgebra.threadCount) threads")
         switch kind {
         case .gemm:
             let list = try gemmSizes()

@@ -115,7 +115,7 @@ struct RunReport<S: BackpropScalar> {
             schedule: configuration.schedule.description, epochs_requested: configuration.epochs,
             epochs_completed: trainer.epochsCompleted, batch_size: configuration.batchSize, l2: configuration.l2,
             dropout_keep_probability: configuration.keepProbabilities?.first, convention: configuration.convention.rawValue,
-            blas: backend.name, blas_version: backend.version, threads: backend.threadCount, seconds: seconds,
+            blas: backend.name, blas_version: backend.version, threads: LinearAlgebra.threadCount, seconds: seconds,
             seconds_per_epoch: seconds / Double(Swift.max(trainer.history.count, 1)), stop_reason: reason,
             results: results.map { Report.Result(split: $0.split, loss: $0.loss, accuracy: $0.accuracy, confusion: $0.confusion) },
             class_names: data.classNames)

@@ -205,6 +205,48 @@ struct TrainingTests {
         }
     }
 
+    @Test("Batches split into two shards: the same weights every run, and a resumed run ends on the uninterrupted weights")
+    func shardedTrainingResumes() throws {
+        // 6 · 7,104 weights · 512 examples ≈ 21.8 MFLOP a batch, above the 16 MFLOP threshold:
+        // with 2 threads every batch is split in two.
+        let data: Dataset<Double> = Generators.random(inputs: 64, outputs: 10, examples: 1024, loss: .categoricalCrossEntropy, seed: 41)
+        var c = TrainingConfiguration()
+        c.optimizer = .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
+        c.learningRate = 0.01
+        c.batchSize = 512
+        c.epochs = 4
+        c.l2 = 0.1
+        c.keepProbabilities = [0.9]
+        let start = try Network<Double>(sizes: [64, 96, 10], hidden: .relu, output: .softmax, seed: 42)
+        func trainer(_ configuration: TrainingConfiguration) throws -> Trainer<Double> {
+            var t = try Trainer(network: start, configuration: configuration)
+            t.threads = 2
+            return t
+        }
+        var whole = try trainer(c), again = try trainer(c)
+        _ = try whole.fit(training: data)
+        _ = try again.fit(training: data)
+        #expect(whole.shardCount == 2)
+
+        var firstHalf = c
+        firstHalf.epochs = 2
+        var interrupted = try trainer(firstHalf)
+        _ = try interrupted.fit(training: data)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-sharded-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Checkpoint.save(interrupted, to: url)
+        var resumed: Trainer<Double> = try Checkpoint.load(from: url, configuration: c)
+        resumed.threads = 2
+        _ = try resumed.fit(training: data)
+        #expect(resumed.shardCount == 2)
+        for l in 1...start.depth {
+            #expect(bitwiseEqual(again.network.layer(l).W, whole.network.layer(l).W), "W\(l), second run")
+            #expect(bitwiseEqual(resumed.network.layer(l).W, whole.network.layer(l).W), "W\(l), resumed")
+            #expect(bitwiseEqual(resumed.network.layer(l).b, whole.network.layer(l).b), "b\(l), resumed")
+        }
+        #expect(whole.history.last!.trainLoss < whole.history.first!.trainLoss)
+    }
+
     @Test("Interrupted mid-epoch, checkpointed and resumed, a run ends on the uninterrupted weights")
     func resumeMidEpoch() throws {
         let data: Dataset<Float> = Generators.moons(examples: 100, seed: 8)

@@ -10,6 +10,10 @@ import Dispatch
 /// The bodies are not `@Sendable`: they capture the buffers they work on. The contract, kept by
 /// every caller, is that different parts write disjoint memory and read nothing another part writes.
 enum ParallelFor {
+    /// The fewest elements an elementwise pass hands to a thread: below this a pass takes a
+    /// few microseconds, less than waking a second thread costs.
+    static let minimumElementsPerThread = 32_768
+
     /// Runs `body(part)` for every part in `0..<parts`, concurrently when there is more than
     /// one, and returns when all have finished.
     @inline(__always)

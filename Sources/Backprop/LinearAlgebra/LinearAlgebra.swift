@@ -7,7 +7,7 @@
 /// 2. Apple platforms: Accelerate. Linux: `libopenblas.so.0`, `libblis.so.4`, `libblas.so.3`.
 /// 3. ``PortableGEMM``, the built-in Swift GEMM.
 ///
-/// `BACKPROP_THREADS`, when set to a positive integer, sets the backend's thread count.
+/// `BACKPROP_THREADS`, when set to a positive integer, sets ``threadCount``.
 public enum LinearAlgebra {
     /// The environment variable that names the BLAS to load, or `builtin`.
     public static let blasVariable = "BACKPROP_BLAS"
@@ -38,6 +38,23 @@ public enum LinearAlgebra {
         case let .failure(error): fatalError("\(error)")
         }
     }
+
+    /// The thread count Backprop works with: the backend's, and the number of shards a large
+    /// training batch is split into. It starts as the backend's own count (after
+    /// `BACKPROP_THREADS`) and changes only through ``setThreadCount(_:)``; the trainer's
+    /// single-threaded BLAS during a sharded epoch does not change it, so two trainers in one
+    /// process see the same value, and a run's shards (and so its results) do not depend on
+    /// what else is training.
+    public static var threadCount: Int { threadSetting.value }
+
+    /// Sets ``threadCount`` (at least 1) and the backend's thread count.
+    public static func setThreadCount(_ count: Int) {
+        threadSetting.value = Swift.max(1, count)
+        backend.setThreadCount(count)
+    }
+
+    private static let threadSetting = ThreadSetting(
+        (try? selection.get()).map { Swift.max(1, $0.threadCount) } ?? 1)
 
     /// Runs the search against the given environment (exposed for tests and tools).
     public static func select(
@@ -78,6 +95,19 @@ public enum LinearAlgebra {
         return result
     }
 }
+
+/// ``LinearAlgebra/threadCount``'s storage, read and written under a lock.
+private final class ThreadSetting: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Int
+    init(_ value: Int) { stored = value }
+    var value: Int {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}
+
+import Foundation
 
 #if canImport(Glibc)
 import Glibc

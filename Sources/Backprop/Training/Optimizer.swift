@@ -144,8 +144,7 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
             "shape mismatch in optimizer update: \(parameter.shape) and \(gradient.shape)")
         let a = Scalar(alpha)
         let count = parameter.count
-        // Below this many elements a pass takes a few microseconds: not worth a second thread.
-        let grain = 32_768
+        let grain = ParallelFor.minimumElementsPerThread
         parameter.withUnsafeMutableBufferPointer { p in
             gradient.withUnsafeBufferPointer { g in
                 switch algorithm {

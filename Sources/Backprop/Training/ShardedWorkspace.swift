@@ -14,7 +14,7 @@ struct ShardedWorkspace<Scalar: BackpropScalar>: Sendable {
     /// The shards' buffers; shard 0's `dW`, `db` hold the batch's gradients after ``step``.
     private(set) var shards: [GradientWorkspace<Scalar>]
     /// The batch size the buffers hold.
-    let examples: Int
+    var examples: Int { shards.reduce(0) { $0 + $1.examples } }
 
     /// Below this much arithmetic per batch (in floating-point operations, forward and
     /// backward), a step stays on one thread: the hand-off costs more than it saves.
@@ -26,7 +26,6 @@ struct ShardedWorkspace<Scalar: BackpropScalar>: Sendable {
     /// when a batch has at least `minimumWork` floating-point operations.
     init(network: Network<Scalar>, examples m: Int, workers: Int, minimumWork: Double = Self.minimumWork) {
         let count = Self.shardCount(network: network, examples: m, workers: workers, minimumWork: minimumWork)
-        examples = m
         shards = (0..<count).map { shard in
             GradientWorkspace(network: network, examples: ParallelFor.range(shard, of: count, count: m).count)
         }
@@ -60,21 +59,21 @@ struct ShardedWorkspace<Scalar: BackpropScalar>: Sendable {
             shards[0].forward(network, dropout: dropout)
             return shards[0].backward(network, convention: convention, l2: lambda, dropout: dropout)
         }
-        var losses = [Double](repeating: 0, count: count)
-        shards.withUnsafeMutableBufferPointer { workspaces in
-            losses.withUnsafeMutableBufferPointer { losses in
+        let summed = withUnsafeTemporaryAllocation(of: Double.self, capacity: count) { losses in
+            shards.withUnsafeMutableBufferPointer { workspaces in
                 ParallelFor.parts(count) { shard in
                     let columns = ParallelFor.range(shard, of: count, count: m)
                     let masks = dropout?.columns(columns)
                     workspaces[shard].gather(data, batch[columns])
                     workspaces[shard].forward(network, dropout: masks)
-                    losses[shard] = workspaces[shard].backward(
-                        network, convention: convention, l2: shard == 0 ? lambda : 0, dropout: masks, normalizer: m)
+                    losses.initializeElement(at: shard, to: workspaces[shard].backward(
+                        network, convention: convention, l2: shard == 0 ? lambda : 0, dropout: masks, normalizer: m))
                 }
             }
+            return losses.reduce(0, +)  // in shard order
         }
         addShards(threads: count)
-        return losses.reduce(0, +)
+        return summed
     }
 
     /// `dW`, `db` of shard 0 += those of shards 1, 2, … (in that order, element by element),
@@ -86,7 +85,7 @@ struct ShardedWorkspace<Scalar: BackpropScalar>: Sendable {
                 workspaces[0].dW[l].withUnsafeMutableBufferPointer { total in
                     for shard in 1..<count {
                         workspaces[shard].dW[l].withUnsafeBufferPointer { part in
-                            ParallelFor.ranges(count: total.count, parts: threads, grain: 32_768) { range in
+                            ParallelFor.ranges(count: total.count, parts: threads, grain: ParallelFor.minimumElementsPerThread) { range in
                                 Self.add(UnsafeBufferPointer(rebasing: part[range]), to: UnsafeMutableBufferPointer(rebasing: total[range]))
                             }
                         }

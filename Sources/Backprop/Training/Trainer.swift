@@ -5,8 +5,8 @@
 /// come from ``TrainingConfiguration/epochSeed(_:)``).
 ///
 /// Threads: a batch with enough arithmetic (an MNIST-size MLP at batch 128, not the course's
-/// 2-4-1 network) is split by columns into as many shards as ``LinearAlgebra/backend``'s thread
-/// count, each run on its own thread with the BLAS set to one thread for the epoch, the shards'
+/// 2-4-1 network) is split by columns into as many shards as ``LinearAlgebra/threadCount``,
+/// each run on its own thread with the BLAS set to one thread for the epoch, the shards'
 /// gradients added in shard order (data parallelism inside one batch, the same sum-then-scale
 /// arithmetic as across machines). Results are bit-reproducible for a given thread count and
 /// agree across thread counts to rounding.
@@ -23,6 +23,10 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
     public private(set) var best: (loss: Double, epoch: Int, network: Network<Scalar>)?
     /// Buffers reused from batch to batch.
     private var workspace: ShardedWorkspace<Scalar>?
+    /// The threads a batch may be split across; `nil`: ``LinearAlgebra/threadCount``.
+    var threads: Int?
+    /// How many shards the last batch was split into (0 before the first batch).
+    var shardCount: Int { workspace?.shards.count ?? 0 }
     /// The part of an epoch done before an interruption; the next epoch run resumes after it.
     public var partialEpoch: PartialEpoch?
 
@@ -114,7 +118,7 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         // Batches big enough to be worth it are split across the BLAS thread count's workers,
         // each with a single-threaded BLAS (threads that spin between small GEMMs cost more
         // than they give); the BLAS gets its threads back before validation.
-        let workers = LinearAlgebra.backend.threadCount
+        let workers = threads ?? LinearAlgebra.threadCount
         var workspace = self.workspace.flatMap { $0.examples == batches.batches[0].count ? $0 : nil }
             ?? ShardedWorkspace(network: network, examples: batches.batches[0].count, workers: workers)
         self.workspace = nil
