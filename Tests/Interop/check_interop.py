@@ -60,6 +60,25 @@ def derivative(name, z, a):
             "leaky_relu": np.where(z > 0, 1.0, 0.01)}[name]
 
 
+def random_problem(rng, sizes, output, m, tmp, prefix):
+    """Random parameters (course dictionary: W (n_l, n_{l-1}), b (n_l, 1)), X and labels Y for
+    `output`, written to <prefix>params.npz, <prefix>X.npy and <prefix>Y.npy; returns them and the paths."""
+    params = {}
+    for l in range(1, len(sizes)):
+        params[f"W{l}"] = rng.standard_normal((sizes[l], sizes[l - 1])) * 0.5
+        params[f"b{l}"] = rng.standard_normal((sizes[l], 1)) * 0.1
+    X = rng.standard_normal((sizes[0], m))
+    if output == "softmax":
+        Y = np.eye(sizes[-1])[:, rng.integers(0, sizes[-1], m)]
+    else:
+        Y = (rng.random((sizes[-1], m)) > 0.5).astype(float)
+    paths = [os.path.join(tmp, f"{prefix}{name}") for name in ("params.npz", "X.npy", "Y.npy")]
+    np.savez(paths[0], **params)
+    np.save(paths[1], X)
+    np.save(paths[2], Y)
+    return params, X, Y, paths
+
+
 def numpy_forward(params, activations, X):
     A = X
     cache = [(None, X)]
@@ -154,25 +173,12 @@ with tempfile.TemporaryDirectory() as tmp:
                 sizes[-1] = 3
             cases.append((sizes, hidden, output))
     for sizes, hidden, output in cases:
-        m = 13
-        params = {}
-        for l in range(1, len(sizes)):
-            params[f"W{l}"] = rng.standard_normal((sizes[l], sizes[l - 1])) * 0.5
-            params[f"b{l}"] = rng.standard_normal((sizes[l], 1)) * 0.1
-        X = rng.standard_normal((sizes[0], m))
-        if output == "softmax":
-            Y = np.eye(sizes[-1])[:, rng.integers(0, sizes[-1], m)]
-        else:
-            Y = (rng.random((sizes[-1], m)) > 0.5).astype(float)
-        np.savez(os.path.join(tmp, "params.npz"), **params)
-        np.save(os.path.join(tmp, "Xg.npy"), X)
-        np.save(os.path.join(tmp, "Yg.npy"), Y)
+        params, X, Y, (params_path, x_path, y_path) = random_problem(rng, sizes, output, 13, tmp, "g")
         activations = [hidden] * (len(sizes) - 2) + [output]
         for convention in ["deferred", "absorbed"]:
             ledger_path = os.path.join(tmp, "ledger.npz")
-            r = run("grads", "--weights", os.path.join(tmp, "params.npz"), "--hidden", hidden, "--output", output,
-                    "--x", os.path.join(tmp, "Xg.npy"), "--y", os.path.join(tmp, "Yg.npy"),
-                    "--convention", convention, "--out", ledger_path)
+            r = run("grads", "--weights", params_path, "--hidden", hidden, "--output", output,
+                    "--x", x_path, "--y", y_path, "--convention", convention, "--out", ledger_path)
             label = f"grads {'-'.join(map(str, sizes))} {hidden}/{output} {convention}"
             if r.returncode != 0:
                 check(label, False, r.stderr)
@@ -200,23 +206,11 @@ with tempfile.TemporaryDirectory() as tmp:
 
         # torch.autograd against `backprop grads`: the same parameters, data and mean loss.
         for sizes, hidden, output in [([3, 5, 4, 3], "tanh", "softmax"), ([4, 6, 1], "relu", "sigmoid")]:
-            m = 11
-            params = {}
-            for l in range(1, len(sizes)):
-                params[f"W{l}"] = rng.standard_normal((sizes[l], sizes[l - 1])) * 0.5
-                params[f"b{l}"] = rng.standard_normal((sizes[l], 1)) * 0.1
-            X = rng.standard_normal((sizes[0], m))
-            if output == "softmax":
-                Y = np.eye(sizes[-1])[:, rng.integers(0, sizes[-1], m)]
-            else:
-                Y = (rng.random((sizes[-1], m)) > 0.5).astype(float)
-            np.savez(os.path.join(tmp, "tparams.npz"), **params)
-            np.save(os.path.join(tmp, "Xt.npy"), X)
-            np.save(os.path.join(tmp, "Yt.npy"), Y)
+            params, X, Y, (params_path, x_path, y_path) = random_problem(rng, sizes, output, 11, tmp, "t")
             ledger_path = os.path.join(tmp, "tledger.npz")
             label = f"torch.autograd {'-'.join(map(str, sizes))} {hidden}/{output}"
-            r = run("grads", "--weights", os.path.join(tmp, "tparams.npz"), "--hidden", hidden, "--output", output,
-                    "--x", os.path.join(tmp, "Xt.npy"), "--y", os.path.join(tmp, "Yt.npy"), "--out", ledger_path)
+            r = run("grads", "--weights", params_path, "--hidden", hidden, "--output", output,
+                    "--x", x_path, "--y", y_path, "--out", ledger_path)
             if r.returncode != 0:
                 check(label, False, r.stderr)
                 continue
@@ -247,7 +241,7 @@ with tempfile.TemporaryDirectory() as tmp:
 
     # 6. bad input: one line on stderr, non-zero exit, no stack trace.
     for args in [["train", "--data", "no-such-file.csv"], ["train", "--layers", "2,x,1"], ["predict", "--weights", "missing.safetensors", "--input", "x.npy"],
-                 ["grads", "--weights", model, "--x", os.path.join(tmp, "Xg.npy"), "--y", os.path.join(tmp, "Yg.npy")],
+                 ["grads", "--weights", model, "--x", os.path.join(tmp, "gX.npy"), "--y", os.path.join(tmp, "gY.npy")],
                  ["train", "--bogus-flag"], ["evaluate", "--weights", os.path.join(tmp, "X.npy"), "--data", "moons"]]:
         r = run(*args, expect_ok=False)
         error_lines = [line for line in r.stderr.splitlines() if line.startswith("Error:")]
