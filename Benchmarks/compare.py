@@ -70,8 +70,10 @@ def main():
                     peer.append(v)
         if mine and peer:
             rows.append((work, peer_name, statistics.median(peer), statistics.median(mine), unit))
-            spread = lambda xs: " ".join(f"{x:.4g}" for x in xs)
-            print(f"  {work:34s} {peer_name:8s} peer {statistics.median(peer):10.4g}  backprop {statistics.median(mine):10.4g} {unit}"
+            # GFLOP/s rows are kept as 1/rate (lower is better, like times); print them as rates.
+            shown = (lambda x: 1 / x) if unit == "GFLOP/s" else (lambda x: x)
+            spread = lambda xs: " ".join(f"{shown(x):.4g}" for x in xs)
+            print(f"  {work:34s} {peer_name:8s} peer {shown(statistics.median(peer)):10.4g}  backprop {shown(statistics.median(mine)):10.4g} {unit}"
                   f"   (runs: peer {spread(peer)}; backprop {spread(mine)})", flush=True)
 
     py = sys.executable
