@@ -59,6 +59,12 @@ struct ShardedWorkspace<Scalar: BackpropScalar>: Sendable {
             shards[0].forward(network, dropout: dropout)
             return shards[0].backward(network, convention: convention, l2: lambda, dropout: dropout)
         }
+        // One BLAS thread per shard while the shards run (OpenBLAS's own threads, spinning
+        // between a batch's small GEMMs, cost more than they give); the BLAS gets
+        // LinearAlgebra.threadCount back for everything else (setting it costs nanoseconds).
+        let backend = LinearAlgebra.backend
+        backend.setThreadCount(1)
+        defer { backend.setThreadCount(LinearAlgebra.threadCount) }
         let summed = withUnsafeTemporaryAllocation(of: Double.self, capacity: count) { losses in
             shards.withUnsafeMutableBufferPointer { workspaces in
                 ParallelFor.parts(count) { shard in

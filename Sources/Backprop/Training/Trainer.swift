@@ -6,7 +6,7 @@
 ///
 /// Threads: a batch with enough arithmetic (an MNIST-size MLP at batch 128, not the course's
 /// 2-4-1 network) is split by columns into as many shards as ``LinearAlgebra/threadCount``,
-/// each run on its own thread with the BLAS set to one thread for the epoch, the shards'
+/// each run on its own thread with the BLAS set to one thread while the shards run, the shards'
 /// gradients added in shard order (data parallelism inside one batch, the same sum-then-scale
 /// arithmetic as across machines). Results are bit-reproducible for a given thread count and
 /// agree across thread counts to rounding.
@@ -115,24 +115,13 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         // Gradient norms and the full finiteness check of dW read every parameter gradient, so
         // they run on about 16 batches an epoch; db and the cost are checked on every batch.
         let sampleEvery = Swift.max(1, batches.count / 16)
-        // Batches big enough to be worth it are split across the BLAS thread count's workers,
-        // each with a single-threaded BLAS (threads that spin between small GEMMs cost more
-        // than they give); the BLAS gets its threads back before validation.
+        // Batches big enough to be worth it are split across `workers` threads (see the type's
+        // documentation and ShardedWorkspace).
         let workers = threads ?? LinearAlgebra.threadCount
         var workspace = self.workspace.flatMap { $0.examples == batches.batches[0].count ? $0 : nil }
             ?? ShardedWorkspace(network: network, examples: batches.batches[0].count, workers: workers)
         self.workspace = nil
-        var singleThreadedBLAS = false
-        func useSingleThreadedBLAS(_ single: Bool) {
-            guard single != singleThreadedBLAS else { return }
-            LinearAlgebra.backend.setThreadCount(single ? 1 : workers)
-            singleThreadedBLAS = single
-        }
-        useSingleThreadedBLAS(workspace.isParallel)
-        defer {
-            useSingleThreadedBLAS(false)
-            self.workspace = workspace
-        }
+        defer { self.workspace = workspace }
         for (index, batch) in batches.batches.enumerated() {
             if index < skip {
                 if let keep = configuration.keepProbabilities {
@@ -142,7 +131,6 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
             }
             if workspace.examples != batch.count {
                 workspace = ShardedWorkspace(network: network, examples: batch.count, workers: workers)
-                useSingleThreadedBLAS(workspace.isParallel)
             }
             let masks = try configuration.keepProbabilities.map {
                 try DropoutMasks(keepProbabilities: $0, network: network, examples: batch.count, using: &generator)
@@ -196,7 +184,6 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
             epoch: epoch, learningRate: learningRate, trainLoss: lossSum / Double(seen),
             trainAccuracy: Double(correct) / Double(seen), validationLoss: nil, validationAccuracy: nil,
             gradientNorms: normSums.map { $0 / Double(Swift.max(normSamples, 1)) }, seconds: seconds)
-        useSingleThreadedBLAS(false)  // validation is one large forward pass: the BLAS's threads
         if let validation {
             let result = try network.evaluate(validation, l2: configuration.l2)
             record.validationLoss = result.loss
