@@ -130,7 +130,7 @@ struct TrainCommand: ParsableCommand {
                 throw BackpropError.nonFinite("\(message); \(kept)")
             }
             // Any other failure: keep what was learned (finite parameters only), then report it.
-            let finite = trainer.network.layers.allSatisfy { $0.W.isFinite && $0.b.isFinite }
+            let finite = trainer.network.parameters.isFinite
             if trainer.optimizer.step > stepsBefore, finite { try? Checkpoint.save(trainer, to: checkpointURL) }
             throw error
         }

@@ -126,7 +126,7 @@ struct ConventionTests {
         // Two "ranks" with 5 and 7 examples: their unscaled sums add up to the full batch's,
         // and so do their gradients normalised by the global M.
         let ranks = [Array(0..<5), Array(5..<m)]
-        var added = network.layers.map { (Matrix<Double>(shape: $0.W.shape), Matrix<Double>(shape: $0.b.shape)) }
+        var added = network.denseLayers.map { (Matrix<Double>(shape: $0.W.shape), Matrix<Double>(shape: $0.b.shape)) }
         var addedGlobal = added
         var addedLoss = 0.0
         for columns in ranks {
@@ -162,7 +162,7 @@ struct ConventionTests {
         let network: Network<Double> = try architecture.network(seed: 51)
         let data: Dataset<Double> = architecture.data(examples: m, seed: 52)
         let full = try network.gradients(data.X, data.Y, l2: lambda)
-        var added = network.layers.map { Matrix<Double>(shape: $0.W.shape) }
+        var added = network.denseLayers.map { Matrix<Double>(shape: $0.W.shape) }
         var addedCost = 0.0
         for columns in [Array(0..<6), Array(6..<m)] {
             let cache = try network.forward(data.X.columns(columns))

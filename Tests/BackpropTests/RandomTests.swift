@@ -144,7 +144,7 @@ struct RandomTests {
         #expect(a == b)
         #expect(a != c)
         #expect(a.layer(1).W != c.layer(1).W)
-        #expect(a.layers.allSatisfy { $0.b.maxAbs() == 0 }, "biases start at zero")
+        #expect(a.denseLayers.allSatisfy { $0.b.maxAbs() == 0 }, "biases start at zero")
         // Float weights are the same draws, rounded.
         let f = try Network<Float>(sizes: [4, 8, 3], hidden: .relu, output: .softmax, seed: 17)
         #expect(f.layer(2).W == a.layer(2).W.converted(to: Float.self))

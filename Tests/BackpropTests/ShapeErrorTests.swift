@@ -113,7 +113,7 @@ struct ShapeErrorTests {
         }
         #expect(error?.isInvalidArgument == true)
         #expect(error?.description.contains("hidden layer 1") == true)
-        let empty = #expect(throws: BackpropError.self) { try Network<Double>(layers: [], loss: .meanSquaredError) }
+        let empty = #expect(throws: BackpropError.self) { try Network<Double>(layers: [] as [any Layer], loss: .meanSquaredError) }
         #expect(empty?.isInvalidArgument == true)
         for sizes in [[3], [], [3, 0, 1], [3, -2, 1]] {
             let bad = #expect(throws: BackpropError.self) {

@@ -13,14 +13,17 @@ struct TrainingTests {
         let masks: DropoutMasks<Double>? = network.depth > 1
             ? try DropoutMasks(keepProbabilities: [0.7], network: network, examples: 13, using: &generator) : nil
         let ledger = try network.gradients(data.X, data.Y, convention: convention, l2: 0.3, dropout: masks)
-        var workspace = GradientWorkspace(network: network, examples: 13)
-        workspace.gather(data, Array(0..<13)[...])
-        workspace.forward(network, dropout: masks)
-        let summed = workspace.backward(network, convention: convention, l2: 0.3, dropout: masks)
-        #expect(summed == ledger.summedLoss)
+        var step = ShardedStep(network: network, examples: 13, workers: 1)
+        var totals = step.step(data, batch: Array(0..<13), network: network, dropout: masks, convention: convention, examples: 13)
+        try SingleProcess().allReduce(&step.gradients, totals: &totals)
+        step.gradients.finalize(examples: totals.examples, convention: convention, l2: 0.3, parameters: network.parameters)
+        #expect(totals.summedLoss == ledger.summedLoss)
+        #expect(totals.examples == 13)
+        #expect(totals.correct == Metrics.correctCount(predictions: ledger[layer: network.depth].A, labels: data.Y))
+        #expect(step.gradients == ledger.gradients, "the training step and the ledger are one pass")
         for l in 1...network.depth {
-            #expect(bitwiseEqual(workspace.dW[l - 1], ledger[layer: l].dW), "dW\(l)")
-            #expect(bitwiseEqual(workspace.db[l - 1], ledger[layer: l].db), "db\(l)")
+            #expect(bitwiseEqual(step.gradients["dW\(l)"]!, ledger[layer: l].dW), "dW\(l)")
+            #expect(bitwiseEqual(step.gradients["db\(l)"]!, ledger[layer: l].db), "db\(l)")
         }
     }
 
@@ -33,23 +36,22 @@ struct TrainingTests {
         var generator = SeededGenerator(seed: 33)
         let masks = try DropoutMasks(keepProbabilities: [0.8, 0.6], network: network, examples: 50, using: &generator)
         let ledger = try network.gradients(data.X.columns(batch), data.Y.columns(batch), convention: convention, l2: 0.3, dropout: masks)
-        var whole = GradientWorkspace(network: network, examples: 50)
-        whole.gather(data, batch[...])
-        whole.forward(network, dropout: masks)
-        var results: [[Matrix<Double>]] = []
+        var results: [Gradients<Double>] = []
         for _ in 0..<2 {
-            var workspace = ShardedWorkspace(network: network, examples: 50, workers: workers, minimumWork: 0)
-            #expect(workspace.shards.map(\.examples) == (workers == 1 ? [50] : workers == 2 ? [25, 25] : [16, 17, 17]))
-            let summed = workspace.step(data, batch: batch, network: network, dropout: masks, convention: convention, l2: 0.3)
-            #expect(abs(summed - ledger.summedLoss) <= 1e-12 * abs(ledger.summedLoss))
+            var step = ShardedStep(network: network, examples: 50, workers: workers, minimumWork: 0)
+            #expect(step.shards.map(\.examples) == (workers == 1 ? [50] : workers == 2 ? [25, 25] : [16, 17, 17]))
+            let totals = step.step(data, batch: batch, network: network, dropout: masks, convention: convention, examples: 50)
+            step.gradients.finalize(examples: totals.examples, convention: convention, l2: 0.3, parameters: network.parameters)
+            #expect(abs(totals.summedLoss - ledger.summedLoss) <= 1e-12 * abs(ledger.summedLoss))
+            #expect(totals.examples == 50)
             for l in 1...network.depth {
-                #expect(maxRelativeDifference(workspace.dW[l - 1], ledger[layer: l].dW) < 1e-13, "dW\(l)")
-                #expect(maxRelativeDifference(workspace.db[l - 1], ledger[layer: l].db) < 1e-13, "db\(l)")
+                #expect(maxRelativeDifference(step.gradients["dW\(l)"]!, ledger[layer: l].dW) < 1e-13, "dW\(l)")
+                #expect(maxRelativeDifference(step.gradients["db\(l)"]!, ledger[layer: l].db) < 1e-13, "db\(l)")
             }
-            #expect(workspace.correctPredictions(depth: 3) == whole.correctPredictions(depth: 3))
-            results.append(workspace.dW + workspace.db)
+            #expect(totals.correct == Metrics.correctCount(predictions: ledger[layer: 3].A, labels: data.Y.columns(batch)))
+            results.append(step.gradients)
         }
-        #expect(zip(results[0], results[1]).allSatisfy { bitwiseEqual($0, $1) })
+        #expect(results[0].slab.elementsEqual(results[1].slab) { $0.bitPattern == $1.bitPattern })
     }
 
     @Test("The gradient check passes with a dropout mask held fixed")
@@ -84,7 +86,7 @@ struct TrainingTests {
         let dW = Matrix<Double>([[0.5, -2]])
         let db = Matrix<Double>([[0.25]])
         var optimizer = Optimizer<Double>(.adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8))
-        optimizer.update(&network, gradients: [(dW, db)], learningRate: 0.1)
+        optimizer.update(&network, gradients: try Gradients(["dW1": dW, "db1": db], for: network.parameters), learningRate: 0.1)
         let W = network.layer(1).W
         // v̂ = g, ŝ = g², so the step is α g / (|g| + ε).
         #expect(abs(W[0, 0] - (before[0, 0] - 0.1 * 0.5 / (0.5 + 1e-8))) < 1e-15)
@@ -99,8 +101,8 @@ struct TrainingTests {
         func run(_ algorithm: OptimizerAlgorithm) throws -> Double {
             var network = try Network<Double>(layers: [DenseLayer(W: Matrix([[1.0]]), b: Matrix([[0.0]]), activation: .identity)], loss: .meanSquaredError)
             var optimizer = Optimizer<Double>(algorithm)
-            optimizer.update(&network, gradients: [(g, zero)], learningRate: 0.5)
-            optimizer.update(&network, gradients: [(g, zero)], learningRate: 0.5)
+            optimizer.update(&network, gradients: try Gradients(["dW1": g, "db1": zero], for: network.parameters), learningRate: 0.5)
+            optimizer.update(&network, gradients: try Gradients(["dW1": g, "db1": zero], for: network.parameters), learningRate: 0.5)
             return network.layer(1).W[0, 0]
         }
         // Momentum: v1 = 0.1·0.4 = 0.04, W = 1 − 0.02; v2 = 0.9·0.04 + 0.04 = 0.076, W −= 0.038.
@@ -300,7 +302,7 @@ struct TrainingTests {
             #expect(message.contains("batch "))
             #expect(message.contains("layer") || message.contains("cost"))
         }
-        for layer in trainer.network.layers { #expect(layer.W.isFinite && layer.b.isFinite) }
+        for layer in trainer.network.denseLayers { #expect(layer.W.isFinite && layer.b.isFinite) }
     }
 
     @Test("Early stopping restores the best weights when the validation loss stops improving")

@@ -22,15 +22,13 @@ public enum GradientCheck {
         let masks: DropoutMasks<Double>? = dropout?.converted()
         let ledger = try model.gradients(x, y, convention: convention, l2: lambda, dropout: masks)
         return try compare(
-            analytic: ledger.parameterGradients, network: model, X: x, Y: y, l2: lambda,
+            analytic: ledger.gradients, network: model, X: x, Y: y, l2: lambda,
             dropout: masks, epsilon: epsilon, worstCount: worstCount)
     }
 
-    /// Compares gradients computed elsewhere (a user's derivation, a custom layer) with
-    /// central differences of the network's cost.
-    ///
-    /// - Parameter analytic: `[(dW[1], db[1]), …]` in the network's shapes.
-    /// - Throws: when a supplied gradient's shape differs from its parameter's.
+    /// Compares a dense network's gradients computed elsewhere (a user's derivation) with
+    /// central differences: `[(dW[1], db[1]), …]` in the network's shapes.
+    /// - Throws: when the count or a shape differs from the network's.
     public static func compare(
         analytic: [(dW: Matrix<Double>, db: Matrix<Double>)], network: Network<Double>,
         X: Matrix<Double>, Y: Matrix<Double>, l2 lambda: Double = 0,
@@ -39,27 +37,40 @@ public enum GradientCheck {
         guard analytic.count == network.depth else {
             throw BackpropError.invalidArgument("expected gradients for \(network.depth) layers, got \(analytic.count)")
         }
+        var named: [String: Matrix<Double>] = [:]
+        for (index, pair) in analytic.enumerated() {
+            named["dW\(index + 1)"] = pair.dW
+            named["db\(index + 1)"] = pair.db
+        }
+        return try compare(
+            analytic: Gradients(named, for: network.parameters), network: network, X: X, Y: Y, l2: lambda,
+            dropout: dropout, epsilon: epsilon, worstCount: worstCount)
+    }
+
+    /// Compares gradients computed elsewhere (a user's derivation, a custom layer) with
+    /// central differences of the network's cost, tensor by tensor over its parameters.
+    /// - Throws: when the gradients' layout is not the network's.
+    public static func compare(
+        analytic: Gradients<Double>, network: Network<Double>,
+        X: Matrix<Double>, Y: Matrix<Double>, l2 lambda: Double = 0,
+        dropout: DropoutMasks<Double>? = nil, epsilon: Double = 1e-6, worstCount: Int = 3
+    ) throws -> GradientCheckReport {
+        guard analytic.tensors == network.parameters.tensors else {
+            throw BackpropError.invalidArgument("the gradients are laid out for other parameters than the network's")
+        }
         var tensors: [GradientCheckReport.Tensor] = []
         var (differenceSquares, analyticSquares, numericSquares) = (0.0, 0.0, 0.0)
-        for l in 1...network.depth {
-            for isBias in [false, true] {
-                let parameter = isBias ? network.layer(l).b : network.layer(l).W
-                let g = isBias ? analytic[l - 1].db : analytic[l - 1].dW
-                let name = (isBias ? "db" : "dW") + "\(l)"
-                guard g.shape == parameter.shape else {
-                    throw BackpropError.shapeMismatch(operation: "\(name) against its parameter", left: g.shape, right: parameter.shape)
-                }
-                let numeric = try numericGradient(
-                    network: network, layer: l, bias: isBias, X: X, Y: Y, l2: lambda, dropout: dropout,
-                    epsilon: epsilon)
-                let tensor = GradientCheckReport.Tensor(
-                    name: name, analytic: g, numeric: numeric, worstCount: worstCount,
-                    examples: X.columns)
-                differenceSquares += (g - numeric).squaredNorm()
-                analyticSquares += g.squaredNorm()
-                numericSquares += numeric.squaredNorm()
-                tensors.append(tensor)
-            }
+        for parameter in network.parameters.tensors {
+            let g = analytic.matrix(parameter)
+            let numeric = try numericGradient(
+                network: network, tensor: parameter, X: X, Y: Y, l2: lambda, dropout: dropout, epsilon: epsilon)
+            let tensor = GradientCheckReport.Tensor(
+                name: parameter.gradientSymbol, analytic: g, numeric: numeric, worstCount: worstCount,
+                examples: X.columns)
+            differenceSquares += (g - numeric).squaredNorm()
+            analyticSquares += g.squaredNorm()
+            numericSquares += numeric.squaredNorm()
+            tensors.append(tensor)
         }
         let overall = GradientCheckReport.relativeDifference(
             difference: differenceSquares.squareRoot(), analytic: analyticSquares.squareRoot(),
@@ -67,29 +78,22 @@ public enum GradientCheck {
         return GradientCheckReport(tensors: tensors, overall: overall, epsilon: epsilon)
     }
 
-    /// Central differences for every entry of `W[l]` (or `b[l]`).
+    /// Central differences for every entry of one parameter tensor.
     static func numericGradient(
-        network: Network<Double>, layer l: Int, bias: Bool, X: Matrix<Double>, Y: Matrix<Double>,
+        network: Network<Double>, tensor: ParameterTensor, X: Matrix<Double>, Y: Matrix<Double>,
         l2 lambda: Double, dropout: DropoutMasks<Double>?, epsilon: Double
     ) throws -> Matrix<Double> {
         var probe = network
-        let original = bias ? network.layer(l).b : network.layer(l).W
-        var result = Matrix<Double>(shape: original.shape)
-        for index in 0..<original.count {
-            var shifted = original
-            shifted.elements[index] = original.elements[index] + epsilon
-            try set(&probe, layer: l, bias: bias, to: shifted)
+        var result = Matrix<Double>(shape: tensor.shape)
+        for (index, position) in tensor.range.enumerated() {
+            let original = network.parameters.slab[position]
+            probe.parameters.slab[position] = original + epsilon
             let plus = Double(try probe.cost(X, Y, l2: lambda, dropout: dropout))
-            shifted.elements[index] = original.elements[index] - epsilon
-            try set(&probe, layer: l, bias: bias, to: shifted)
+            probe.parameters.slab[position] = original - epsilon
             let minus = Double(try probe.cost(X, Y, l2: lambda, dropout: dropout))
+            probe.parameters.slab[position] = original
             result.elements[index] = (plus - minus) / (2 * epsilon)
         }
         return result
-    }
-
-    private static func set(_ network: inout Network<Double>, layer l: Int, bias: Bool, to value: Matrix<Double>) throws {
-        let current = network.layer(l)
-        try network.setParameters(layer: l, W: bias ? current.W : value, b: bias ? value : current.b)
     }
 }

@@ -25,11 +25,11 @@ public enum Checkpoint {
     /// Writes `trainer`'s state to `url`, atomically.
     public static func save<S: BackpropScalar>(_ trainer: Trainer<S>, to url: URL, metadata extra: [String: String] = [:]) throws {
         var tensors = trainer.network.stateDict
-        let depth = trainer.network.depth
-        for (prefix, buffers) in [("velocity", trainer.optimizer.velocity), ("squares", trainer.optimizer.squares)] {
-            for (index, pair) in buffers.enumerated() where index < depth {
-                tensors.append(("optimizer.\(prefix).\(Network<S>.weightKey(layer: index + 1))", SafeTensors.Tensor(matrix: pair.W)))
-                tensors.append(("optimizer.\(prefix).\(Network<S>.biasKey(layer: index + 1))", SafeTensors.Tensor(vector: pair.b)))
+        let parameters = trainer.network.parameters
+        for (prefix, slab) in [("velocity", trainer.optimizer.velocity), ("squares", trainer.optimizer.squares)] where slab.count == parameters.count {
+            for tensor in parameters.tensors {
+                let values = Matrix<S>(rows: tensor.shape.rows, columns: tensor.shape.columns, columnMajor: slab[tensor.range])
+                tensors.append(("optimizer.\(prefix).\(tensor.name)", SafeTensors.Tensor(shape: tensor.fileShape, dtype: S.safeTensorsDType, values: values.rowMajorElements.map { Double($0) })))
             }
         }
         let history = String(decoding: try jsonEncoder.encode(trainer.history), as: UTF8.self)
@@ -59,12 +59,12 @@ public enum Checkpoint {
     /// Restores a trainer from `url` to continue with `configuration` (whose optimizer must be
     /// the checkpoint's).
     public static func load<S: BackpropScalar>(
-        from url: URL, configuration: TrainingConfiguration, as _: S.Type = S.self
+        from url: URL, configuration: TrainingConfiguration, as _: S.Type = S.self, kinds: LayerKinds = .builtIn
     ) throws -> Trainer<S> {
         let file = try SafeTensors.read(contentsOf: url)
         func fail(_ reason: String) -> BackpropError { .malformedFile(path: url.path, reason: reason) }
         guard file.metadata["checkpoint"] == "1" else { throw fail("not a Backprop checkpoint (a model file?)") }
-        let network = try Network<S>(safeTensors: file, source: url.path)
+        let network = try Network<S>(safeTensors: file, source: url.path, kinds: kinds)
         guard file.metadata["optimizer"] == configuration.optimizer.description else {
             throw fail("checkpoint was trained with \(file.metadata["optimizer"] ?? "?"), not \(configuration.optimizer)")
         }
@@ -72,15 +72,18 @@ public enum Checkpoint {
               let historyText = file.metadata["history"],
               let history = try? jsonDecoder.decode([EpochRecord].self, from: Data(historyText.utf8))
         else { throw fail("checkpoint metadata lacks optimizer_step or history") }
-        func buffers(_ prefix: String) throws -> [(W: Matrix<S>, b: Matrix<S>)] {
-            guard file["optimizer.\(prefix).\(Network<S>.weightKey(layer: 1))"] != nil else { return [] }
-            return try (1...network.depth).map { l in
-                guard let w = file["optimizer.\(prefix).\(Network<S>.weightKey(layer: l))"]?.matrix(S.self),
-                      let b = file["optimizer.\(prefix).\(Network<S>.biasKey(layer: l))"],
-                      w.shape == network.layer(l).W.shape, b.values.count == network.layer(l).b.count
-                else { throw fail("optimizer \(prefix) buffers of layer \(l) are missing or misshapen") }
-                return (w, Matrix(rows: b.values.count, columns: 1, columnMajor: b.values.map { S($0) }))
+        func buffers(_ prefix: String) throws -> ContiguousArray<S> {
+            let parameters = network.parameters
+            guard let first = parameters.tensors.first, file["optimizer.\(prefix).\(first.name)"] != nil else { return [] }
+            var slab = parameters.zeroSlab()
+            for tensor in parameters.tensors {
+                guard let stored = file["optimizer.\(prefix).\(tensor.name)"],
+                      stored.shape == tensor.fileShape || stored.shape == [tensor.shape.rows, tensor.shape.columns]
+                else { throw fail("optimizer \(prefix) buffer of \(tensor.name) is missing or misshapen") }
+                let values = Matrix<S>(rows: tensor.shape.rows, columns: tensor.shape.columns, rowMajor: stored.values.map { S($0) })
+                slab.replaceSubrange(tensor.range, with: values.elements)
             }
+            return slab
         }
         var trainer = try Trainer(network: network, configuration: configuration)
         trainer.optimizer = Optimizer(configuration.optimizer, step: step, velocity: try buffers("velocity"), squares: try buffers("squares"))

@@ -76,7 +76,7 @@ extension Network {
             guard standardizer.featureCount == inputSize else {
                 throw BackpropError.shapeMismatch(
                     operation: "ONNX export: standardizer (fitted on \(standardizer.featureCount) features) before W1",
-                    left: Shape(standardizer.featureCount, 1), right: layers[0].W.shape)
+                    left: Shape(standardizer.featureCount, 1), right: Shape(layers[0].outputSize, inputSize))
             }
             // The same numbers Standardizer.transform uses: T(μ) and T(1/σ).
             builder.addInitializer("input_mean", shape: [inputSize], values: standardizer.means.map { Scalar($0) })
@@ -86,8 +86,12 @@ extension Network {
             current = "A0"
         }
 
-        for (index, layer) in layers.enumerated() {
+        for (index, kind) in layers.enumerated() {
             let l = index + 1
+            guard kind is Dense else {
+                throw BackpropError.invalidArgument("ONNX export: layer \(l) (\(kind)) has no ONNX form; only dense layers export")
+            }
+            let layer = self.layer(l)
             let isLast = l == depth
             let activated = isLast ? ONNXFormat.outputName : "A\(l)"
             let linearOutput = layer.activation == .identity ? activated : "Z\(l)"

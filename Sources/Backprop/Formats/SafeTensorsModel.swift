@@ -9,46 +9,51 @@ import Foundation
 /// architecture is in `__metadata__`, so Backprop reloads a model from the file alone, and
 /// `torch.nn.Sequential(...).load_state_dict(safetensors.torch.load_file(path))` loads the weights.
 extension Network {
-    /// The `state_dict` key of layer `l`'s weight (1-based `l`).
+    /// The `state_dict` key of layer `l`'s weight (1-based `l`) in a dense network.
     public static func weightKey(layer l: Int) -> String { "\(2 * (l - 1)).weight" }
-    /// The `state_dict` key of layer `l`'s bias (1-based `l`).
+    /// The `state_dict` key of layer `l`'s bias (1-based `l`) in a dense network.
     public static func biasKey(layer l: Int) -> String { "\(2 * (l - 1)).bias" }
 
     /// The PyTorch modules this network corresponds to, e.g.
     /// `Linear(2, 4), Tanh(), Linear(4, 1), Sigmoid()`.
     public var pyTorchModules: String {
-        layers.map { layer in
-            let g: String
-            switch layer.activation {
-            case .sigmoid: g = "Sigmoid()"
-            case .tanh: g = "Tanh()"
-            case .relu: g = "ReLU()"
-            case let .leakyReLU(slope): g = "LeakyReLU(\(slope))"
-            case .softmax: g = "Softmax(dim=1)"
-            case .identity: g = "Identity()"
-            }
-            return "Linear(\(layer.inputSize), \(layer.outputSize)), \(g)"
-        }.joined(separator: ", ")
+        layers.flatMap(\.pyTorchModules).joined(separator: ", ")
     }
 
-    /// The metadata that describes the architecture.
+    /// The metadata that describes the architecture: each layer's kind and JSON configuration
+    /// under `layers`, and for dense networks the `sizes`/`activations` older readers take.
     public var architectureMetadata: [String: String] {
-        [
+        var metadata = [
             "format": "backprop.sequential",
             "backprop_version": Backprop.version,
             "sizes": sizes.map(String.init).joined(separator: ","),
-            "activations": layers.map(\.activation.description).joined(separator: ","),
             "loss": loss.rawValue,
             "dtype": Scalar.dtypeName,
             "pytorch_modules": pyTorchModules,
+            "layers": Self.layersJSON(layers),
         ]
+        if isDense { metadata["activations"] = layers.map { $0.activation?.description ?? "identity" }.joined(separator: ",") }
+        return metadata
     }
 
-    /// The parameters as named tensors, layer 1 first.
+    private static func layersJSON(_ layers: [any Layer]) -> String {
+        // Sorted keys: the same network always writes the same bytes.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let entries = layers.map { layer -> [String: String] in
+            func encode<L: Layer>(_ layer: L) -> String {
+                // A layer's configuration is plain values; encoding cannot fail.
+                String(decoding: (try? encoder.encode(layer)) ?? Data("{}".utf8), as: UTF8.self)
+            }
+            return ["kind": type(of: layer).kind, "configuration": encode(layer)]
+        }
+        return String(decoding: (try? encoder.encode(entries)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    /// The parameters as named tensors in PyTorch's layout (row-major), slab order.
     public var stateDict: [(name: String, tensor: SafeTensors.Tensor)] {
-        layers.enumerated().flatMap { index, layer in
-            [(Self.weightKey(layer: index + 1), SafeTensors.Tensor(matrix: layer.W)),
-             (Self.biasKey(layer: index + 1), SafeTensors.Tensor(vector: layer.b))]
+        parameters.tensors.map { tensor in
+            (tensor.name, SafeTensors.Tensor(shape: tensor.fileShape, dtype: Scalar.safeTensorsDType, values: parameters.matrix(tensor).rowMajorElements.map { Double($0) }))
         }
     }
 
@@ -58,46 +63,79 @@ extension Network {
     }
 
     /// Loads a model saved by ``save(to:metadata:)`` (or any safetensors file whose metadata
-    /// has `sizes`, `activations` and `loss`).
-    public init(contentsOf url: URL) throws {
-        try self.init(safeTensors: SafeTensors.read(contentsOf: url), source: url.path)
+    /// has `layers`, or `sizes`, `activations` and `loss`).
+    ///
+    /// - Parameter kinds: the layer kinds the file may name (add an application's own kinds).
+    public init(contentsOf url: URL, kinds: LayerKinds = .builtIn) throws {
+        try self.init(safeTensors: SafeTensors.read(contentsOf: url), source: url.path, kinds: kinds)
     }
 
     /// Builds a model from a parsed safetensors file.
-    public init(safeTensors file: SafeTensors.File, source: String) throws {
+    public init(safeTensors file: SafeTensors.File, source: String, kinds: LayerKinds = .builtIn) throws {
         func fail(_ reason: String) -> BackpropError { .malformedFile(path: source, reason: reason) }
         let meta = file.metadata
-        guard let sizesText = meta["sizes"], let activationsText = meta["activations"], let lossText = meta["loss"] else {
+        guard let lossText = meta["loss"], let loss = Loss(name: lossText) else {
+            throw fail("no Backprop architecture in __metadata__ (layers or sizes, activations, loss); pass --layers/--hidden/--output instead")
+        }
+        if let layersText = meta["layers"] {
+            guard let entries = try? JSONDecoder().decode([[String: String]].self, from: Data(layersText.utf8)), !entries.isEmpty else {
+                throw fail("the layers metadata is not a list of {kind, configuration}")
+            }
+            var layers: [any Layer] = []
+            for (index, entry) in entries.enumerated() {
+                guard let kind = entry["kind"], let configuration = entry["configuration"] else {
+                    throw fail("layer \(index + 1) in the metadata has no kind or configuration")
+                }
+                do {
+                    layers.append(try kinds.decode(kind: kind, configuration: Data(configuration.utf8)))
+                } catch let error as BackpropError {
+                    throw fail("layer \(index + 1): \(error)")
+                } catch {
+                    throw fail("layer \(index + 1) (\(kind)) has a malformed configuration")
+                }
+            }
+            try self.init(parameters: file, layers: layers, loss: loss, source: source)
+            return
+        }
+        guard let sizesText = meta["sizes"], let activationsText = meta["activations"] else {
             throw fail("no Backprop architecture in __metadata__ (sizes, activations, loss); pass --layers/--hidden/--output instead")
         }
         let sizes = sizesText.split(separator: ",").compactMap { Int($0) }
         let activations = activationsText.split(separator: ",").compactMap { Activation(name: String($0)) }
-        guard sizes.count >= 2, activations.count == sizes.count - 1, let loss = Loss(name: lossText) else {
+        guard sizes.count >= 2, activations.count == sizes.count - 1 else {
             throw fail("architecture metadata is inconsistent (sizes \(sizesText), activations \(activationsText), loss \(lossText))")
         }
         try self.init(parameters: file, sizes: sizes, activations: activations, loss: loss, source: source)
     }
 
-    /// Builds a model from `"{2(l−1)}.weight"`/`.bias` tensors and a given architecture.
+    /// Builds a dense model from `"{2(l−1)}.weight"`/`.bias` tensors and a given architecture.
     public init(
         parameters file: SafeTensors.File, sizes: [Int], activations: [Activation], loss: Loss, source: String
     ) throws {
-        func fail(_ reason: String) -> BackpropError { .malformedFile(path: source, reason: reason) }
-        var layers: [DenseLayer<Scalar>] = []
-        for l in 1..<sizes.count {
-            let (wKey, bKey) = (Self.weightKey(layer: l), Self.biasKey(layer: l))
-            guard let w = file[wKey], let b = file[bKey] else { throw fail("missing tensor \(wKey) or \(bKey)") }
-            guard w.shape == [sizes[l], sizes[l - 1]] else {
-                throw fail("\(wKey) has shape \(w.shape), expected [\(sizes[l]), \(sizes[l - 1])]")
-            }
-            guard b.shape == [sizes[l]] || b.shape == [sizes[l], 1] else {
-                throw fail("\(bKey) has shape \(b.shape), expected [\(sizes[l])]")
-            }
-            let W: Matrix<Scalar> = w.matrix()!
-            let bias = Matrix<Scalar>(rows: sizes[l], columns: 1, columnMajor: b.values.map { Scalar($0) })
-            guard W.isFinite, bias.isFinite else { throw fail("\(wKey) or \(bKey) holds NaN or infinity") }
-            layers.append(try DenseLayer(W: W, b: bias, activation: activations[l - 1]))
+        guard sizes.count >= 2, activations.count == sizes.count - 1, sizes.allSatisfy({ $0 > 0 }) else {
+            throw BackpropError.malformedFile(path: source, reason: "architecture is inconsistent (sizes \(sizes), \(activations.count) activations)")
         }
-        try self.init(layers: layers, loss: loss)
+        let layers = (1..<sizes.count).map { Dense(inputSize: sizes[$0 - 1], outputSize: sizes[$0], activation: activations[$0 - 1]) }
+        try self.init(parameters: file, layers: layers, loss: loss, source: source)
+    }
+
+    /// Builds a model of `layers` whose parameters are the file's tensors of the same names.
+    public init(parameters file: SafeTensors.File, layers: [any Layer], loss: Loss, source: String) throws {
+        func fail(_ reason: String) -> BackpropError { .malformedFile(path: source, reason: reason) }
+        do {
+            try self.init(layers: layers, loss: loss)
+        } catch let error as BackpropError {
+            throw fail("architecture: \(error)")
+        }
+        for tensor in parameters.tensors {
+            guard let stored = file[tensor.name] else { throw fail("missing tensor \(tensor.name)") }
+            let matrixShape = [tensor.shape.rows, tensor.shape.columns]
+            guard stored.shape == tensor.fileShape || stored.shape == matrixShape else {
+                throw fail("\(tensor.name) has shape \(stored.shape), expected \(tensor.fileShape)")
+            }
+            let value = Matrix<Scalar>(rows: tensor.shape.rows, columns: tensor.shape.columns, rowMajor: stored.values.map { Scalar($0) })
+            guard value.isFinite else { throw fail("\(tensor.name) holds NaN or infinity") }
+            try parameters.set(tensor, to: value)
+        }
     }
 }

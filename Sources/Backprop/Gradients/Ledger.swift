@@ -1,43 +1,89 @@
 /// One layer's page of the backprop ledger, in the course's names and shapes.
+///
+/// A page lists what the layer's forward and backward passes wrote, by name: for a dense layer
+/// `Z, A, dZ, dA_prev, dW, db` (``entries``); the typed accessors read the dense names.
 public struct LayerLedger<Scalar: BackpropScalar>: Sendable {
     /// `l`, 1-based.
     public let layer: Int
+    /// The layer's kind and structure.
+    public let kind: any Layer
+    /// Every tensor of the page in order, under its course name with the layer number dropped
+    /// (`"Z"`, `"A"`, `"dZ"`, `"dA_prev"`, `"dW"`, `"db"`).
+    public let entries: [(name: String, value: Matrix<Scalar>)]
+
+    /// The entry called `name`.
+    public subscript(name: String) -> Matrix<Scalar>? { entries.first { $0.name == name }?.value }
+
+    private func entry(_ name: String) -> Matrix<Scalar> {
+        guard let value = self[name] else { preconditionFailure("layer \(layer) (\(kind)) has no \(name) on its page") }
+        return value
+    }
+
     /// `Z[l] = W[l] A[l−1] + b[l]`, `(n_l, m)`.
-    public let Z: Matrix<Scalar>
+    public var Z: Matrix<Scalar> { entry("Z") }
     /// `A[l] = g[l](Z[l])`, `(n_l, m)`.
-    public let A: Matrix<Scalar>
+    public var A: Matrix<Scalar> { entry("A") }
     /// `dZ[l]`, `(n_l, m)`: per-example under ``Convention/deferred``, true `∂J/∂Z` under
     /// ``Convention/absorbed``.
-    public let dZ: Matrix<Scalar>
-    /// `dA[l−1] = W[l]ᵀ dZ[l]`, `(n_{l−1}, m)`: the gradient handed to the previous layer
-    /// (`dA[0]` is the gradient with respect to `X`).
-    public let dAPrevious: Matrix<Scalar>
+    public var dZ: Matrix<Scalar> { entry("dZ") }
+    /// `dA[l−1] = W[l]ᵀ dZ[l]`, `(n_{l−1}, m)`: the gradient handed to the previous layer (after
+    /// that layer's dropout mask, as the course's code leaves `dA`; `dA[0]` is the gradient
+    /// with respect to `X`).
+    public var dAPrevious: Matrix<Scalar> { entry("dA_prev") }
     /// `dW[l] = ∂J/∂W[l]`, `(n_l, n_{l−1})`, including the L2 term when there is one.
-    public let dW: Matrix<Scalar>
+    public var dW: Matrix<Scalar> { entry("dW") }
     /// `db[l] = ∂J/∂b[l]`, `(n_l, 1)`.
-    public let db: Matrix<Scalar>
+    public var db: Matrix<Scalar> { entry("db") }
 }
 
 /// Everything one forward and backward pass computed: per layer `Z, A, dZ, dA, dW, db`, and the
 /// cost. It is how Backprop shows its work, and what the checkers compare a user's derivation
-/// against.
+/// against. It reads the very buffers the pass (the one training runs) wrote.
 public struct Ledger<Scalar: BackpropScalar>: Sendable {
-    /// The pages, layer 1 first.
-    public let layers: [LayerLedger<Scalar>]
+    let pass: Pass<Scalar>
+    let network: Network<Scalar>
     /// `J = (1/m) Σ L (+ λ/(2m) Σ ‖W‖²)`, in the network's precision.
     public let cost: Scalar
     /// `Σ_i L(a_i, y_i)` (no 1/m, no L2), computed in `Double`.
-    public let summedLoss: Double
+    public var summedLoss: Double { pass.summedLoss }
     /// Where the 1/m went.
     public let convention: Convention
     /// The m divided by: the batch size unless the caller supplied a global one.
     public let normalizer: Int
 
-    /// Layer `l`'s page, 1-based.
-    public subscript(layer l: Int) -> LayerLedger<Scalar> { layers[l - 1] }
+    init(pass: Pass<Scalar>, network: Network<Scalar>, cost: Scalar, convention: Convention, normalizer: Int) {
+        self.pass = pass
+        self.network = network
+        self.cost = cost
+        self.convention = convention
+        self.normalizer = normalizer
+    }
 
-    /// `[(dW[1], db[1]), …]`, the parameter gradients an optimizer needs.
+    /// The parameter gradients, finalized (`∂J/∂θ` with the L2 term).
+    public var gradients: Gradients<Scalar> { pass.gradients }
+
+    /// `[(dW[1], db[1]), …]` for a dense network (every page has a `dW` and a `db`).
     public var parameterGradients: [(dW: Matrix<Scalar>, db: Matrix<Scalar>)] {
         layers.map { ($0.dW, $0.db) }
+    }
+
+    /// The pages, layer 1 first.
+    public var layers: [LayerLedger<Scalar>] { (1...network.depth).map { self[layer: $0] } }
+
+    /// Layer `l`'s page, 1-based.
+    public subscript(layer l: Int) -> LayerLedger<Scalar> {
+        let kind = network.layers[l - 1]
+        let buffers = pass.layers[l - 1]
+        var entries: [(name: String, value: Matrix<Scalar>)] = []
+        entries += zip(kind.savedNames, buffers.saved).map { ($0, $1) }
+        entries.append(("A", buffers.output))
+        entries += zip(kind.gradientNames, buffers.gradients).map { ($0, $1) }
+        if let dAPrevious = l == 1 ? pass.inputGradient : pass.layers[l - 2].outputGradient {
+            entries.append(("dA_prev", dAPrevious))
+        }
+        for tensor in network.parameters.tensors(layer: l) {
+            entries.append((String(tensor.gradientSymbol.dropLast(String(l).count)), pass.gradients.matrix(tensor)))
+        }
+        return LayerLedger(layer: l, kind: kind, entries: entries)
     }
 }

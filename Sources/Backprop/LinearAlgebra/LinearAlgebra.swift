@@ -53,6 +53,21 @@ public enum LinearAlgebra {
         backend.setThreadCount(count)
     }
 
+    /// Runs `body(part)` for `parts` parts of one computation on as many threads, each with a
+    /// single-threaded BLAS (the BLAS's own threads, spinning between a shard's small GEMMs,
+    /// cost more than they give); the BLAS gets ``threadCount`` back afterwards. Setting it
+    /// costs nanoseconds. This is the CPU backend's business, not the caller's.
+    static func concurrently(_ parts: Int, _ body: (Int) -> Void) {
+        guard parts > 1 else {
+            ParallelFor.parts(parts, body)
+            return
+        }
+        let backend = self.backend
+        backend.setThreadCount(1)
+        defer { backend.setThreadCount(threadCount) }
+        ParallelFor.parts(parts, body)
+    }
+
     private static let threadSetting = ThreadSetting(
         (try? selection.get()).map { Swift.max(1, $0.threadCount) } ?? 1)
 

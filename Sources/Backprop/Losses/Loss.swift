@@ -127,10 +127,32 @@ public enum Loss: String, Hashable, Sendable, CaseIterable, CustomStringConverti
     /// `A − Y` for the two fused cross-entropies, `(A − Y) ⊙ g′(Z)` for MSE. The ledger's
     /// convention decides where the 1/m goes afterwards.
     public func outputGradient<T>(Z: Matrix<T>, A: Matrix<T>, Y: Matrix<T>, output: Activation) -> Matrix<T> {
-        let difference = A - Y
-        switch self {
-        case .binaryCrossEntropy, .categoricalCrossEntropy: return difference
-        case .meanSquaredError: return output.backward(difference, Z: Z, A: A)
+        var dZ = Matrix<T>(shape: Z.shape)
+        outputGradient(Z: Z, A: A, Y: Y, output: output, divisor: 1, into: &dZ)
+        return dZ
+    }
+
+    /// `dZ[L] = (∂L/∂Z[L]) / divisor` written into `dZ`: the one place the output gradient is
+    /// made. `divisor` is the convention's (1, or m under absorbed).
+    public func outputGradient<T>(
+        Z: Matrix<T>, A: Matrix<T>, Y: Matrix<T>, output: Activation, divisor: T, into dZ: inout Matrix<T>
+    ) {
+        precondition(dZ.shape == A.shape && Y.shape == A.shape,
+            "shape mismatch in the output gradient: A \(A.shape), Y \(Y.shape), dZ \(dZ.shape)")
+        dZ.withUnsafeMutableBufferPointer { d in
+            A.withUnsafeBufferPointer { a in
+                Y.withUnsafeBufferPointer { y in Self.difference(a, y, into: d) }
+            }
         }
+        if self == .meanSquaredError { output.backward(inPlace: &dZ, Z: Z, A: A) }
+        if divisor != 1 { dZ.withUnsafeMutableBufferPointer { Self.divide($0, by: divisor) } }
+    }
+
+    private static func difference<T: BackpropScalar>(_ a: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>, into d: UnsafeMutableBufferPointer<T>) {
+        for i in 0..<d.count { d[i] = a[i] - y[i] }
+    }
+
+    private static func divide<T: BackpropScalar>(_ d: UnsafeMutableBufferPointer<T>, by c: T) {
+        for i in 0..<d.count { d[i] /= c }
     }
 }

@@ -56,6 +56,18 @@ public enum Activation: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The PyTorch module that computes `g` (`nn.Sequential` entry).
+    public var pyTorchModule: String {
+        switch self {
+        case .sigmoid: "Sigmoid()"
+        case .tanh: "Tanh()"
+        case .relu: "ReLU()"
+        case let .leakyReLU(slope): "LeakyReLU(\(slope))"
+        case .softmax: "Softmax(dim=1)"
+        case .identity: "Identity()"
+        }
+    }
+
     /// Whether `g` acts on each element alone (everything but softmax).
     public var isElementwise: Bool { self != .softmax }
 
@@ -266,5 +278,22 @@ public enum Activation: Hashable, Sendable, CustomStringConvertible {
                 for i in 0..<rows { a[column + i] *= inverse }
             }
         }
+    }
+}
+
+extension Activation: Codable {
+    /// Reads the name ``init(name:)`` parses.
+    public init(from decoder: any Decoder) throws {
+        let name = try decoder.singleValueContainer().decode(String.self)
+        guard let activation = Activation(name: name) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unknown activation '\(name)'"))
+        }
+        self = activation
+    }
+
+    /// Writes ``description``.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
     }
 }

@@ -1,4 +1,8 @@
-/// A fully connected layer: `Z = W A_prev + b`, `A = g(Z)`.
+/// A dense layer with its parameters as values: `Z = W A_prev + b`, `A = g(Z)`.
+///
+/// The network keeps parameters in its slab; this is the form to build a network from given
+/// `W`, `b` (``Network/init(layers:loss:)-(_,_)``) and to read one layer back
+/// (``Network/layer(_:)``). The arithmetic is ``Dense``'s.
 ///
 /// `W` is `(n_l, n_{l−1})`, the layout of PyTorch's `nn.Linear.weight` `(out, in)`; `b` is
 /// `(n_l, 1)` and broadcasts across the m example columns.
@@ -22,6 +26,14 @@ public struct DenseLayer<Scalar: BackpropScalar>: Sendable, Equatable {
         self.activation = activation
     }
 
+    init(kind: Dense, W: Matrix<Scalar>, b: Matrix<Scalar>) {
+        self.W = W
+        self.b = b
+        self.activation = kind.g
+    }
+
+    /// The layer's kind (its structure, without parameters).
+    public var kind: Dense { Dense(inputSize: inputSize, outputSize: outputSize, activation: activation) }
     /// `n_{l−1}`, the number of inputs.
     public var inputSize: Int { W.columns }
     /// `n_l`, the number of units.
@@ -32,40 +44,18 @@ public struct DenseLayer<Scalar: BackpropScalar>: Sendable, Equatable {
     /// `Z = W A_prev + b`.
     public func linear(_ previous: Matrix<Scalar>) -> Matrix<Scalar> {
         var Z = Matrix<Scalar>(rows: outputSize, columns: previous.columns)
-        linear(previous, into: &Z)
-        return Z
-    }
-
-    /// Writes `W A_prev + b` into `Z`: the bias is laid down first and the GEMM adds onto it
-    /// (`β = 1`), so no extra pass is needed.
-    public func linear(_ previous: Matrix<Scalar>, into Z: inout Matrix<Scalar>) {
-        precondition(previous.rows == inputSize && Z.shape == Shape(outputSize, previous.columns),
-            "shape mismatch in W · A + b: W \(W.shape), A \(previous.shape), Z \(Z.shape)")
-        let rows = outputSize
-        Z.withUnsafeMutableBufferPointer { z in
+        W.withUnsafeBufferPointer { w in
             b.withUnsafeBufferPointer { bias in
-                guard let bias = bias.baseAddress, var column = z.baseAddress else { return }
-                // A copy call per column for tall layers; a plain loop where a column is a few
-                // elements (the call would cost more than the copy).
-                if rows >= 16 {
-                    for _ in 0..<previous.columns {
-                        column.update(from: bias, count: rows)
-                        column += rows
-                    }
-                } else {
-                    for _ in 0..<previous.columns {
-                        for i in 0..<rows { column[i] = bias[i] }
-                        column += rows
-                    }
-                }
+                kind.linear(
+                    previous, W: TensorView(base: w.baseAddress!, rows: W.rows, columns: W.columns),
+                    b: TensorView(base: bias.baseAddress!, rows: b.rows, columns: 1), into: &Z)
             }
         }
-        Z.formProduct(W, .none, previous, .none, alpha: 1, beta: 1)
+        return Z
     }
 
     /// The same layer in another precision.
     public func converted<Other: BackpropScalar>(to _: Other.Type = Other.self) -> DenseLayer<Other> {
-        // The shapes are already known to fit.
-        try! DenseLayer<Other>(W: W.converted(), b: b.converted(), activation: activation)
+        DenseLayer<Other>(kind: kind, W: W.converted(), b: b.converted())
     }
 }

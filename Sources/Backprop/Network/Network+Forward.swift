@@ -10,24 +10,17 @@ extension Network {
     public func forward(_ X: Matrix<Scalar>, dropout: DropoutMasks<Scalar>? = nil) throws -> ForwardCache<Scalar> {
         try checkInput(X)
         if let dropout {
-            for (l, mask) in dropout.masks.enumerated() where mask != nil && mask!.columns != X.columns {
-                throw BackpropError.shapeMismatch(operation: "dropout mask D\(l + 1) against the batch", left: mask!.shape, right: X.shape)
+            guard dropout.masks.count == depth else {
+                throw BackpropError.invalidArgument("dropout masks for \(dropout.masks.count) layers on a network of \(depth)")
+            }
+            for (l, mask) in dropout.masks.enumerated() where mask != nil && mask!.shape != Shape(layers[l].outputSize, X.columns) {
+                throw BackpropError.shapeMismatch(operation: "dropout mask D\(l + 1) against A\(l + 1)", left: mask!.shape, right: Shape(layers[l].outputSize, X.columns))
             }
         }
-        var cache = ForwardCache<Scalar>(preActivations: [], activations: [X], dropout: dropout)
-        cache.preActivations.reserveCapacity(depth)
-        cache.activations.reserveCapacity(depth + 1)
-        for (index, layer) in layers.enumerated() {
-            let Z = layer.linear(cache.activations[cache.activations.count - 1])
-            var A = layer.activation.forward(Z)
-            if let dropout, dropout.masks[index] != nil {
-                cache.undropped[index + 1] = A
-                dropout.apply(layer: index + 1, to: &A)
-            }
-            cache.activations.append(A)
-            cache.preActivations.append(Z)
-        }
-        return cache
+        var pass = Pass(network: self, examples: X.columns, inputGradient: true)
+        pass.X = X
+        pass.forward(self, dropout: dropout)
+        return ForwardCache(pass: pass)
     }
 
     /// `A[L]` for `X`: probabilities for sigmoid and softmax outputs.
@@ -35,14 +28,18 @@ extension Network {
     @_specialize(where Scalar == Double)
     public func predict(_ X: Matrix<Scalar>) throws -> Matrix<Scalar> {
         try checkInput(X)
-        // No cache: each layer's Z becomes its A in place, one matrix per layer.
-        var A = X
-        for layer in layers {
-            var Z = layer.linear(A)
-            layer.activation.forward(inPlace: &Z)
-            A = Z
+        // No cache: each layer's buffers are dropped as soon as the next layer has read them.
+        let m = X.columns
+        return parameters.withViews { views in
+            var A = X
+            for (index, layer) in layers.enumerated() {
+                var saved = layer.savedShapes(examples: m).map { Matrix<Scalar>(shape: $0) }
+                var output = Matrix<Scalar>(rows: layer.outputSize, columns: m)
+                layer.forward(A, parameters: views.layer(parameters.layerTensors[index]), mode: .inference, saved: &saved, output: &output)
+                A = output
+            }
+            return A
         }
-        return A
     }
 
     /// The cost `J = (1/m) Σ L(a_i, y_i) + λ/(2m) Σ_l ‖W[l]‖²_F`.
@@ -63,19 +60,12 @@ extension Network {
         -> (summed: Double, cost: Double)
     {
         let summed = loss.summedLoss(Z: cache.Z(depth), A: cache.output, Y: Y)
-        var cost = summed / Double(m)
-        cost += l2Penalty(lambda, examples: m)
-        return (summed, cost)
-    }
-
-    /// The L2 term of the cost, `λ/(2m) Σ_l ‖W[l]‖²_F` (0 when λ = 0).
-    public func l2Penalty(_ lambda: Double, examples m: Int) -> Double {
-        lambda == 0 ? 0 : lambda / (2 * Double(m)) * layers.reduce(0.0) { $0 + $1.W.squaredNorm() }
+        return (summed, cost(summedLoss: summed, examples: m, l2: lambda))
     }
 
     func checkInput(_ X: Matrix<Scalar>) throws {
         guard X.rows == inputSize else {
-            throw BackpropError.shapeMismatch(operation: "W1 · X (W1 columns must equal X rows)", left: layers[0].W.shape, right: X.shape)
+            throw BackpropError.shapeMismatch(operation: "W1 · X (W1 columns must equal X rows)", left: Shape(layers[0].outputSize, layers[0].inputSize), right: X.shape)
         }
         guard X.columns > 0 else {
             throw BackpropError.invalidArgument("X \(X.shape) has no examples (m = 0)")

@@ -1,38 +1,64 @@
-/// A stack of dense layers ending in an output activation and a loss: the course's L-layer
-/// network.
+/// A stack of layers ending in an output activation and a loss: the course's L-layer network,
+/// or any sequence of ``Layer`` kinds.
 ///
 /// Layer `l` (1-based, as in the course) is `layers[l − 1]`. The shapes follow the course:
-/// `X = A[0]` is `(n_x, m)`, `W[l]` is `(n_l, n_{l−1})`, `b[l]` is `(n_l, 1)`.
+/// `X = A[0]` is `(n_x, m)`, `W[l]` is `(n_l, n_{l−1})`, `b[l]` is `(n_l, 1)`. The parameters are
+/// one slab of named tensors (``parameters``), in layer order.
 public struct Network<Scalar: BackpropScalar>: Sendable, Equatable {
     /// The layers, input side first.
-    public private(set) var layers: [DenseLayer<Scalar>]
+    public let layers: [any Layer]
     /// The loss on the output activation.
     public let loss: Loss
+    /// Every trainable number, as named tensors in one slab.
+    public internal(set) var parameters: Parameters<Scalar>
 
-    /// A network from ready-made layers.
-    /// - Throws: when consecutive layers do not fit (`W[l]` columns ≠ `W[l−1]` rows), when a
-    ///   hidden layer uses softmax, or when the loss does not suit the output activation.
-    public init(layers: [DenseLayer<Scalar>], loss: Loss) throws {
-        guard let last = layers.last else {
-            throw BackpropError.invalidArgument("a network needs at least one layer")
+    /// A network of `layers` with zero parameters (to be filled by the caller).
+    /// - Throws: when consecutive layers do not fit, when a hidden layer uses softmax, when the
+    ///   last layer has no activation, or when the loss does not suit the output activation.
+    public init(layers: [any Layer], loss: Loss) throws {
+        try Self.validate(layers, loss: loss)
+        self.layers = layers
+        self.loss = loss
+        var module = 0
+        var modules: [Int] = []
+        for layer in layers {
+            modules.append(module)
+            module += Swift.max(layer.pyTorchModules.count, 1)
         }
+        self.parameters = Parameters(specs: layers.map(\.parameterSpecs), moduleIndices: modules)
+    }
+
+    /// A network of `layers` with freshly drawn parameters.
+    ///
+    /// - Parameters:
+    ///   - initializer: defaults to He when the first activation is ReLU-family, Xavier otherwise.
+    ///   - seed: fixes every parameter (see ``SeededGenerator``); layers draw in order.
+    public init(layers: [any Layer], loss: Loss, initializer: Initializer?, seed: UInt64 = 1) throws {
+        try self.init(layers: layers, loss: loss)
+        let initializer = initializer ?? Initializer.default(for: layers.lazy.compactMap(\.activation).first ?? .identity)
+        var generator = SeededGenerator(seed: seed)
+        let tensors = parameters.layerTensors
+        parameters.slab.withUnsafeMutableBufferPointer { slab in
+            let views = MutableParameterViews<Scalar>(base: slab.baseAddress, tensors: parameters.tensors[...])
+            for (index, layer) in layers.enumerated() {
+                layer.initialize(views.layer(tensors[index]), with: initializer, using: &generator)
+            }
+        }
+    }
+
+    /// A network from ready-made dense layers (their `W`, `b` copied into the slab).
+    /// - Throws: as ``init(layers:loss:)-(_,_)``, and when a layer has no units.
+    public init(layers: [DenseLayer<Scalar>], loss: Loss) throws {
         if let empty = layers.firstIndex(where: { $0.outputSize == 0 || $0.inputSize == 0 }) {
             throw BackpropError.invalidArgument("layer \(empty + 1) has no units (W\(empty + 1) is \(layers[empty].W.shape))")
         }
-        for l in 1..<layers.count where layers[l].inputSize != layers[l - 1].outputSize {
-            throw BackpropError.shapeMismatch(
-                operation: "W\(l + 1) · A\(l) (layer sizes)", left: layers[l].W.shape,
-                right: Shape(layers[l - 1].outputSize, 1))
+        try self.init(layers: layers.map(\.kind), loss: loss)
+        for (index, layer) in layers.enumerated() {
+            try setParameters(layer: index + 1, W: layer.W, b: layer.b)
         }
-        for (index, layer) in layers.dropLast().enumerated() where !layer.activation.isElementwise {
-            throw BackpropError.invalidArgument("softmax is an output activation; hidden layer \(index + 1) cannot use it")
-        }
-        try loss.validate(output: last.activation)
-        self.layers = layers
-        self.loss = loss
     }
 
-    /// A freshly initialised network.
+    /// A freshly initialised dense network.
     ///
     /// - Parameters:
     ///   - sizes: `[n_x, n_1, …, n_L]`, e.g. `[2, 4, 1]` for the course's planar network.
@@ -51,70 +77,109 @@ public struct Network<Scalar: BackpropScalar>: Sendable, Equatable {
         if let bad = sizes.first(where: { $0 <= 0 }) {
             throw BackpropError.invalidArgument("layer sizes must be positive; got \(bad)")
         }
-        let initializer = initializer ?? Initializer.default(for: hidden)
-        var generator = SeededGenerator(seed: seed)
-        var layers: [DenseLayer<Scalar>] = []
-        for l in 1..<sizes.count {
-            let W: Matrix<Scalar> = initializer.weights(fanIn: sizes[l - 1], fanOut: sizes[l], using: &generator)
-            layers.append(try DenseLayer(
-                W: W, b: Matrix(rows: sizes[l], columns: 1),
-                activation: l == sizes.count - 1 ? output : hidden))
+        let layers = (1..<sizes.count).map { l in
+            Dense(inputSize: sizes[l - 1], outputSize: sizes[l], activation: l == sizes.count - 1 ? output : hidden)
         }
-        try self.init(layers: layers, loss: loss ?? Loss.natural(for: output))
+        try self.init(
+            layers: layers, loss: loss ?? Loss.natural(for: output),
+            initializer: initializer ?? Initializer.default(for: hidden), seed: seed)
     }
 
-    /// `L`, the number of layers with parameters.
+    private static func validate(_ layers: [any Layer], loss: Loss) throws {
+        guard let last = layers.last else {
+            throw BackpropError.invalidArgument("a network needs at least one layer")
+        }
+        if let empty = layers.firstIndex(where: { $0.outputSize <= 0 || $0.inputSize <= 0 }) {
+            throw BackpropError.invalidArgument("layer \(empty + 1) (\(layers[empty])) has no units")
+        }
+        for l in 1..<layers.count where layers[l].inputSize != layers[l - 1].outputSize {
+            throw BackpropError.shapeMismatch(
+                operation: "W\(l + 1) · A\(l) (layer sizes)", left: Shape(layers[l].outputSize, layers[l].inputSize),
+                right: Shape(layers[l - 1].outputSize, 1))
+        }
+        for (index, layer) in layers.dropLast().enumerated() where layer.activation.map({ !$0.isElementwise }) ?? false {
+            throw BackpropError.invalidArgument("softmax is an output activation; hidden layer \(index + 1) cannot use it")
+        }
+        guard let output = last.activation else {
+            throw BackpropError.invalidArgument("the last layer (\(last)) must end in an activation the loss can take")
+        }
+        try loss.validate(output: output)
+    }
+
+    public static func == (lhs: Network, rhs: Network) -> Bool {
+        lhs.loss == rhs.loss && lhs.parameters == rhs.parameters && lhs.layers.count == rhs.layers.count
+            && zip(lhs.layers, rhs.layers).allSatisfy { $0.isSame(as: $1) }
+    }
+
+    /// `L`, the number of layers.
     public var depth: Int { layers.count }
-    /// `[n_x, n_1, …, n_L]`.
+    /// `[n_x, n_1, …, n_L]`: features into the first layer, then out of each.
     public var sizes: [Int] { [layers[0].inputSize] + layers.map(\.outputSize) }
     /// `n_x`.
     public var inputSize: Int { layers[0].inputSize }
     /// `n_y = n_L`.
     public var outputSize: Int { layers[layers.count - 1].outputSize }
     /// The output activation `g[L]`.
-    public var outputActivation: Activation { layers[layers.count - 1].activation }
+    public var outputActivation: Activation { layers[layers.count - 1].activation ?? .identity }
     /// The total number of trainable numbers.
-    public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
+    public var parameterCount: Int { parameters.count }
+    /// Whether every layer is a dense layer (the course's network; what ONNX export and the
+    /// derivation checker take).
+    public var isDense: Bool { layers.allSatisfy { $0 is Dense } }
 
-    /// Layer `l`, 1-based as in the course.
-    public func layer(_ l: Int) -> DenseLayer<Scalar> { layers[l - 1] }
+    /// Layer `l` (1-based) as a dense layer with copies of its parameters.
+    /// - Precondition: layer `l` is a ``Dense`` layer.
+    public func layer(_ l: Int) -> DenseLayer<Scalar> {
+        guard let kind = layers[l - 1] as? Dense else {
+            preconditionFailure("layer \(l) is \(layers[l - 1]), not a dense layer")
+        }
+        let tensors = parameters.tensors(layer: l)
+        let W = parameters.matrix(tensors[tensors.startIndex])
+        let b = kind.hasBias ? parameters.matrix(tensors[tensors.startIndex + 1]) : Matrix(rows: kind.outputSize, columns: 1)
+        return DenseLayer(kind: kind, W: W, b: b)
+    }
 
-    /// Replaces `W[l]` and `b[l]` (1-based `l`).
-    /// - Throws: when the new shapes differ from the old ones.
+    /// Every layer as a dense layer with copies of its parameters (``layer(_:)`` for each).
+    /// - Precondition: the network ``isDense``.
+    public var denseLayers: [DenseLayer<Scalar>] { (1...depth).map(layer) }
+
+    /// Replaces `W[l]` and `b[l]` (1-based `l`) of a dense layer.
+    /// - Throws: when the layer does not exist or is not dense, or when the new shapes differ
+    ///   from the old ones.
     public mutating func setParameters(layer l: Int, W: Matrix<Scalar>, b: Matrix<Scalar>) throws {
         guard (1...depth).contains(l) else {
             throw BackpropError.invalidArgument("layer \(l) does not exist; layers are 1…\(depth)")
         }
-        let old = layers[l - 1]
-        guard W.shape == old.W.shape else {
-            throw BackpropError.shapeMismatch(operation: "replacing W\(l)", left: old.W.shape, right: W.shape)
+        guard let kind = layers[l - 1] as? Dense else {
+            throw BackpropError.invalidArgument("layer \(l) is \(layers[l - 1]), not a dense layer with W and b")
         }
-        guard b.shape == old.b.shape else {
-            throw BackpropError.shapeMismatch(operation: "replacing b\(l)", left: old.b.shape, right: b.shape)
+        let tensors = parameters.tensors(layer: l)
+        try parameters.set(tensors[tensors.startIndex], to: W)
+        if kind.hasBias {
+            try parameters.set(tensors[tensors.startIndex + 1], to: b)
+        } else if b.shape != Shape(kind.outputSize, 1) || b.elements.contains(where: { $0 != 0 }) {
+            throw BackpropError.invalidArgument("layer \(l) has no bias; b must be zeros \(Shape(kind.outputSize, 1))")
         }
-        layers[l - 1].W = W
-        layers[l - 1].b = b
     }
 
-    /// Updates every layer's parameters in place, input side first (`body` gets the 1-based
-    /// layer number). Shapes must not change.
-    public mutating func updateParameters(_ body: (Int, inout Matrix<Scalar>, inout Matrix<Scalar>) -> Void) {
-        for index in layers.indices {
-            // Through an inout layer, W and b are two separate accesses and neither is copied.
-            func update(_ layer: inout DenseLayer<Scalar>) {
-                let shapes = (layer.W.shape, layer.b.shape)
-                body(index + 1, &layer.W, &layer.b)
-                precondition(layer.W.shape == shapes.0 && layer.b.shape == shapes.1,
-                    "updateParameters must not change parameter shapes")
-            }
-            update(&layers[index])
+    /// Replaces the tensor called `name` (`"0.weight"` or `"W1"`).
+    /// - Throws: when there is no such tensor or the shape differs.
+    public mutating func setParameter(_ name: String, to value: Matrix<Scalar>) throws {
+        guard let tensor = parameters.tensor(named: name) else {
+            throw BackpropError.invalidArgument("no parameter named \(name); the parameters are \(parameters.tensors.map(\.name).joined(separator: ", "))")
         }
+        try parameters.set(tensor, to: value)
     }
 
     /// The same network in another precision.
     public func converted<Other: BackpropScalar>(to _: Other.Type = Other.self) -> Network<Other> {
-        // Sizes and the loss were validated when this network was made.
-        try! Network<Other>(layers: layers.map { $0.converted() }, loss: loss)
+        Network<Other>(layers: layers, loss: loss, parameters: parameters.converted())
+    }
+
+    private init(layers: [any Layer], loss: Loss, parameters: Parameters<Scalar>) {
+        self.layers = layers
+        self.loss = loss
+        self.parameters = parameters
     }
 }
 

@@ -62,33 +62,17 @@ extension Matrix {
         _ a: Matrix, _ ta: Transpose, _ b: Matrix, _ tb: Transpose,
         alpha: Scalar = 1, beta: Scalar = 0
     ) {
-        let (m, k) = ta == .none ? (a.rows, a.columns) : (a.columns, a.rows)
-        let (kb, n) = tb == .none ? (b.rows, b.columns) : (b.columns, b.rows)
-        precondition(k == kb,
-            "shape mismatch in matrix product: \(Shape(m, k)) and \(Shape(kb, n))")
-        precondition(rows == m && columns == n,
-            "shape mismatch in matrix product: result \(shape) for \(Shape(m, n))")
-        if m == 0 || n == 0 { return }
-        // Small products skip BLAS (see ``SmallProduct/handles(m:n:k:)``).
-        let direct = SmallProduct.handles(m: m, n: n, k: k)
-        let backend: (any LinearAlgebraBackend)? = direct ? nil : LinearAlgebra.backend
+        let (rows, columns) = (self.rows, self.columns)
         a.elements.withUnsafeBufferPointer { pa in
             b.elements.withUnsafeBufferPointer { pb in
                 elements.withUnsafeMutableBufferPointer { pc in
-                    guard let backend else {
-                        SmallProduct.gemm(
-                            ta, tb, m: m, n: n, k: k, alpha: alpha,
-                            a: pa.baseAddress ?? UnsafePointer(pc.baseAddress!), lda: Swift.max(a.rows, 1),
-                            b: pb.baseAddress ?? UnsafePointer(pc.baseAddress!), ldb: Swift.max(b.rows, 1),
-                            beta: beta, c: pc.baseAddress!, ldc: m)
-                        return
-                    }
-                    // BLAS rejects a leading dimension of 0, even for empty operands.
-                    Scalar.gemm(
-                        on: backend, ta, tb, m: m, n: n, k: k, alpha: alpha,
-                        a: pa.baseAddress ?? UnsafePointer(pc.baseAddress!), lda: Swift.max(a.rows, 1),
-                        b: pb.baseAddress ?? UnsafePointer(pc.baseAddress!), ldb: Swift.max(b.rows, 1),
-                        beta: beta, c: pc.baseAddress!, ldc: Swift.max(m, 1))
+                    // An empty result has no address; nothing is computed then, so any address
+                    // serves for the empty operands.
+                    let c = pc.baseAddress ?? UnsafeMutablePointer(mutating: pa.baseAddress ?? pb.baseAddress ?? UnsafePointer(bitPattern: 8)!)
+                    GEMM.run(
+                        TensorView(base: pa.baseAddress ?? UnsafePointer(c), rows: a.rows, columns: a.columns), ta,
+                        TensorView(base: pb.baseAddress ?? UnsafePointer(c), rows: b.rows, columns: b.columns), tb,
+                        into: MutableTensorView(base: c, rows: rows, columns: columns), alpha: alpha, beta: beta)
                 }
             }
         }

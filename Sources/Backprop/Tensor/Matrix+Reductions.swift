@@ -40,6 +40,12 @@ extension Matrix {
     public func sumColumns(into result: inout Matrix, scale: Scalar) {
         precondition(result.rows == rows && result.columns == 1,
             "shape mismatch in sum(axis: 1): \(shape) into \(result.shape)")
+        result.elements.withUnsafeMutableBufferPointer { sumColumns(into: $0, scale: scale) }
+    }
+
+    /// Writes `scale · Σ_columns self` into `result`, `rows` elements (a `db` in its slab).
+    func sumColumns(into result: UnsafeMutableBufferPointer<Scalar>, scale: Scalar) {
+        precondition(result.count == rows, "shape mismatch in sum(axis: 1): \(shape) into \(result.count) elements")
         let (rows, columns) = (self.rows, self.columns)
         if rows == 0 { return }
         withUnsafeTemporaryAllocation(of: Double.self, capacity: rows) { t in
@@ -57,9 +63,7 @@ extension Matrix {
                     }
                 }
             }
-            result.elements.withUnsafeMutableBufferPointer { r in
-                for i in 0..<rows { r[i] = Scalar(t[i]) * scale }
-            }
+            for i in 0..<rows { result[i] = Scalar(t[i]) * scale }
         }
     }
 

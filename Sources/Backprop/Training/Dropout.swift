@@ -32,7 +32,7 @@ public struct DropoutMasks<Scalar: BackpropScalar>: Sendable {
                 masks.append(nil)
                 continue
             }
-            let rows = network.layer(l).outputSize
+            let rows = network.layers[l - 1].outputSize
             var D = Matrix<Scalar>(rows: rows, columns: m)
             D.withUnsafeMutableBufferPointer { d in
                 for i in 0..<rows {  // row by row, as documented, into column-major storage
@@ -43,6 +43,34 @@ public struct DropoutMasks<Scalar: BackpropScalar>: Sendable {
         }
         self.masks = masks
         self.keepProbabilities = keep + [1]
+    }
+
+    /// Masks from given uniform draws, as the course writes them: `D[l] = (U[l] < p[l])`
+    /// (`D1 = np.random.rand(…); D1 = (D1 < keep_prob).astype(int)`), so a learner's own draws
+    /// give the course's digits.
+    ///
+    /// - Parameters:
+    ///   - draws: `U[l]` for layers `1 … L` (index `l − 1`, `(n_l, m)`), `nil` for a layer without
+    ///     dropout (the output layer always).
+    ///   - keepProbabilities: `p[l]` for the same layers (ignored where `draws` is `nil`).
+    /// - Throws: when the counts differ or a probability is not in (0, 1].
+    public init(draws: [Matrix<Scalar>?], keepProbabilities: [Double]) throws {
+        guard draws.count == keepProbabilities.count else {
+            throw BackpropError.invalidArgument("dropout needs one keep probability per layer's draws: \(draws.count) draws, \(keepProbabilities.count) probabilities")
+        }
+        if let bad = keepProbabilities.first(where: { !($0 > 0 && $0 <= 1) }) {
+            throw BackpropError.invalidArgument("a keep probability must be in (0, 1], not \(bad)")
+        }
+        masks = zip(draws, keepProbabilities).map { U, p in
+            U.map { U in
+                var D = U
+                D.withUnsafeMutableBufferPointer { d in
+                    for i in d.indices { d[i] = Double(d[i]) < p ? 1 : 0 }
+                }
+                return D
+            }
+        }
+        self.keepProbabilities = zip(draws, keepProbabilities).map { $0 == nil ? 1 : $1 }
     }
 
     init(masks: [Matrix<Scalar>?], keepProbabilities: [Double]) {

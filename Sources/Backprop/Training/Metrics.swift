@@ -3,13 +3,35 @@ public enum Metrics {
     /// The predicted class of every example: for one sigmoid unit `a ≥ 0.5`, for several units
     /// (softmax or independent sigmoids) the arg-max of the column.
     public static func predictedClasses<S>(_ A: Matrix<S>) -> [Int] {
-        A.rows == 1 ? A.elements.map { $0 >= 0.5 ? 1 : 0 } : A.argmaxPerColumn()
+        A.withUnsafeBufferPointer { a in (0..<A.columns).map { predictedClass(a, column: $0, rows: A.rows) } }
+    }
+
+    /// The one rule for an example's class: `a ≥ 0.5` for one unit, else the first arg-max.
+    @inline(__always)
+    static func predictedClass<S: BackpropScalar>(_ a: UnsafeBufferPointer<S>, column j: Int, rows: Int) -> Int {
+        let start = j * rows
+        if rows == 1 { return a[start] >= 0.5 ? 1 : 0 }
+        var best = 0
+        for i in 1..<Swift.max(rows, 1) where a[start + i] > a[start + best] { best = i }
+        return best
+    }
+
+    /// How many columns of `A` predict the class `Y` labels, counted without building arrays.
+    public static func correctCount<S>(predictions A: Matrix<S>, labels Y: Matrix<S>) -> Int {
+        precondition(A.shape == Y.shape, "shape mismatch in correctCount: \(A.shape) and \(Y.shape)")
+        var correct = 0
+        A.withUnsafeBufferPointer { a in
+            Y.withUnsafeBufferPointer { y in
+                for j in 0..<A.columns where predictedClass(a, column: j, rows: A.rows) == predictedClass(y, column: j, rows: A.rows) {
+                    correct += 1
+                }
+            }
+        }
+        return correct
     }
 
     /// The true class of every example: a 0/1 row, or the arg-max of a one-hot column.
-    public static func trueClasses<S>(_ Y: Matrix<S>) -> [Int] {
-        Y.rows == 1 ? Y.elements.map { $0 >= 0.5 ? 1 : 0 } : Y.argmaxPerColumn()
-    }
+    public static func trueClasses<S>(_ Y: Matrix<S>) -> [Int] { predictedClasses(Y) }
 
     /// The fraction of examples whose predicted class equals the true class.
     public static func accuracy<S>(predictions A: Matrix<S>, labels Y: Matrix<S>) -> Double {

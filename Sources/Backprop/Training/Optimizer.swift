@@ -75,17 +75,19 @@ public enum OptimizerAlgorithm: Hashable, Sendable, Codable, CustomStringConvert
     }
 }
 
-/// An optimizer with its state: the moment buffers for every `W[l]`, `b[l]` and the step count.
-/// The state is part of a checkpoint, so a resumed run continues exactly.
+/// An optimizer with its state: the moment buffers (slabs in the layout of the network's
+/// ``Parameters``) and the step count. The state is part of a checkpoint, so a resumed run
+/// continues exactly.
 public struct Optimizer<Scalar: BackpropScalar>: Sendable {
     /// The update rule.
     public let algorithm: OptimizerAlgorithm
     /// The number of updates made so far (`t` in Adam's bias correction).
     public internal(set) var step: Int = 0
-    /// First-moment buffers `v`, one `(dW, db)`-shaped pair per layer (empty when unused).
-    public internal(set) var velocity: [(W: Matrix<Scalar>, b: Matrix<Scalar>)] = []
-    /// Second-moment buffers `s`, one pair per layer (empty when unused).
-    public internal(set) var squares: [(W: Matrix<Scalar>, b: Matrix<Scalar>)] = []
+    /// First-moment buffer `v`, one element per parameter (empty when unused or before the
+    /// first update).
+    public internal(set) var velocity: ContiguousArray<Scalar> = []
+    /// Second-moment buffer `s`, one element per parameter (empty when unused).
+    public internal(set) var squares: ContiguousArray<Scalar> = []
 
     /// A fresh optimizer; buffers are made at the first update.
     public init(_ algorithm: OptimizerAlgorithm) {
@@ -94,8 +96,7 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
 
     /// Restores an optimizer from saved state (a checkpoint).
     public init(
-        _ algorithm: OptimizerAlgorithm, step: Int,
-        velocity: [(W: Matrix<Scalar>, b: Matrix<Scalar>)], squares: [(W: Matrix<Scalar>, b: Matrix<Scalar>)]
+        _ algorithm: OptimizerAlgorithm, step: Int, velocity: ContiguousArray<Scalar>, squares: ContiguousArray<Scalar>
     ) {
         self.algorithm = algorithm
         self.step = step
@@ -103,89 +104,94 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
         self.squares = squares
     }
 
-    /// Applies one update with learning rate `learningRate` to every layer of `network`.
+    /// Applies one update with learning rate `learningRate` to every parameter of `network`:
+    /// one pass over the slab (AdamW: one per run of decaying or non-decaying tensors).
     ///
-    /// - Parameter threads: how many threads may share the elementwise pass over a large
-    ///   tensor (each takes a contiguous range; small tensors stay on the calling thread).
-    ///   Every element gets the same arithmetic whatever the count, so results do not depend on it.
+    /// - Parameter threads: how many threads may share the elementwise pass (each takes a
+    ///   contiguous range; small slabs stay on the calling thread). Every element gets the same
+    ///   arithmetic whatever the count, so results do not depend on it.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public mutating func update(
-        _ network: inout Network<Scalar>, gradients: [(dW: Matrix<Scalar>, db: Matrix<Scalar>)],
-        learningRate: Double, threads: Int = 1
+        _ network: inout Network<Scalar>, gradients: Gradients<Scalar>, learningRate: Double, threads: Int = 1
     ) {
-        precondition(gradients.count == network.depth, "one gradient pair per layer")
-        if velocity.isEmpty && algorithm.usesVelocity { velocity = Self.zeros(like: network) }
-        if squares.isEmpty && algorithm.usesSquares { squares = Self.zeros(like: network) }
+        let count = network.parameters.count
+        precondition(gradients.slab.count == count, "one gradient per parameter")
+        if velocity.count != count && algorithm.usesVelocity { velocity = ContiguousArray(repeating: 0, count: count) }
+        if squares.count != count && algorithm.usesSquares { squares = ContiguousArray(repeating: 0, count: count) }
         step += 1
-        let algorithm = self.algorithm
-        let t = Double(step)
-        network.updateParameters { l, W, b in
-            let i = l - 1
-            Self.apply(algorithm, t: t, alpha: learningRate, parameter: &W, gradient: gradients[i].dW,
-                       velocity: &velocity, squares: &squares, index: i, isBias: false, threads: threads)
-            Self.apply(algorithm, t: t, alpha: learningRate, parameter: &b, gradient: gradients[i].db,
-                       velocity: &velocity, squares: &squares, index: i, isBias: true, threads: threads)
-        }
-    }
-
-    private static func zeros(like network: Network<Scalar>) -> [(W: Matrix<Scalar>, b: Matrix<Scalar>)] {
-        network.layers.map { (Matrix(shape: $0.W.shape), Matrix(shape: $0.b.shape)) }
-    }
-
-    // One rule applied to one tensor, element by element, in a single pass over memory.
-    private static func apply(
-        _ algorithm: OptimizerAlgorithm, t: Double, alpha: Double,
-        parameter: inout Matrix<Scalar>, gradient: Matrix<Scalar>,
-        velocity: inout [(W: Matrix<Scalar>, b: Matrix<Scalar>)],
-        squares: inout [(W: Matrix<Scalar>, b: Matrix<Scalar>)], index: Int, isBias: Bool, threads: Int
-    ) {
-        precondition(gradient.shape == parameter.shape,
-            "shape mismatch in optimizer update: \(parameter.shape) and \(gradient.shape)")
-        let a = Scalar(alpha)
-        let count = parameter.count
-        let grain = ParallelFor.minimumElementsPerThread
-        parameter.withUnsafeMutableBufferPointer { p in
-            gradient.withUnsafeBufferPointer { g in
-                switch algorithm {
-                case .gradientDescent:
-                    ParallelFor.ranges(count: count, parts: threads, grain: grain) { r in
-                        Kernels.descend(p.slice(r), g.slice(r), a)
-                    }
-                case let .momentum(beta):
-                    let (b1, c1) = (Scalar(beta), Scalar(1 - beta))
-                    withBuffer(&velocity, index, isBias) { v in
-                        ParallelFor.ranges(count: count, parts: threads, grain: grain) { r in
-                            Kernels.momentum(p.slice(r), g.slice(r), v.slice(r), a, b1, c1)
-                        }
-                    }
-                case let .rmsProp(beta, epsilon):
-                    let (b2, c2, e) = (Scalar(beta), Scalar(1 - beta), Scalar(epsilon))
-                    withBuffer(&squares, index, isBias) { s in
-                        ParallelFor.ranges(count: count, parts: threads, grain: grain) { r in
-                            Kernels.rmsProp(p.slice(r), g.slice(r), s.slice(r), a, b2, c2, e)
-                        }
-                    }
-                case let .adam(beta1, beta2, epsilon), let .adamW(beta1, beta2, epsilon, _):
-                    let (b1, c1, b2, c2) = (Scalar(beta1), Scalar(1 - beta1), Scalar(beta2), Scalar(1 - beta2))
-                    let e = Scalar(epsilon)
-                    // v̂/(√ŝ + ε) with v̂ = v/(1 − β1ᵗ), ŝ = s/(1 − β2ᵗ), rearranged so each element
-                    // costs one square root and one division: α/(1 − β1ᵗ) · v / (√s · 1/√(1 − β2ᵗ) + ε).
-                    let stepSize = a / Scalar(1 - pow(beta1, t))
-                    let rootScale = 1 / Scalar(1 - pow(beta2, t)).squareRoot()
-                    var decay: Scalar = 1
-                    if case let .adamW(_, _, _, weightDecay) = algorithm, !isBias {
-                        decay = 1 - Scalar(alpha * weightDecay)
-                    }
-                    withBuffer(&velocity, index, isBias) { v in
-                        withBuffer(&squares, index, isBias) { s in
-                            ParallelFor.ranges(count: count, parts: threads, grain: grain) { r in
-                                Kernels.adam(p.slice(r), g.slice(r), v.slice(r), s.slice(r),
-                                             b1, c1, b2, c2, e, stepSize: stepSize, rootScale: rootScale, decay: decay)
-                            }
+        let (algorithm, t) = (self.algorithm, Double(step))
+        var splitByDecay = false
+        if case .adamW = algorithm { splitByDecay = true }
+        let runs = Self.runs(network.parameters.tensors, splitByDecay: splitByDecay)
+        network.parameters.slab.withUnsafeMutableBufferPointer { p in
+            gradients.slab.withUnsafeBufferPointer { g in
+                velocity.withUnsafeMutableBufferPointer { v in
+                    squares.withUnsafeMutableBufferPointer { s in
+                        for (range, decays) in runs {
+                            Self.apply(algorithm, t: t, alpha: learningRate, decays: decays, threads: threads,
+                                       p.slice(range), g.slice(range), v.isEmpty ? v : v.slice(range), s.isEmpty ? s : s.slice(range))
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// The slab's contiguous runs of tensors that decay alike (one run for the whole slab when
+    /// decay does not matter).
+    private static func runs(_ tensors: [ParameterTensor], splitByDecay: Bool) -> [(Range<Int>, Bool)] {
+        guard let first = tensors.first, let last = tensors.last else { return [] }
+        guard splitByDecay else { return [(first.offset..<last.range.upperBound, false)] }
+        var runs: [(Range<Int>, Bool)] = []
+        for tensor in tensors {
+            if let (range, decays) = runs.last, decays == tensor.decays, range.upperBound == tensor.offset {
+                runs[runs.count - 1] = (range.lowerBound..<tensor.range.upperBound, decays)
+            } else {
+                runs.append((tensor.range, tensor.decays))
+            }
+        }
+        return runs
+    }
+
+    // One rule applied to one run of the slab, element by element, in a single pass over memory.
+    private static func apply(
+        _ algorithm: OptimizerAlgorithm, t: Double, alpha: Double, decays: Bool, threads: Int,
+        _ p: UnsafeMutableBufferPointer<Scalar>, _ g: UnsafeBufferPointer<Scalar>,
+        _ v: UnsafeMutableBufferPointer<Scalar>, _ s: UnsafeMutableBufferPointer<Scalar>
+    ) {
+        let a = Scalar(alpha)
+        let count = p.count
+        let grain = ParallelFor.minimumElementsPerThread
+        switch algorithm {
+        case .gradientDescent:
+            ParallelFor.ranges(count: count, parts: threads, grain: grain) { r in
+                Kernels.descend(p.slice(r), g.slice(r), a)
+            }
+        case let .momentum(beta):
+            let (b1, c1) = (Scalar(beta), Scalar(1 - beta))
+            ParallelFor.ranges(count: count, parts: threads, grain: grain) { r in
+                Kernels.momentum(p.slice(r), g.slice(r), v.slice(r), a, b1, c1)
+            }
+        case let .rmsProp(beta, epsilon):
+            let (b2, c2, e) = (Scalar(beta), Scalar(1 - beta), Scalar(epsilon))
+            ParallelFor.ranges(count: count, parts: threads, grain: grain) { r in
+                Kernels.rmsProp(p.slice(r), g.slice(r), s.slice(r), a, b2, c2, e)
+            }
+        case let .adam(beta1, beta2, epsilon), let .adamW(beta1, beta2, epsilon, _):
+            let (b1, c1, b2, c2) = (Scalar(beta1), Scalar(1 - beta1), Scalar(beta2), Scalar(1 - beta2))
+            let e = Scalar(epsilon)
+            // v̂/(√ŝ + ε) with v̂ = v/(1 − β1ᵗ), ŝ = s/(1 − β2ᵗ), rearranged so each element
+            // costs one square root and one division: α/(1 − β1ᵗ) · v / (√s · 1/√(1 − β2ᵗ) + ε).
+            let stepSize = a / Scalar(1 - pow(beta1, t))
+            let rootScale = 1 / Scalar(1 - pow(beta2, t)).squareRoot()
+            var decay: Scalar = 1
+            if case let .adamW(_, _, _, weightDecay) = algorithm, decays {
+                decay = 1 - Scalar(alpha * weightDecay)
+            }
+            ParallelFor.ranges(count: count, parts: threads, grain: grain) { r in
+                Kernels.adam(p.slice(r), g.slice(r), v.slice(r), s.slice(r),
+                             b1, c1, b2, c2, e, stepSize: stepSize, rootScale: rootScale, decay: decay)
             }
         }
     }
@@ -236,16 +242,6 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
         }
     }
 
-    private static func withBuffer(
-        _ buffers: inout [(W: Matrix<Scalar>, b: Matrix<Scalar>)], _ index: Int, _ isBias: Bool,
-        _ body: (UnsafeMutableBufferPointer<Scalar>) -> Void
-    ) {
-        if isBias {
-            buffers[index].b.withUnsafeMutableBufferPointer { body($0) }
-        } else {
-            buffers[index].W.withUnsafeMutableBufferPointer { body($0) }
-        }
-    }
 }
 
 private func pow(_ x: Double, _ y: Double) -> Double { Double.pow(x, y) }

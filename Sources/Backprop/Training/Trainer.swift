@@ -22,7 +22,10 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
     /// The best validation loss so far and the weights that had it (early stopping).
     public private(set) var best: (loss: Double, epoch: Int, network: Network<Scalar>)?
     /// Buffers reused from batch to batch.
-    private var workspace: ShardedWorkspace<Scalar>?
+    private var workspace: ShardedStep<Scalar>?
+    /// Where partial sums of a step are added across processes (``SingleProcess`` unless a
+    /// data-parallel run sets one).
+    public var reducer: any GradientReducer = SingleProcess()
     /// The threads a batch may be split across; `nil`: ``LinearAlgebra/threadCount``.
     var threads: Int?
     /// How many shards the last batch was split into (0 before the first batch).
@@ -116,10 +119,10 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         // they run on about 16 batches an epoch; db and the cost are checked on every batch.
         let sampleEvery = Swift.max(1, batches.count / 16)
         // Batches big enough to be worth it are split across `workers` threads (see the type's
-        // documentation and ShardedWorkspace).
+        // documentation and ShardedStep).
         let workers = threads ?? LinearAlgebra.threadCount
         var workspace = self.workspace.flatMap { $0.examples == batches.batches[0].count ? $0 : nil }
-            ?? ShardedWorkspace(network: network, examples: batches.batches[0].count, workers: workers)
+            ?? ShardedStep(network: network, examples: batches.batches[0].count, workers: workers)
         self.workspace = nil
         defer { self.workspace = workspace }
         for (index, batch) in batches.batches.enumerated() {
@@ -130,18 +133,23 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
                 continue
             }
             if workspace.examples != batch.count {
-                workspace = ShardedWorkspace(network: network, examples: batch.count, workers: workers)
+                workspace = ShardedStep(network: network, examples: batch.count, workers: workers)
             }
             let masks = try configuration.keepProbabilities.map {
                 try DropoutMasks(keepProbabilities: $0, network: network, examples: batch.count, using: &generator)
             }
-            let summed = workspace.step(
+            // Sums over the batch, added across shards and processes, then one 1/M and L2.
+            var totals = workspace.step(
                 data, batch: batch, network: network, dropout: masks,
-                convention: configuration.convention, l2: configuration.l2)
-            let cost = summed / Double(batch.count) + network.l2Penalty(configuration.l2, examples: batch.count)
+                convention: configuration.convention, examples: batch.count)
+            try reducer.allReduce(&workspace.gradients, totals: &totals)
+            workspace.gradients.finalize(
+                examples: totals.examples, convention: configuration.convention, l2: configuration.l2,
+                parameters: network.parameters)
+            let cost = network.cost(summedLoss: totals.summedLoss, examples: totals.examples, l2: configuration.l2)
             let sampled = index % sampleEvery == 0
             do {
-                try checkFinite(workspace, cost: cost, all: sampled, epoch: epoch, batch: index + 1)
+                try checkFinite(workspace.gradients, cost: cost, all: sampled, epoch: epoch, batch: index + 1)
             } catch {
                 // The batches before this one were applied: record them, so a checkpoint saved
                 // now says where the parameters really are and resumes from there.
@@ -154,14 +162,14 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
                 throw error
             }
             if sampled {
-                for l in 0..<network.depth { normSums[l] += workspace.dW[l].norm() }
+                for l in 0..<network.depth { normSums[l] += Self.weightGradientNorm(workspace.gradients, layer: l + 1) }
                 normSamples += 1
             }
             optimizer.update(&network, gradients: workspace.gradients, learningRate: learningRate, threads: workers)
 
-            lossSum += cost * Double(batch.count)
-            correct += workspace.correctPredictions(depth: network.depth)
-            seen += batch.count
+            lossSum += cost * Double(totals.examples)
+            correct += totals.correct
+            seen += totals.examples
             let progress = BatchProgress(
                 epoch: epoch, batch: index + 1, batchCount: batches.count, totalEpochs: configuration.epochs,
                 loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen), examples: seen,
@@ -175,9 +183,9 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         }
         // A finite gradient times a large learning rate can still overflow a parameter: an epoch
         // whose parameters are not all finite never reaches `onEpoch` (and its checkpoint).
-        if let l = network.layers.firstIndex(where: { !$0.W.isFinite || !$0.b.isFinite }) {
+        if let tensor = network.parameters.firstNonFinite() {
             throw BackpropError.nonFinite(
-                "epoch \(epoch), batch \(batches.count): after the update the parameters of layer \(l + 1) (W\(l + 1)/b\(l + 1)) are not finite; try a smaller learning rate")
+                "epoch \(epoch), batch \(batches.count): after the update the parameters of layer \(tensor.layer) (\(tensor.symbol)) are not finite; try a smaller learning rate")
         }
         let seconds = secondsBefore + (clock.now - start).seconds
         var record = EpochRecord(
@@ -195,7 +203,7 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
     private func checkData(_ data: Dataset<Scalar>, role: String) throws {
         guard data.count > 0 else { throw BackpropError.invalidArgument("the \(role) set (\(data.name)) is empty") }
         guard data.X.rows == network.inputSize else {
-            throw BackpropError.shapeMismatch(operation: "\(role) X (\(data.name)) against W1 (X rows must equal W1 columns)", left: data.X.shape, right: network.layer(1).W.shape)
+            throw BackpropError.shapeMismatch(operation: "\(role) X (\(data.name)) against W1 (X rows must equal W1 columns)", left: data.X.shape, right: Shape(network.layers[0].outputSize, network.inputSize))
         }
         guard data.Y.rows == network.outputSize else {
             throw BackpropError.shapeMismatch(operation: "\(role) Y (\(data.name)) against the output layer (Y rows must equal n_L)", left: data.Y.shape, right: Shape(network.outputSize, data.count))
@@ -205,18 +213,31 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
     }
 
     private func checkFinite(
-        _ workspace: ShardedWorkspace<Scalar>, cost: Double, all: Bool, epoch: Int, batch: Int
+        _ gradients: Gradients<Scalar>, cost: Double, all: Bool, epoch: Int, batch: Int
     ) throws {
-        for l in 0..<network.depth where !workspace.db[l].isFinite || (all && !workspace.dW[l].isFinite) {
-            let parameters = network.layers.allSatisfy { $0.W.isFinite && $0.b.isFinite }
+        let bad = gradients.tensors.first { tensor in
+            (all || !tensor.decays) && gradients.slab[tensor.range].contains { !$0.isFinite }
+        }
+        if let bad {
+            let parameters = network.parameters.isFinite
                 ? "the parameters keep their last finite values"
                 : "the parameters had already become non-finite in an earlier update"
             throw BackpropError.nonFinite(
-                "epoch \(epoch), batch \(batch): the gradient of layer \(l + 1) (dW\(l + 1)/db\(l + 1)) is not finite (cost \(cost)); \(parameters); try a smaller learning rate")
+                "epoch \(epoch), batch \(batch): the gradient of layer \(bad.layer) (\(bad.gradientSymbol)) is not finite (cost \(cost)); \(parameters); try a smaller learning rate")
         }
         if !cost.isFinite {
             throw BackpropError.nonFinite("epoch \(epoch), batch \(batch): the cost is \(cost); try a smaller learning rate")
         }
+    }
+
+    /// `‖dW‖₂` over layer `l`'s decaying tensors (its weights): the per-layer gradient norm
+    /// the history records.
+    static func weightGradientNorm(_ gradients: Gradients<Scalar>, layer l: Int) -> Double {
+        var total = 0.0
+        for tensor in gradients.tensors where tensor.layer == l && tensor.decays {
+            for g in gradients.slab[tensor.range] { total += Double(g) * Double(g) }
+        }
+        return total.squareRoot()
     }
 }
 

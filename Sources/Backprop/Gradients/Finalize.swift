@@ -1,0 +1,62 @@
+/// The one place the cost's 1/m and the gradients' 1/m are applied, and the L2 term with them.
+///
+/// A backward pass produces sums over the examples it saw (scaled by ``Convention/scales(examples:)``'s
+/// seed factor only under ``Convention/absorbed``); shards and ranks add those sums; then, once
+/// per batch of M examples:
+/// - `dθ ← c · dθ` with `c = 1/M` under deferred, `1` under absorbed;
+/// - `dW ← dW + (λ/M) W` for each tensor that decays;
+/// - `J = (1/M) Σ L + λ/(2M) Σ ‖W‖²`.
+extension Convention {
+    /// The 1/m for a batch of `M` examples: `seedDivisor` divides `dZ[L]` (M under absorbed,
+    /// PyTorch's mean; 1 under deferred), `parameters` multiplies the summed `dW`, `db`
+    /// (1/M under deferred, the course's `1/m * np.dot(dZ, A.T)`; 1 under absorbed). Together
+    /// they apply 1/M exactly once.
+    public func scales<Scalar: BackpropScalar>(examples M: Int) -> (seedDivisor: Scalar, parameters: Scalar) {
+        self == .absorbed ? (Scalar(M), 1) : (1, 1 / Scalar(M))
+    }
+}
+
+extension Gradients {
+    /// Turns summed gradients into `∂J/∂θ` for a batch of `M` examples: the convention's factor,
+    /// then `(λ/M) W` on the decaying tensors.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public mutating func finalize(
+        examples M: Int, convention: Convention, l2 lambda: Double, parameters: Parameters<Scalar>
+    ) {
+        precondition(M > 0, "finalize needs a positive example count")
+        let c: Scalar = convention.scales(examples: M).parameters
+        let decay = Scalar(lambda) / Scalar(M)
+        let tensors = self.tensors
+        slab.withUnsafeMutableBufferPointer { g in
+            if c != 1 { Self.scale(g, by: c) }
+            guard lambda != 0 else { return }
+            parameters.slab.withUnsafeBufferPointer { theta in
+                for tensor in tensors where tensor.decays {
+                    Self.addScaled(UnsafeBufferPointer(rebasing: theta[tensor.range]), decay,
+                                   to: UnsafeMutableBufferPointer(rebasing: g[tensor.range]))
+                }
+            }
+        }
+    }
+
+    private static func scale(_ g: UnsafeMutableBufferPointer<Scalar>, by c: Scalar) {
+        for i in 0..<g.count { g[i] *= c }
+    }
+
+    private static func addScaled(_ w: UnsafeBufferPointer<Scalar>, _ c: Scalar, to g: UnsafeMutableBufferPointer<Scalar>) {
+        for i in 0..<g.count { g[i] += c * w[i] }
+    }
+}
+
+extension Network {
+    /// The cost of a batch of `M` examples from its summed loss: `(1/M) Σ L + λ/(2M) Σ ‖W‖²`.
+    public func cost(summedLoss: Double, examples M: Int, l2 lambda: Double) -> Double {
+        summedLoss / Double(M) + l2Penalty(lambda, examples: M)
+    }
+
+    /// The L2 term of the cost, `λ/(2m) Σ ‖W‖²_F` over the decaying tensors (0 when λ = 0).
+    public func l2Penalty(_ lambda: Double, examples m: Int) -> Double {
+        lambda == 0 ? 0 : lambda / (2 * Double(m)) * parameters.decayingSquaredNorm()
+    }
+}

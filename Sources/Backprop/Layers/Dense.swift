@@ -1,0 +1,127 @@
+/// A fully connected layer with its activation: `Z = W A_prev + b`, `A = g(Z)` forward;
+/// `dZ = dA ⊙ g′(Z)`, `dW = dZ A_prevᵀ`, `db = Σ_columns dZ`, `dA_prev = Wᵀ dZ` backward.
+///
+/// `W` is `(n_l, n_{l−1})`, the layout of PyTorch's `nn.Linear.weight` `(out, in)`; `b` is
+/// `(n_l, 1)` and broadcasts across the m example columns. The layer keeps its activation, so
+/// its ledger page is the course's `Z, A, dZ, dA_prev, dW, db`. The gradients written here carry
+/// whatever factor the seed carries: the 1/m is the convention's business
+/// (``Convention/scales(examples:)``), applied once per batch.
+public struct Dense: Layer {
+    public static let kind = "dense"
+
+    /// `n_{l−1}`.
+    public let inputSize: Int
+    /// `n_l`.
+    public let outputSize: Int
+    /// `g[l]`.
+    public var activation: Activation?
+    /// Whether the layer has a bias `b` (a dense layer before batch norm need not).
+    public let hasBias: Bool
+
+    /// A dense layer from `inputSize` features to `outputSize` units.
+    public init(inputSize: Int, outputSize: Int, activation: Activation, hasBias: Bool = true) {
+        self.inputSize = inputSize
+        self.outputSize = outputSize
+        self.activation = activation
+        self.hasBias = hasBias
+    }
+
+    /// `g[l]` (never `nil` for a dense layer).
+    public var g: Activation { activation ?? .identity }
+
+    public var description: String { "dense \(inputSize)→\(outputSize) \(g)" }
+
+    public var parameterSpecs: [ParameterSpec] {
+        let weight = ParameterSpec(name: "weight", symbol: "W", shape: Shape(outputSize, inputSize), decays: true)
+        guard hasBias else { return [weight] }
+        return [weight, ParameterSpec(name: "bias", symbol: "b", shape: Shape(outputSize, 1), decays: false, isVector: true)]
+    }
+
+    public var savedNames: [String] { ["Z"] }
+    public func savedShapes(examples m: Int) -> [Shape] { [Shape(outputSize, m)] }
+    public var gradientNames: [String] { ["dZ"] }
+    public func gradientShapes(examples m: Int) -> [Shape] { [Shape(outputSize, m)] }
+
+    public var pyTorchModules: [String] { ["Linear(\(inputSize), \(outputSize)\(hasBias ? "" : ", bias=False"))", g.pyTorchModule] }
+
+    public func initialize<Scalar: BackpropScalar>(
+        _ parameters: MutableParameterViews<Scalar>, with initializer: Initializer,
+        using generator: inout SeededGenerator
+    ) {
+        let W: Matrix<Scalar> = initializer.weights(fanIn: inputSize, fanOut: outputSize, using: &generator)
+        W.withUnsafeBufferPointer { _ = parameters[0].buffer.update(fromContentsOf: $0) }
+        if hasBias { parameters[1].buffer.update(repeating: 0) }
+    }
+
+    /// `Z = W A_prev + b` into `saved[0]`, `A = g(Z)` into `output`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func forward<Scalar: BackpropScalar>(
+        _ input: Matrix<Scalar>, parameters: ParameterViews<Scalar>, mode: PassMode,
+        saved: inout [Matrix<Scalar>], output: inout Matrix<Scalar>
+    ) {
+        linear(input, W: parameters[0], b: hasBias ? parameters[1] : nil, into: &saved[0])
+        g.forward(saved[0], into: &output)
+    }
+
+    /// `Z = W A_prev + b`: the bias is laid down first and the GEMM adds onto it (`β = 1`), so no
+    /// extra pass is needed.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func linear<Scalar: BackpropScalar>(
+        _ previous: Matrix<Scalar>, W: TensorView<Scalar>, b: TensorView<Scalar>?, into Z: inout Matrix<Scalar>
+    ) {
+        precondition(previous.rows == inputSize && Z.shape == Shape(outputSize, previous.columns),
+            "shape mismatch in W · A + b: W \(W.shape), A \(previous.shape), Z \(Z.shape)")
+        let rows = outputSize
+        Z.withUnsafeMutableBufferPointer { z in
+            guard var column = z.baseAddress else { return }
+            guard let bias = b?.base else {
+                z.update(repeating: 0)
+                return
+            }
+            // A copy call per column for tall layers; a plain loop where a column is a few
+            // elements (the call would cost more than the copy).
+            if rows >= 16 {
+                for _ in 0..<previous.columns {
+                    column.update(from: bias, count: rows)
+                    column += rows
+                }
+            } else {
+                for _ in 0..<previous.columns {
+                    for i in 0..<rows { column[i] = bias[i] }
+                    column += rows
+                }
+            }
+        }
+        Z.formProduct(W, .none, previous, .none, alpha: 1, beta: 1)
+    }
+
+    /// `dZ` into `gradients[0]` (from the loss, or `dA ⊙ g′(Z)`), then `dW = dZ A_prevᵀ`,
+    /// `db = Σ_columns dZ` and, when asked, `dA_prev = Wᵀ dZ`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func backward<Scalar: BackpropScalar>(
+        _ seed: BackwardSeed<Scalar>, input: Matrix<Scalar>, output: Matrix<Scalar>,
+        saved: [Matrix<Scalar>], parameters: ParameterViews<Scalar>,
+        gradients: inout [Matrix<Scalar>], parameterGradients: MutableParameterViews<Scalar>,
+        inputGradient: inout Matrix<Scalar>?
+    ) {
+        let Z = saved[0]
+        switch seed {
+        case let .loss(loss, Y, divisor):
+            loss.outputGradient(Z: Z, A: output, Y: Y, output: g, divisor: divisor, into: &gradients[0])
+        case let .outputGradient(dA):
+            gradients[0].assign(dA)
+            g.backward(inPlace: &gradients[0], Z: Z, A: output)
+        }
+        let dZ = gradients[0]
+        // dW = dZ A_prevᵀ (the transpose is a BLAS flag); db = np.sum(dZ, axis=1, keepdims=True).
+        parameterGradients[0].formProduct(dZ, .none, input, .transposed, alpha: 1, beta: 0)
+        if hasBias { parameterGradients[1].formColumnSum(dZ) }
+        // dA_prev = Wᵀ dZ.
+        if inputGradient != nil {
+            inputGradient!.formProduct(parameters[0], .transposed, dZ, .none, alpha: 1, beta: 0)
+        }
+    }
+}

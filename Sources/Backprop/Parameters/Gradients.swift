@@ -1,0 +1,68 @@
+/// The gradient of the cost with respect to every parameter: one slab in the layout of the
+/// network's ``Parameters``, so a tensor's gradient sits at its parameter's offset.
+///
+/// A backward pass fills it with sums; ``finalize(examples:convention:l2:parameters:)`` applies
+/// the 1/M and the L2 term once, after any reduction across shards or ranks.
+public struct Gradients<Scalar: BackpropScalar>: Sendable, Equatable {
+    /// The tensors, in slab order (the parameters' own descriptions).
+    public let tensors: [ParameterTensor]
+    /// Every gradient, tensor after tensor.
+    public internal(set) var slab: ContiguousArray<Scalar>
+
+    /// Zero gradients for `parameters`.
+    public init(zerosLike parameters: Parameters<Scalar>) {
+        tensors = parameters.tensors
+        slab = parameters.zeroSlab()
+    }
+
+    /// Gradients from given tensors, one per parameter.
+    /// - Throws: when a tensor is missing or misshapen.
+    public init(_ values: [String: Matrix<Scalar>], for parameters: Parameters<Scalar>) throws {
+        self.init(zerosLike: parameters)
+        for tensor in tensors {
+            guard let value = values[tensor.gradientSymbol] ?? values[tensor.name] else {
+                throw BackpropError.invalidArgument("no gradient for \(tensor.symbol) (\(tensor.name)); expected \(tensor.gradientSymbol)")
+            }
+            guard value.shape == tensor.shape else {
+                throw BackpropError.shapeMismatch(operation: "\(tensor.gradientSymbol) against its parameter", left: value.shape, right: tensor.shape)
+            }
+            slab.replaceSubrange(tensor.range, with: value.elements)
+        }
+    }
+
+    /// One tensor's gradient as a matrix.
+    public func matrix(_ tensor: ParameterTensor) -> Matrix<Scalar> {
+        Matrix(rows: tensor.shape.rows, columns: tensor.shape.columns, columnMajor: slab[tensor.range])
+    }
+
+    /// The gradient called `"dW1"` (course) or named like its parameter (`"0.weight"`, `"W1"`).
+    public subscript(name: String) -> Matrix<Scalar>? {
+        tensors.first { $0.gradientSymbol == name || $0.name == name || $0.symbol == name }.map(matrix)
+    }
+
+    /// The first tensor whose gradient holds a NaN or an infinity.
+    public func firstNonFinite() -> ParameterTensor? {
+        tensors.first { tensor in slab[tensor.range].contains { !$0.isFinite } }
+    }
+
+    /// `‖g‖₂` of one tensor.
+    public func norm(_ tensor: ParameterTensor) -> Double {
+        slab[tensor.range].reduce(into: 0.0) { $0 += Double($1) * Double($1) }.squareRoot()
+    }
+
+    /// The same gradients in another precision.
+    public func converted<Other: BackpropScalar>(to _: Other.Type = Other.self) -> Gradients<Other> {
+        Gradients<Other>(tensors: tensors, slab: ContiguousArray(slab.lazy.map { Other($0) }))
+    }
+
+    init(tensors: [ParameterTensor], slab: ContiguousArray<Scalar>) {
+        self.tensors = tensors
+        self.slab = slab
+    }
+
+    /// Writable views of every tensor, for a backward pass.
+    mutating func withMutableViews<R>(_ body: (MutableParameterViews<Scalar>) throws -> R) rethrows -> R {
+        let tensors = self.tensors
+        return try slab.withUnsafeMutableBufferPointer { try body(MutableParameterViews(base: $0.baseAddress, tensors: tensors[...])) }
+    }
+}

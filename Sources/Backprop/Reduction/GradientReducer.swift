@@ -1,0 +1,45 @@
+/// What a step adds up besides the gradients: `[Σ loss, correct count, example count]`.
+public struct StepTotals: Sendable, Hashable {
+    /// `Σ_i L(a_i, y_i)`, no 1/m.
+    public var summedLoss: Double
+    /// Examples whose predicted class is the labelled one.
+    public var correct: Int
+    /// Examples seen: the M that ``Gradients/finalize(examples:convention:l2:parameters:)`` divides by.
+    public var examples: Int
+
+    /// Totals from their parts.
+    public init(summedLoss: Double = 0, correct: Int = 0, examples: Int = 0) {
+        self.summedLoss = summedLoss
+        self.correct = correct
+        self.examples = examples
+    }
+
+    /// Adds another partition's totals.
+    public static func += (lhs: inout StepTotals, rhs: StepTotals) {
+        lhs.summedLoss += rhs.summedLoss
+        lhs.correct += rhs.correct
+        lhs.examples += rhs.examples
+    }
+}
+
+/// The seam where partial results of one step are added: thread shards inside a process
+/// (always, in shard order), then the participants of a data-parallel run (MPI ranks).
+///
+/// Each participant holds unscaled sums over its own examples; after ``allReduce(_:totals:)``
+/// every participant holds the sums over all of them, and one
+/// ``Gradients/finalize(examples:convention:l2:parameters:)`` with the global M follows. That
+/// is exact for any split of the batch, even or not.
+public protocol GradientReducer: Sendable {
+    /// The number of participants (1 for a single process).
+    var participants: Int { get }
+    /// Replaces `gradients` and `totals` by their sums over all participants, in one call.
+    func allReduce<Scalar: BackpropScalar>(_ gradients: inout Gradients<Scalar>, totals: inout StepTotals) throws
+}
+
+/// A single process: its sums are already the whole batch's.
+public struct SingleProcess: GradientReducer {
+    /// A reducer with one participant.
+    public init() {}
+    public var participants: Int { 1 }
+    public func allReduce<Scalar: BackpropScalar>(_ gradients: inout Gradients<Scalar>, totals: inout StepTotals) throws {}
+}

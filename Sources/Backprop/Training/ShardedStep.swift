@@ -1,0 +1,112 @@
+/// One training step's passes, with the batch's columns split across worker threads.
+///
+/// Data parallelism inside one batch, the same arithmetic a data-parallel run across machines
+/// does: each shard takes a contiguous run of the batch's columns and runs the one forward and
+/// backward pass (``Pass``) on them, producing sums over its examples; the shards' gradient slabs
+/// and ``StepTotals`` are then added, always in shard order, into the first shard's. Scaling by
+/// 1/M and the L2 term come after, once (``Gradients/finalize(examples:convention:l2:parameters:)``).
+///
+/// A batch too small to be worth splitting (little arithmetic per step, like the course's 2-4-1
+/// network) has one shard. With more than one shard the sums are taken in a different order,
+/// so results are reproducible bit for bit for a given thread count, and agree with one thread
+/// to rounding.
+struct ShardedStep<Scalar: BackpropScalar>: Sendable {
+    /// The shards' passes; shard 0's gradients hold the batch's after ``step``.
+    private(set) var shards: [Pass<Scalar>]
+    /// The batch size the buffers hold.
+    var examples: Int { shards.reduce(0) { $0 + $1.examples } }
+
+    /// Below this much arithmetic per batch (in floating-point operations, forward and
+    /// backward), a step stays on one thread: the hand-off costs more than it saves.
+    static var minimumWork: Double { 16e6 }
+    /// The fewest examples a shard takes.
+    static var minimumColumns: Int { 16 }
+
+    /// Buffers for `network` and batches of `m` examples, split across at most `workers` threads
+    /// when a batch has at least `minimumWork` floating-point operations.
+    init(network: Network<Scalar>, examples m: Int, workers: Int, minimumWork: Double = Self.minimumWork) {
+        let count = Self.shardCount(network: network, examples: m, workers: workers, minimumWork: minimumWork)
+        shards = (0..<count).map { shard in
+            Pass(network: network, examples: ParallelFor.range(shard, of: count, count: m).count)
+        }
+    }
+
+    /// How many shards a batch of `m` examples gets.
+    static func shardCount(network: Network<Scalar>, examples m: Int, workers: Int, minimumWork: Double) -> Int {
+        guard workers > 1 else { return 1 }
+        // About 2 flops per parameter and example forward, 4 backward (dW and dA).
+        let work = 6 * Double(network.parameterCount) * Double(m)
+        guard work >= minimumWork else { return 1 }
+        return Swift.max(1, Swift.min(workers, m / minimumColumns))
+    }
+
+    /// Whether steps run on more than one thread.
+    var isParallel: Bool { shards.count > 1 }
+
+    /// Gathers the columns `batch` of `data`, runs forward and backward on every shard with the
+    /// convention's seed factor for a batch of `M` examples, and adds the shards' gradients and
+    /// totals into shard 0's. Returns the batch's totals; the gradients are sums (see ``gradients``).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    mutating func step(
+        _ data: Dataset<Scalar>, batch: [Int], network: Network<Scalar>, dropout: DropoutMasks<Scalar>?,
+        convention: Convention, examples M: Int
+    ) -> StepTotals {
+        precondition(batch.count == examples, "batch of \(batch.count) into a workspace for \(examples)")
+        let (m, count) = (examples, shards.count)
+        let seed: Scalar = convention.scales(examples: M).seedDivisor
+        if count == 1 {
+            shards[0].gather(data, batch[...])
+            shards[0].forward(network, dropout: dropout)
+            let loss = shards[0].backward(network, seedDivisor: seed)
+            return StepTotals(summedLoss: loss, correct: shards[0].correctPredictions(), examples: m)
+        }
+        let totals = withUnsafeTemporaryAllocation(of: StepTotals.self, capacity: count) { parts in
+            shards.withUnsafeMutableBufferPointer { passes in
+                LinearAlgebra.concurrently(count) { shard in
+                    let columns = ParallelFor.range(shard, of: count, count: m)
+                    let masks = dropout?.columns(columns)
+                    passes[shard].gather(data, batch[columns])
+                    passes[shard].forward(network, dropout: masks)
+                    let loss = passes[shard].backward(network, seedDivisor: seed)
+                    parts.initializeElement(at: shard, to: StepTotals(
+                        summedLoss: loss, correct: passes[shard].correctPredictions(), examples: columns.count))
+                }
+            }
+            var total = StepTotals()
+            for part in parts { total += part }  // in shard order
+            return total
+        }
+        addShards(threads: count)
+        return totals
+    }
+
+    /// Shard 0's gradient slab += those of shards 1, 2, … (in that order, element by element),
+    /// the slab split across `threads` threads: one call over one buffer.
+    private mutating func addShards(threads: Int) {
+        let count = shards.count
+        shards.withUnsafeMutableBufferPointer { passes in
+            passes[0].gradients.slab.withUnsafeMutableBufferPointer { total in
+                for shard in 1..<count {
+                    passes[shard].gradients.slab.withUnsafeBufferPointer { part in
+                        ParallelFor.ranges(count: total.count, parts: threads, grain: ParallelFor.minimumElementsPerThread) { range in
+                            Self.add(UnsafeBufferPointer(rebasing: part[range]), to: UnsafeMutableBufferPointer(rebasing: total[range]))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `total += part`, elementwise (a function of its buffers, not a closure capturing them, so
+    /// the loop vectorises).
+    private static func add(_ part: UnsafeBufferPointer<Scalar>, to total: UnsafeMutableBufferPointer<Scalar>) {
+        for i in 0..<total.count { total[i] += part[i] }
+    }
+
+    /// The batch's gradients (sums after ``step``; finalized in place by the trainer).
+    var gradients: Gradients<Scalar> {
+        get { shards[0].gradients }
+        _modify { yield &shards[0].gradients }
+    }
+}
