@@ -35,7 +35,7 @@ extension Network {
     public var architectureMetadata: [String: String] {
         [
             "format": "backprop.sequential",
-            "backprop_version": Backprop.version,
+            "backprop_version": backpropVersion,
             "sizes": sizes.map(String.init).joined(separator: ","),
             "activations": layers.map(\.activation.description).joined(separator: ","),
             "loss": loss.rawValue,
