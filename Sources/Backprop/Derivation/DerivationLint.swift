@@ -18,7 +18,7 @@ public enum DerivationLint {
     }
 
     /// Warnings for parsed statements.
-    public static func warnings(in statements: [DerivationStatement], architecture: DerivationArchitecture? = nil) -> [DerivationLintWarning] {
+    static func warnings(in statements: [DerivationStatement], architecture: DerivationArchitecture? = nil) -> [DerivationLintWarning] {
         // Which names hold probabilities, and from which activation.
         var probabilities: [String: Activation] = [:]
         if let architecture, architecture.output == .sigmoid || architecture.output == .softmax {
