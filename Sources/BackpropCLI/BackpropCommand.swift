@@ -13,7 +13,7 @@ struct BackpropCommand: ParsableCommand {
             Environment: BACKPROP_BLAS picks the BLAS (a library path, or 'builtin'); \
             BACKPROP_THREADS sets its thread count.
             """,
-        version: Backprop.version,
+        version: backpropVersion,
         subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, ExportCommand.self, GradsCommand.self, InfoCommand.self, GradcheckCommand.self, LedgerCommand.self, ExplainCommand.self, CheckCommand.self, BenchCommand.self]
     )
 }

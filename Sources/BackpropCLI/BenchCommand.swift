@@ -58,7 +58,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let backend = try requireBackend()
         if let threads { LinearAlgebra.setThreadCount(threads) }
-        print("# backprop \(Backprop.version), \(backend.name) (\(backend.version)), \(LinearAlgebra.threadCount) threads")
+        print("# backprop \(backpropVersion), \(backend.name) (\(backend.version)), \(LinearAlgebra.threadCount) threads")
         switch kind {
         case .gemm:
             let list = try gemmSizes()

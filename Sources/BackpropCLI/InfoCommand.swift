@@ -15,7 +15,7 @@ struct InfoCommand: ParsableCommand {
 
     func run() throws {
         let backend = try requireBackend()
-        print("backprop \(Backprop.version)")
+        print("backprop \(backpropVersion)")
         print("blas:     \(backend.name)")
         print("version:  \(backend.version)")
         if let location = backend.location { print("library:  \(location)") }

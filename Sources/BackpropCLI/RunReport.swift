@@ -108,7 +108,7 @@ struct RunReport<S: BackpropScalar> {
     var json: Report {
         let n = trainer.network
         return Report(
-            backprop_version: Backprop.version, seed: seed, data: data.description, train_examples: data.train.count,
+            backprop_version: backpropVersion, seed: seed, data: data.description, train_examples: data.train.count,
             validation_examples: data.validation?.count, test_examples: data.test?.count, architecture: n.summary,
             pytorch_modules: n.pyTorchModules, parameters: n.parameterCount, precision: S.dtypeName,
             optimizer: configuration.optimizer.description, learning_rate: configuration.learningRate,

@@ -81,7 +81,7 @@ struct TrainCommand: ParsableCommand {
         try RunFolder.prepare(folder)
 
         var progress = Progress(json: json, logEvery: logEvery ?? Swift.max(1, (configuration.epochs + 19) / 20))
-        progress.note("backprop \(Backprop.version) · \(backend.name) \(LinearAlgebra.threadCount) thread(s) · \(S.dtypeName) · seed \(seed)")
+        progress.note("backprop \(backpropVersion) · \(backend.name) \(LinearAlgebra.threadCount) thread(s) · \(S.dtypeName) · seed \(seed)")
         progress.note("data \(data.data): train \(loaded.train.count)" + (loaded.validation.map { ", validation \($0.count)" } ?? "")
             + (loaded.test.map { ", test \($0.count)" } ?? "") + "; X (\(loaded.train.X.rows), m), Y (\(loaded.train.Y.rows), m)")
         progress.note("network \(network.summary), \(network.parameterCount) parameters; \(configuration.optimizer) α=\(configuration.learningRate) "

@@ -48,7 +48,7 @@ struct ONNXExportTests {
         #expect(model.opsetImport[0].domain == "")
         #expect(model.opsetImport[0].version == 13)
         #expect(model.producerName == "backprop")
-        #expect(model.producerVersion == Backprop.version)
+        #expect(model.producerVersion == backpropVersion)
         #expect(model.graph.input.map(\.name) == ["X"])
         #expect(model.graph.output.map(\.name) == ["Y"])
         #expect(Self.dims(model.graph.input[0]) == ["batch", "2"])

@@ -2,7 +2,7 @@
 /// exact architecture — the model behind `backprop explain`.
 ///
 /// The equations are built from the network's description (sizes, activations, loss), not
-/// from templates: each is an ``ExplanationTerm`` that knows its shape, so the shape column
+/// from templates: each is a term that knows its shape, so the shape column
 /// (`(1, 4) = (1, m)(m, 4)`) is computed, and ``isDimensionallyConsistent`` checks every one.
 /// ``rendered(_:)`` writes them for a terminal, for GitHub markdown or as LaTeX.
 ///
@@ -23,7 +23,7 @@ public struct Explanation: Sendable {
     /// Whether the hidden layers use inverted dropout (keep probability `p`).
     public let dropout: Bool
     /// The explanation, section by section.
-    public private(set) var sections: [ExplanationSection] = []
+    private(set) var sections: [ExplanationSection] = []
 
     /// `L`, the number of layers with parameters.
     public var depth: Int { sizes.count - 1 }
@@ -66,7 +66,7 @@ public struct Explanation: Sendable {
     }
 
     /// Every equation, in order (each convention's form of a backward row).
-    public var allEquations: [ExplanationEquation] {
+    var allEquations: [ExplanationEquation] {
         sections.flatMap(\.blocks).flatMap { block -> [ExplanationEquation] in
             if case let .equations(_, rows) = block { return rows.flatMap(\.equations) }
             return []
@@ -372,17 +372,17 @@ public struct Explanation: Sendable {
 // MARK: - The structured steps
 
 /// A titled part of an ``Explanation``.
-public struct ExplanationSection: Sendable {
-    public let title: String
+struct ExplanationSection: Sendable {
+    let title: String
     /// The title for LaTeX, where it differs (maths in `$…$`).
-    public var latexTitle: String? = nil
-    public let blocks: [ExplanationBlock]
+    var latexTitle: String? = nil
+    let blocks: [ExplanationBlock]
     /// Whether the renderer follows the equations with their NumPy listing.
-    public let numpy: Bool
+    let numpy: Bool
 }
 
 /// One piece of a section.
-public enum ExplanationBlock: Sendable {
+enum ExplanationBlock: Sendable {
     /// A sentence or two; maths in backticks.
     case prose(ExplanationProse)
     /// Matrix equations with their shapes (an optional group title such as `Layer 2 (output…)`).
@@ -392,33 +392,33 @@ public enum ExplanationBlock: Sendable {
 }
 
 /// Text with a LaTeX variant where the Unicode one will not do.
-public struct ExplanationProse: Sendable {
+struct ExplanationProse: Sendable {
     /// Unicode, maths in backticks (markdown keeps them; text drops them).
-    public let text: String
+    let text: String
     /// LaTeX, or `nil` to write ``text`` as a comment.
-    public let latex: String?
+    let latex: String?
 
-    public init(_ text: String, latex: String? = nil) {
+    init(_ text: String, latex: String? = nil) {
         self.text = text
         self.latex = latex
     }
 }
 
 /// `lhs = rhs` with the shapes of both sides.
-public struct ExplanationEquation: Sendable {
-    public let lhs: ExplanationSymbol
-    public let rhs: ExplanationTerm?
+struct ExplanationEquation: Sendable {
+    let lhs: ExplanationSymbol
+    let rhs: ExplanationTerm?
 
     /// `dW[2] = (1/m) dZ[2] A[1]ᵀ` (just `W[1]` for a parameter listed with its shape).
-    public var text: String { rhs.map { lhs.text + " = " + $0.text } ?? lhs.text }
+    var text: String { rhs.map { lhs.text + " = " + $0.text } ?? lhs.text }
     /// `dW^{[2]} &= \frac{1}{m} dZ^{[2]} A^{[1]\top}` (with the alignment mark).
-    public var latex: String { rhs.map { lhs.latex(transposed: false) + " &= " + $0.latex } ?? lhs.latex(transposed: false) }
+    var latex: String { rhs.map { lhs.latex(transposed: false) + " &= " + $0.latex } ?? lhs.latex(transposed: false) }
     /// `dW2 = 1 / m * np.dot(dZ2, A1.T)`.
-    public var numpy: String? { rhs.map { lhs.numpy + " = " + $0.numpy } }
+    var numpy: String? { rhs.map { lhs.numpy + " = " + $0.numpy } }
 
     /// `(1, 4) = (1, m)(m, 4)`: the left side's shape, then how the right side's combine
     /// (omitted when it would only repeat the left side).
-    public func shapes(_ style: ExplanationStyle = .text) -> String {
+    func shapes(_ style: ExplanationStyle = .text) -> String {
         let left = lhs.shape.description
         guard let rhs else { return left }
         let right = rhs.shapeAnnotation(style)
@@ -426,7 +426,7 @@ public struct ExplanationEquation: Sendable {
     }
 
     /// Whether the right side's operands fit and its shape is the left side's.
-    public var isConsistent: Bool {
+    var isConsistent: Bool {
         guard let rhs else { return true }
         return rhs.isConsistent && rhs.shape == lhs.shape
     }
@@ -434,13 +434,13 @@ public struct ExplanationEquation: Sendable {
 
 /// One line of an equation block: the same quantity under each convention written out (one
 /// equation when it does not depend on the convention).
-public struct ExplanationRow: Sendable {
+struct ExplanationRow: Sendable {
     /// In the order of ``Explanation/conventions`` (or a single shared one).
-    public let equations: [ExplanationEquation]
+    let equations: [ExplanationEquation]
     /// Deferred's value ÷ absorbed's: `m` for `dZ`, `dA`; `1` for `dW`, `db`; `nil` outside
     /// the backward pass.
-    public let ratio: ExplanationScalar?
-    public let note: ExplanationProse?
+    let ratio: ExplanationScalar?
+    let note: ExplanationProse?
 
     init(_ lhs: ExplanationSymbol, _ rhs: ExplanationTerm, note: ExplanationProse? = nil) {
         equations = [ExplanationEquation(lhs: lhs, rhs: rhs)]
@@ -461,19 +461,19 @@ public struct ExplanationRow: Sendable {
     }
 
     /// Whether the conventions write this equation differently.
-    public var formulaDiffers: Bool {
+    var formulaDiffers: Bool {
         equations.count > 1 && Set(equations.map(\.text)).count > 1
     }
 }
 
 /// A formula that is not a matrix equation: `lhs = rhs` in Unicode and in LaTeX, with an
 /// optional NumPy line (an empty `lhs` continues the previous line).
-public struct ExplanationFormula: Sendable {
-    public let lhs: String
-    public let rhs: String
-    public let latex: (lhs: String, rhs: String)
-    public let numpy: String?
-    public var note: ExplanationProse?
+struct ExplanationFormula: Sendable {
+    let lhs: String
+    let rhs: String
+    let latex: (lhs: String, rhs: String)
+    let numpy: String?
+    var note: ExplanationProse?
 
     init(_ lhs: String, _ rhs: String, latex: (String, String), numpy: String? = nil, note: ExplanationProse? = nil) {
         self.lhs = lhs
@@ -484,7 +484,7 @@ public struct ExplanationFormula: Sendable {
     }
 
     /// `∂L/∂z = a − y`.
-    public var text: String { lhs.isEmpty ? "= " + rhs : lhs + " = " + rhs }
+    var text: String { lhs.isEmpty ? "= " + rhs : lhs + " = " + rhs }
 }
 
 extension ExplanationTerm {

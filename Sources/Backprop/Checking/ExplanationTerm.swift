@@ -4,11 +4,11 @@
 /// NumPy (`dW2 = 1 / m * np.dot(dZ2, A1.T)`).
 
 /// A dimension of a shape: a layer width, or the number of examples m.
-public enum ExplanationDimension: Hashable, Sendable, CustomStringConvertible {
+enum ExplanationDimension: Hashable, Sendable, CustomStringConvertible {
     case size(Int)
     case examples
 
-    public var description: String {
+    var description: String {
         switch self {
         case let .size(n): "\(n)"
         case .examples: "m"
@@ -17,34 +17,34 @@ public enum ExplanationDimension: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A shape as the course writes it, with m left symbolic: `(4, m)`, `(1, 4)`.
-public struct ExplanationShape: Hashable, Sendable, CustomStringConvertible {
-    public var rows: ExplanationDimension
-    public var columns: ExplanationDimension
+struct ExplanationShape: Hashable, Sendable, CustomStringConvertible {
+    var rows: ExplanationDimension
+    var columns: ExplanationDimension
 
-    public init(_ rows: ExplanationDimension, _ columns: ExplanationDimension) {
+    init(_ rows: ExplanationDimension, _ columns: ExplanationDimension) {
         self.rows = rows
         self.columns = columns
     }
 
     /// `(n, m)`: one column per example.
-    public static func batch(_ n: Int) -> ExplanationShape { ExplanationShape(.size(n), .examples) }
+    static func batch(_ n: Int) -> ExplanationShape { ExplanationShape(.size(n), .examples) }
     /// `(rows, columns)` with both sizes known.
-    public static func fixed(_ rows: Int, _ columns: Int) -> ExplanationShape { ExplanationShape(.size(rows), .size(columns)) }
+    static func fixed(_ rows: Int, _ columns: Int) -> ExplanationShape { ExplanationShape(.size(rows), .size(columns)) }
 
-    public var transposed: ExplanationShape { ExplanationShape(columns, rows) }
-    public var description: String { "(\(rows), \(columns))" }
+    var transposed: ExplanationShape { ExplanationShape(columns, rows) }
+    var description: String { "(\(rows), \(columns))" }
 }
 
 /// A named matrix of the network: `X`, `Y`, `W[l]`, `b[l]`, `Z[l]`, `A[l]`, `D[l]` (dropout
 /// mask) and the gradients `dZ[l]`, `dA[l]`, `dW[l]`, `db[l]`.
-public struct ExplanationSymbol: Hashable, Sendable {
+struct ExplanationSymbol: Hashable, Sendable {
     /// The stem: `W`, `b`, `Z`, `A`, `D`, `dZ`, `dA`, `dW`, `db`, or `X`, `Y` (no layer).
-    public let stem: String
+    let stem: String
     /// The layer in square brackets, or `nil` for `X` and `Y`.
-    public let layer: Int?
-    public let shape: ExplanationShape
+    let layer: Int?
+    let shape: ExplanationShape
 
-    public init(_ stem: String, _ layer: Int?, shape: ExplanationShape) {
+    init(_ stem: String, _ layer: Int?, shape: ExplanationShape) {
         // A[0] is X, written as the course writes it.
         if stem == "A" && layer == 0 {
             self.stem = "X"
@@ -57,9 +57,9 @@ public struct ExplanationSymbol: Hashable, Sendable {
     }
 
     /// `W[1]`, `X`.
-    public var text: String { layer.map { "\(stem)[\($0)]" } ?? stem }
+    var text: String { layer.map { "\(stem)[\($0)]" } ?? stem }
     /// `W1`, `X`.
-    public var numpy: String { layer.map { "\(stem)\($0)" } ?? stem }
+    var numpy: String { layer.map { "\(stem)\($0)" } ?? stem }
     /// `W^{[1]}`, `X`, with `\top` folded into the superscript when transposed.
     func latex(transposed: Bool) -> String {
         switch (layer, transposed) {
@@ -72,7 +72,7 @@ public struct ExplanationSymbol: Hashable, Sendable {
 }
 
 /// A scalar coefficient in front of (or under) a matrix: `1/m`, `λ/m`, `p`.
-public enum ExplanationScalar: Hashable, Sendable {
+enum ExplanationScalar: Hashable, Sendable {
     /// `1/m`.
     case inverseM
     /// `λ/m`.
@@ -129,7 +129,7 @@ public enum ExplanationScalar: Hashable, Sendable {
 }
 
 /// An elementwise function applied to a matrix.
-public enum ExplanationFunction: Hashable, Sendable {
+enum ExplanationFunction: Hashable, Sendable {
     case activation(Activation)
     case log
 
@@ -178,7 +178,7 @@ public enum ExplanationFunction: Hashable, Sendable {
 }
 
 /// A matrix expression, with its shape and its three spellings.
-public indirect enum ExplanationTerm: Hashable, Sendable {
+indirect enum ExplanationTerm: Hashable, Sendable {
     case symbol(ExplanationSymbol)
     /// A scalar standing alone (`1` in `1 − A`); it broadcasts.
     case scalar(ExplanationScalar)
@@ -214,7 +214,7 @@ public indirect enum ExplanationTerm: Hashable, Sendable {
 
     /// The shape of the value, `nil` for a scalar; `nil` too (and `isConsistent` false) when the
     /// operands do not fit.
-    public var shape: ExplanationShape? {
+    var shape: ExplanationShape? {
         switch self {
         case let .symbol(s): return s.shape
         case let .randomMask(shape): return shape
@@ -243,7 +243,7 @@ public indirect enum ExplanationTerm: Hashable, Sendable {
     }
 
     /// Whether every operation's operands have fitting shapes.
-    public var isConsistent: Bool {
+    var isConsistent: Bool {
         switch self {
         case .symbol, .scalar, .transpose, .randomMask: return true
         case let .product(a, b), let .hadamard(a, b), let .sum(a, b), let .difference(a, b):
@@ -301,7 +301,7 @@ public indirect enum ExplanationTerm: Hashable, Sendable {
     }
 
     /// Unicode maths: `(1/m) dZ[2] A[1]ᵀ`, `dA[1] ⊙ (1 − A[1]²)`.
-    public var text: String {
+    var text: String {
         switch self {
         case let .symbol(s): return s.text
         case let .scalar(c): return c.text
@@ -326,7 +326,7 @@ public indirect enum ExplanationTerm: Hashable, Sendable {
     private func text(above level: Int) -> String { precedence < level ? "(" + text + ")" : text }
 
     /// LaTeX: `\frac{1}{m} dZ^{[2]} A^{[1]\top}`.
-    public var latex: String {
+    var latex: String {
         switch self {
         case let .symbol(s): return s.latex(transposed: false)
         case let .scalar(c): return c.latex
@@ -356,7 +356,7 @@ public indirect enum ExplanationTerm: Hashable, Sendable {
     }
 
     /// NumPy, as people write it in notebooks: `1 / m * np.dot(dZ2, A1.T)`.
-    public var numpy: String {
+    var numpy: String {
         switch self {
         case let .symbol(s): return s.numpy
         case let .scalar(c): return c.numpy

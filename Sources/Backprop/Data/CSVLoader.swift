@@ -40,14 +40,16 @@ public enum CSVLoader {
     /// Reads the CSV file at `url`.
     ///
     /// - Parameters:
+    ///   - url: the file to read.
     ///   - labelColumn: the column holding the labels; every other column is a feature.
     ///   - labelEncoding: binary 0/1 or one-hot labels.
     ///   - classes: the class list to map labels onto (a trained model's), instead of the
     ///     classes this file happens to contain; a label outside it is an error.
     ///   - separator: the field separator, an ASCII character.
+    ///   - scalarType: the precision of `X` and `Y`, `Float` or `Double`.
     public static func load<T: BackpropScalar>(
         contentsOf url: URL, labelColumn: LabelColumn = .last, labelEncoding: LabelEncoding = .automatic,
-        classes: [String]? = nil, separator: Character = ",", as _: T.Type = T.self
+        classes: [String]? = nil, separator: Character = ",", as scalarType: T.Type = T.self
     ) throws -> LabeledDataset<T> {
         let data = try BackpropError.contents(of: url)
         return try decode(

@@ -32,10 +32,11 @@ public enum IDXDataset {
     ///   - imagesURL: a `uint8` file of dimensions `(N, height, width)` (or any `(N, …)`).
     ///   - labelsURL: a `uint8` file of dimensions `(N)`, every label below `classes`.
     ///   - classes: the number of classes, the rows of `Y`.
+    ///   - scalarType: the precision of `X` and `Y`, `Float` or `Double`.
     /// - Throws: ``BackpropError/malformedFile(path:reason:)`` for a bad file, counts that
     ///   differ, or a label out of range (naming its index).
     public static func load<T: BackpropScalar>(
-        imagesAt imagesURL: URL, labelsAt labelsURL: URL, classes: Int = 10, as _: T.Type = T.self
+        imagesAt imagesURL: URL, labelsAt labelsURL: URL, classes: Int = 10, as scalarType: T.Type = T.self
     ) throws -> Dataset<T> {
         guard classes > 0 else { throw BackpropError.invalidArgument("classes must be positive, got \(classes)") }
         let images = try IDX.read(contentsOf: imagesURL)

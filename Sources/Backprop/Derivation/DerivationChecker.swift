@@ -46,7 +46,7 @@ public struct DerivationChecker: Sendable {
     }
 
     /// Checks parsed statements.
-    public func check(statements: [DerivationStatement]) throws -> DerivationReport {
+    func check(statements: [DerivationStatement]) throws -> DerivationReport {
         let references = try referencePasses()
         let L = architecture.depth
         var values = Array(repeating: [Convention: [Result<DerivationValue, DerivationEvaluationError>]](), count: statements.count)

@@ -10,15 +10,17 @@ public enum DerivationLint {
 
     /// Warnings for a formula or forward-pass text. Text that does not parse gives none.
     ///
-    /// - Parameter architecture: when given, `A[L]` counts as a sigmoid or softmax output even
-    ///   if the text does not compute it.
+    /// - Parameters:
+    ///   - source: the text, one assignment per line, in the formula files' NumPy notation.
+    ///   - architecture: when given, `A[L]` counts as a sigmoid or softmax output even if the
+    ///     text does not compute it.
     public static func warnings(in source: String, architecture: DerivationArchitecture? = nil) -> [DerivationLintWarning] {
         guard let statements = try? DerivationStatement.parse(source) else { return [] }
         return warnings(in: statements, architecture: architecture)
     }
 
     /// Warnings for parsed statements.
-    public static func warnings(in statements: [DerivationStatement], architecture: DerivationArchitecture? = nil) -> [DerivationLintWarning] {
+    static func warnings(in statements: [DerivationStatement], architecture: DerivationArchitecture? = nil) -> [DerivationLintWarning] {
         // Which names hold probabilities, and from which activation.
         var probabilities: [String: Activation] = [:]
         if let architecture, architecture.output == .sigmoid || architecture.output == .softmax {

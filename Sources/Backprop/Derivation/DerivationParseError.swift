@@ -1,6 +1,8 @@
+import Foundation
+
 /// A formula file that does not parse, located by 1-based line and column:
 /// `line 3, column 14: expected ')'`.
-public struct DerivationParseError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct DerivationParseError: LocalizedError, Sendable, Equatable, CustomStringConvertible {
     /// The 1-based line.
     public let line: Int
     /// The 1-based column (in characters).
@@ -17,4 +19,7 @@ public struct DerivationParseError: Error, Sendable, Equatable, CustomStringConv
 
     /// `line L, column C: message`.
     public var description: String { "line \(line), column \(column): \(message)" }
+
+    /// The same text as ``description``, for `error.localizedDescription`.
+    public var errorDescription: String? { description }
 }

@@ -2,25 +2,25 @@ import RealModule
 
 /// Evaluates formula-file statements in `Double`, in order, over an environment of named values
 /// (`X`, `Y`, `m`, `W1`, `b1`, `Z1`, `A1`, … from a forward pass, then whatever the file assigns).
-public struct DerivationEvaluator: Sendable {
+struct DerivationEvaluator: Sendable {
     /// The names defined so far.
-    public var environment: [String: DerivationValue]
+    var environment: [String: DerivationValue]
 
     /// An evaluator starting from `environment`.
-    public init(environment: [String: DerivationValue] = [:]) {
+    init(environment: [String: DerivationValue] = [:]) {
         self.environment = environment
     }
 
     /// Evaluates `statement` and binds its target.
     /// - Throws: ``DerivationEvaluationError``; the environment is then unchanged.
-    public mutating func execute(_ statement: DerivationStatement) throws {
+    mutating func execute(_ statement: DerivationStatement) throws {
         environment[statement.target] = try evaluate(statement.expression)
     }
 
     /// The value of `expression` in the current environment.
     /// - Throws: ``DerivationEvaluationError`` for an undefined name, shapes that do not fit, an
     ///   unknown function or bad arguments.
-    public func evaluate(_ expression: DerivationExpression) throws -> DerivationValue {
+    func evaluate(_ expression: DerivationExpression) throws -> DerivationValue {
         switch expression {
         case let .number(value):
             return .scalar(value)

@@ -4,7 +4,7 @@
 /// Method calls and attributes are normalised while parsing: `x.T` and `np.transpose(x)` become
 /// `call("transpose", [x])`, `x.sum(axis=1)` becomes `call("sum", [x, axis=1])`, `X.shape[1]`
 /// becomes `call("shape", [X, 1])`, and the `np.` / `numpy.` prefix is dropped.
-public indirect enum DerivationExpression: Sendable, Equatable, CustomStringConvertible {
+indirect enum DerivationExpression: Sendable, Equatable, CustomStringConvertible {
     /// A number literal such as `1`, `0.5` or `1e-3`.
     case number(Double)
     /// A name: `X`, `W2`, `dZ1`, `m`, a temporary, or `True`/`False`.
@@ -19,7 +19,7 @@ public indirect enum DerivationExpression: Sendable, Equatable, CustomStringConv
     case tuple([DerivationExpression])
 
     /// The expression fully parenthesised, e.g. `(a + (b * c))`; calls print as `f(x, axis=1)`.
-    public var description: String {
+    var description: String {
         switch self {
         case let .number(value):
             return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : "\(value)"
@@ -33,7 +33,7 @@ public indirect enum DerivationExpression: Sendable, Equatable, CustomStringConv
     }
 
     /// Every name the expression reads (not function names; `astype`'s type argument excluded).
-    public var names: Set<String> {
+    var names: Set<String> {
         switch self {
         case .number: return []
         case let .name(name): return [name]
@@ -48,7 +48,7 @@ public indirect enum DerivationExpression: Sendable, Equatable, CustomStringConv
 
     /// How many times the expression brings in the batch size: each use of `m`, each `mean`,
     /// each `.shape[…]`. A line that divides by m once counts 1.
-    public var exampleCountUses: Int {
+    var exampleCountUses: Int {
         switch self {
         case .number: return 0
         case let .name(name): return name == "m" ? 1 : 0
@@ -63,7 +63,7 @@ public indirect enum DerivationExpression: Sendable, Equatable, CustomStringConv
     }
 
     /// Calls this expression makes, outermost first (for the lint).
-    public var calls: [(function: String, arguments: [DerivationArgument])] {
+    var calls: [(function: String, arguments: [DerivationArgument])] {
         switch self {
         case .number, .name: return []
         case let .negate(operand): return operand.calls
@@ -76,7 +76,7 @@ public indirect enum DerivationExpression: Sendable, Equatable, CustomStringConv
 }
 
 /// A binary operator, with Python's spelling as its raw value.
-public enum DerivationOperator: String, Sendable, Equatable, CaseIterable {
+enum DerivationOperator: String, Sendable, Equatable, CaseIterable {
     /// Addition, broadcasting.
     case add = "+"
     /// Subtraction, broadcasting.
@@ -103,7 +103,7 @@ public enum DerivationOperator: String, Sendable, Equatable, CaseIterable {
     case notEqual = "!="
 
     /// Whether the operator compares (and gives a 0/1 result).
-    public var isComparison: Bool {
+    var isComparison: Bool {
         switch self {
         case .less, .greater, .lessOrEqual, .greaterOrEqual, .equal, .notEqual: true
         default: false
@@ -112,18 +112,18 @@ public enum DerivationOperator: String, Sendable, Equatable, CaseIterable {
 }
 
 /// One argument of a call: positional (`label == nil`) or keyword (`axis=1`).
-public struct DerivationArgument: Sendable, Equatable, CustomStringConvertible {
+struct DerivationArgument: Sendable, Equatable, CustomStringConvertible {
     /// The keyword, or `nil` for a positional argument.
-    public let label: String?
+    let label: String?
     /// The argument's expression.
-    public let value: DerivationExpression
+    let value: DerivationExpression
 
     /// An argument with an optional keyword.
-    public init(label: String? = nil, value: DerivationExpression) {
+    init(label: String? = nil, value: DerivationExpression) {
         self.label = label
         self.value = value
     }
 
     /// `value` or `label=value`.
-    public var description: String { label.map { "\($0)=\(value)" } ?? value.description }
+    var description: String { label.map { "\($0)=\(value)" } ?? value.description }
 }

@@ -3,7 +3,7 @@ import RealModule
 /// The NumPy functions a formula file may call, with NumPy's argument names and semantics.
 extension DerivationEvaluator {
     /// The functions ``call(_:_:)`` knows (after dropping `np.`).
-    public static let functionNames: Set<String> = [
+    static let functionNames: Set<String> = [
         "dot", "matmul", "multiply", "add", "subtract", "divide", "sum", "mean", "exp", "log",
         "log1p", "tanh", "sqrt", "abs", "square", "power", "maximum", "minimum", "where",
         "transpose", "sigmoid", "relu", "softmax", "astype", "reshape", "ones_like", "zeros_like",

@@ -2,20 +2,20 @@
 ///
 /// Augmented assignments are expanded: `dW1 += lambd / m * W1` reads as
 /// `dW1 = dW1 + lambd / m * W1`.
-public struct DerivationStatement: Sendable, Equatable {
+struct DerivationStatement: Sendable, Equatable {
     /// The assigned name, e.g. `dW1`.
-    public let target: String
+    let target: String
     /// The right-hand side.
-    public let expression: DerivationExpression
+    let expression: DerivationExpression
     /// The 1-based line the statement starts on.
-    public let line: Int
+    let line: Int
     /// The 1-based column of the target.
-    public let column: Int
+    let column: Int
     /// The statement's source without comments, continuation lines joined.
-    public let text: String
+    let text: String
 
     /// A statement as the parser makes it.
-    public init(target: String, expression: DerivationExpression, line: Int, column: Int, text: String) {
+    init(target: String, expression: DerivationExpression, line: Int, column: Int, text: String) {
         self.target = target
         self.expression = expression
         self.line = line
@@ -26,14 +26,14 @@ public struct DerivationStatement: Sendable, Equatable {
     /// Parses a whole formula file: one assignment per logical line, `#` comments and blank
     /// lines skipped.
     /// - Throws: ``DerivationParseError`` with the line and column of the first problem.
-    public static func parse(_ source: String) throws -> [DerivationStatement] {
+    static func parse(_ source: String) throws -> [DerivationStatement] {
         var parser = DerivationParser(tokens: try DerivationLexer.tokenize(source), source: source)
         return try parser.program()
     }
 
     /// Parses a single expression, e.g. `np.dot(W2.T, dZ2)`.
     /// - Throws: ``DerivationParseError``.
-    public static func parseExpression(_ source: String) throws -> DerivationExpression {
+    static func parseExpression(_ source: String) throws -> DerivationExpression {
         var parser = DerivationParser(tokens: try DerivationLexer.tokenize(source), source: source)
         return try parser.singleExpression()
     }

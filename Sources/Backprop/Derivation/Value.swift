@@ -3,7 +3,7 @@
 /// 1-D arrays matter because `np.sum(dZ, axis=1)` without `keepdims=True` gives shape `(n,)`,
 /// not `(n, 1)`, and NumPy then broadcasts it as a **row**: `db + b` becomes `(n, n)`. A 1-D
 /// array is stored as a `(1, k)` row so that broadcasting follows NumPy's rules exactly.
-public enum DerivationValue: Sendable, Equatable, CustomStringConvertible {
+enum DerivationValue: Sendable, Equatable, CustomStringConvertible {
     /// A Python float (or a NumPy 0-d result such as `np.sum(x)`).
     case scalar(Double)
     /// A 2-D array.
@@ -12,12 +12,12 @@ public enum DerivationValue: Sendable, Equatable, CustomStringConvertible {
     case vector(Matrix<Double>)
 
     /// A 1-D array from its entries.
-    public static func vector(_ entries: [Double]) -> DerivationValue {
+    static func vector(_ entries: [Double]) -> DerivationValue {
         .vector(Matrix(rows: 1, columns: entries.count, columnMajor: entries))
     }
 
     /// NumPy's shape text: `()`, `(4,)` or `(4, 7)`.
-    public var shapeDescription: String {
+    var shapeDescription: String {
         switch self {
         case .scalar: "()"
         case let .matrix(matrix): matrix.shape.description
@@ -26,7 +26,7 @@ public enum DerivationValue: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The 2-D value, or `nil` for a scalar or a 1-D array.
-    public var matrix: Matrix<Double>? {
+    var matrix: Matrix<Double>? {
         if case let .matrix(matrix) = self { return matrix }
         return nil
     }
@@ -49,7 +49,7 @@ public enum DerivationValue: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The value as NumPy would print it, roughly.
-    public var description: String {
+    var description: String {
         switch self {
         case let .scalar(value): "\(value)"
         case let .matrix(matrix): matrix.description

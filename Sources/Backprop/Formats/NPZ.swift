@@ -24,7 +24,7 @@ public enum NPZ {
 
     /// Decodes the bytes of a `.npz` file; `source` names them in error messages.
     ///
-    /// The zip structure is read by ``NPZZipReader``, which checks every offset and size against
+    /// The zip structure is read by Backprop's own zip reader, which checks every offset and size against
     /// the data before using it (ZIPFoundation's reader traps on offsets past the end).
     public static func decode(_ data: Data, source: String = "NPZ data") throws -> NPZArchive {
         let reader = NPZZipReader(data)

@@ -150,9 +150,9 @@ extension Network {
         opset.version = Int64(ONNXFormat.opsetVersion)
         model.opsetImport = [opset]
         model.producerName = ONNXFormat.producerName
-        model.producerVersion = Backprop.version
+        model.producerVersion = backpropVersion
         model.modelVersion = 1
-        model.docString = "Exported by backprop \(Backprop.version)."
+        model.docString = "Exported by backprop \(backpropVersion)."
         model.graph = graph
         var properties = architectureMetadata
         if standardizer != nil { properties["input_standardized"] = "true" }

@@ -25,7 +25,7 @@ extension Network {
     public var architectureMetadata: [String: String] {
         var metadata = [
             "format": "backprop.sequential",
-            "backprop_version": Backprop.version,
+            "backprop_version": backpropVersion,
             "sizes": sizes.map(String.init).joined(separator: ","),
             "loss": loss.rawValue,
             "dtype": Scalar.dtypeName,

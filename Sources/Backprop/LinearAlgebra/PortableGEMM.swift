@@ -13,7 +13,7 @@ import Foundation
 /// When `β == 0`, `C` is overwritten without being read (it may hold NaN); when `α == 0` or
 /// `k == 0`, `C ← β C`; when `m == 0` or `n == 0` nothing happens.
 ///
-/// The algorithm is the classic cache-blocked ("Goto") GEMM described in ``BlockedGEMM``: pack
+/// The algorithm is the classic cache-blocked ("Goto") GEMM (the internal `BlockedGEMM`): pack
 /// blocks of `op(A)` and `op(B)` into contiguous buffers, then run a small SIMD register-tile
 /// kernel over them. Large products are split over `threadCount` threads by column (or row)
 /// blocks of `C`.

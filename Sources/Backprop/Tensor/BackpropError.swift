@@ -1,7 +1,9 @@
+import Foundation
+
 /// Errors Backprop throws for problems a caller can fix: wrong shapes, bad settings, bad data.
 ///
 /// Every message is one line that names the problem and, for shapes, both shapes involved.
-public enum BackpropError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum BackpropError: LocalizedError, Equatable, Sendable, CustomStringConvertible {
     /// Two operands whose shapes do not fit together; `operation` says what was attempted.
     case shapeMismatch(operation: String, left: Shape, right: Shape)
     /// A setting or argument outside what Backprop supports.
@@ -24,4 +26,8 @@ public enum BackpropError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): \(reason)"
         }
     }
+
+    /// The same one line as ``description``, so `error.localizedDescription` shows the problem
+    /// rather than "The operation could not be completed".
+    public var errorDescription: String? { description }
 }

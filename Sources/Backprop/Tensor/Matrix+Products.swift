@@ -1,5 +1,5 @@
 /// A matrix read as its transpose without copying: `W.T` in `W.T.dot(dZ)` becomes a BLAS
-/// transpose flag, never a copy. Materialise it with ``Matrix/init(_:)-(Transposed)`` when a
+/// transpose flag, never a copy. Materialise it with ``Matrix/init(_:)-(Transposed<Scalar>)`` when a
 /// real transposed matrix is wanted.
 public struct Transposed<Scalar: BackpropScalar>: Sendable {
     /// The stored matrix; this value stands for its transpose.
