@@ -31,7 +31,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "BackpropTests", dependencies: ["Backprop"], resources: [.copy("Derivations"), .copy("FuzzRegressions")]),
+        .testTarget(name: "BackpropTests", dependencies: ["Backprop"], resources: [.copy("Derivations"), .copy("FuzzRegressions"), .copy("CourseReference")]),
     ],
     swiftLanguageModes: [.v6]
 )
