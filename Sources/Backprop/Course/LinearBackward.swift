@@ -22,9 +22,12 @@ public func linear_backward<T: BackpropScalar>(
     let (A_prev, W) = (cache.A_prev, cache.W)
     precondition(dZ.shape == Shape(W.rows, A_prev.columns),
         "dZ must be \(Shape(W.rows, A_prev.columns)) for W \(W.shape) and A_prev \(A_prev.shape), not \(dZ.shape)")
-    let m = T(A_prev.columns)
-    let dW = 1 / m * dZ.dot(A_prev.T)
-    let db = 1 / m * dZ.sum(axis: 1)
+    // The course's 1/m is the deferred convention's factor, taken from the one place it lives.
+    let scale: T = Convention.deferred.scales(examples: A_prev.columns).parameters
+    var dW = Matrix<T>(shape: W.shape)
+    dW.formProduct(dZ, .none, A_prev, .transposed, alpha: 1, beta: 0)
+    var db = Matrix<T>(rows: W.rows, columns: 1)
+    dZ.sumColumns(into: &db, scale: 1)
     let dA_prev = W.T.dot(dZ)
-    return (dA_prev, dW, db)
+    return (dA_prev, scale * dW, scale * db)
 }

@@ -37,6 +37,7 @@ public func linear_forward<T: BackpropScalar>(
     _ A: Matrix<T>, _ W: Matrix<T>, _ b: Matrix<T>
 ) -> (Z: Matrix<T>, cache: LinearCache<T>) {
     let cache = LinearCache(A_prev: A, W: W, b: b)
-    let Z = W.dot(A) + b
+    // The dense layer's own kernel (bias laid down, then one GEMM).
+    let Z = DenseLayer(kind: Dense(inputSize: W.columns, outputSize: W.rows, activation: .identity), W: W, b: b).linear(A)
     return (Z, cache)
 }
