@@ -8,6 +8,11 @@ public enum GradientCheck {
     /// Checks the network's own backward pass on `X`, `Y`.
     ///
     /// - Parameters:
+    ///   - network: the network whose backward pass is checked (converted to `Double`).
+    ///   - X: inputs `(n_x, m)`.
+    ///   - Y: labels `(n_y, m)`.
+    ///   - convention: where the backward pass puts the 1/m.
+    ///   - lambda: the L2 strength λ.
     ///   - dropout: masks held fixed through the whole check (optional).
     ///   - epsilon: the step ε (default `1e-6`: small enough for the O(ε²) truncation error,
     ///     large enough that rounding in `J` stays below it).
@@ -28,6 +33,15 @@ public enum GradientCheck {
 
     /// Compares a dense network's gradients computed elsewhere (a user's derivation) with
     /// central differences: `[(dW[1], db[1]), …]` in the network's shapes.
+    /// - Parameters:
+    ///   - analytic: the gradients to check, one `(dW, db)` pair per layer.
+    ///   - network: the network whose cost is differenced.
+    ///   - X: inputs `(n_x, m)`.
+    ///   - Y: labels `(n_y, m)`.
+    ///   - lambda: the L2 strength λ in the cost.
+    ///   - dropout: masks held fixed (optional).
+    ///   - epsilon: the step ε.
+    ///   - worstCount: how many of the largest disagreements to list per tensor.
     /// - Throws: when the count or a shape differs from the network's.
     public static func compare(
         analytic: [(dW: Matrix<Double>, db: Matrix<Double>)], network: Network<Double>,
@@ -49,6 +63,15 @@ public enum GradientCheck {
 
     /// Compares gradients computed elsewhere (a user's derivation, a custom layer) with
     /// central differences of the network's cost, tensor by tensor over its parameters.
+    /// - Parameters:
+    ///   - analytic: the gradients to check, in the network's parameter layout.
+    ///   - network: the network whose cost is differenced.
+    ///   - X: inputs `(n_x, m)`.
+    ///   - Y: labels `(n_y, m)`.
+    ///   - lambda: the L2 strength λ in the cost.
+    ///   - dropout: masks held fixed (optional).
+    ///   - epsilon: the step ε.
+    ///   - worstCount: how many of the largest disagreements to list per tensor.
     /// - Throws: when the gradients' layout is not the network's.
     public static func compare(
         analytic: Gradients<Double>, network: Network<Double>,

@@ -120,7 +120,7 @@ extension CourseParameters: ExpressibleByDictionaryLiteral {
     /// `["W1": W1, "b1": b1, …]`, as the course writes the dictionary.
     ///
     /// - Precondition: the keys are exactly `W1, b1, …, WL, bL` with matching shapes (the
-    ///   throwing ``init(_:)-(Dictionary<String,Matrix<Scalar>>)`` says which key is wrong).
+    ///   throwing `init(_ dictionary:)` says which key is wrong).
     public init(dictionaryLiteral elements: (String, Matrix<Scalar>)...) {
         var dictionary: [String: Matrix<Scalar>] = [:]
         for (key, value) in elements {

@@ -65,7 +65,9 @@ extension Network {
     /// Loads a model saved by ``save(to:metadata:)`` (or any safetensors file whose metadata
     /// has `layers`, or `sizes`, `activations` and `loss`).
     ///
-    /// - Parameter kinds: the layer kinds the file may name (add an application's own kinds).
+    /// - Parameters:
+    ///   - url: the safetensors file.
+    ///   - kinds: the layer kinds the file may name (add an application's own kinds).
     public init(contentsOf url: URL, kinds: LayerKinds = .builtIn) throws {
         try self.init(safeTensors: SafeTensors.read(contentsOf: url), source: url.path, kinds: kinds)
     }

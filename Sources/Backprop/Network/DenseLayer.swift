@@ -1,7 +1,7 @@
 /// A dense layer with its parameters as values: `Z = W A_prev + b`, `A = g(Z)`.
 ///
 /// The network keeps parameters in its slab; this is the form to build a network from given
-/// `W`, `b` (``Network/init(layers:loss:)-(_,_)``) and to read one layer back
+/// `W`, `b` (`Network(layers:loss:)` with dense layers) and to read one layer back
 /// (``Network/layer(_:)``). The arithmetic is ``Dense``'s.
 ///
 /// `W` is `(n_l, n_{l−1})`, the layout of PyTorch's `nn.Linear.weight` `(out, in)`; `b` is

@@ -4,7 +4,9 @@ extension Network {
     /// - Throws: ``BackpropError/shapeMismatch(operation:left:right:)`` naming `W1` and `X`
     ///   when `X` does not have `n_x` rows.
     ///
-    /// - Parameter dropout: masks to apply after each hidden activation (training only).
+    /// - Parameters:
+    ///   - X: inputs `(n_x, m)`, one example per column.
+    ///   - dropout: masks to apply after each hidden activation (training only).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func forward(_ X: Matrix<Scalar>, dropout: DropoutMasks<Scalar>? = nil) throws -> ForwardCache<Scalar> {
@@ -44,7 +46,11 @@ extension Network {
 
     /// The cost `J = (1/m) Σ L(a_i, y_i) + λ/(2m) Σ_l ‖W[l]‖²_F`.
     ///
-    /// - Parameter dropout: fixed masks (a gradient check with dropout holds them constant).
+    /// - Parameters:
+    ///   - X: inputs `(n_x, m)`.
+    ///   - Y: labels `(n_y, m)`.
+    ///   - lambda: the L2 strength λ.
+    ///   - dropout: fixed masks (a gradient check with dropout holds them constant).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func cost(

@@ -31,6 +31,8 @@ public struct Network<Scalar: BackpropScalar>: Sendable, Equatable {
     /// A network of `layers` with freshly drawn parameters.
     ///
     /// - Parameters:
+    ///   - layers: the layer kinds, input side first.
+    ///   - loss: the loss on the last layer's activation.
     ///   - initializer: defaults to He when the first activation is ReLU-family, Xavier otherwise.
     ///   - seed: fixes every parameter (see ``SeededGenerator``); layers draw in order.
     public init(layers: [any Layer], loss: Loss, initializer: Initializer?, seed: UInt64 = 1) throws {
@@ -47,7 +49,7 @@ public struct Network<Scalar: BackpropScalar>: Sendable, Equatable {
     }
 
     /// A network from ready-made dense layers (their `W`, `b` copied into the slab).
-    /// - Throws: as ``init(layers:loss:)-(_,_)``, and when a layer has no units.
+    /// - Throws: as the zero-parameter initialiser over layer kinds does, and when a layer has no units.
     public init(layers: [DenseLayer<Scalar>], loss: Loss) throws {
         if let empty = layers.firstIndex(where: { $0.outputSize == 0 || $0.inputSize == 0 }) {
             throw BackpropError.invalidArgument("layer \(empty + 1) has no units (W\(empty + 1) is \(layers[empty].W.shape))")

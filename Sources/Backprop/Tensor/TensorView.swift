@@ -61,7 +61,7 @@ public struct MutableTensorView<Scalar: BackpropScalar> {
     /// The same memory, read-only.
     public var readOnly: TensorView<Scalar> { TensorView(base: base, rows: rows, columns: columns) }
 
-    /// `self ← α · op(a) · op(b) + β · self` (see ``Matrix/formProduct(_:_:_:_:alpha:beta:)``).
+    /// `self ← α · op(a) · op(b) + β · self` (as ``Matrix``'s `formProduct` does).
     public func formProduct(
         _ a: Matrix<Scalar>, _ ta: Transpose, _ b: Matrix<Scalar>, _ tb: Transpose,
         alpha: Scalar = 1, beta: Scalar = 0

@@ -12,8 +12,12 @@ public struct DropoutMasks<Scalar: BackpropScalar>: Sendable {
     /// Draws masks for `network` on `m` examples: entry `D[l]_{ij} = 1` with probability `p`,
     /// taken as `uniform < p`, row-major within each layer, layer 1 first.
     ///
-    /// - Parameter keepProbabilities: `p` for each hidden layer (`L − 1` values), or one value
-    ///   for all of them. A value of 1 means no dropout in that layer.
+    /// - Parameters:
+    ///   - keepProbabilities: `p` for each hidden layer (`L − 1` values), or one value
+    ///     for all of them. A value of 1 means no dropout in that layer.
+    ///   - network: the network whose hidden layers get masks.
+    ///   - m: the number of examples (columns of each mask).
+    ///   - generator: the uniform draws.
     public init(
         keepProbabilities: [Double], network: Network<Scalar>, examples m: Int,
         using generator: inout SeededGenerator

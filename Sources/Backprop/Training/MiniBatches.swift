@@ -7,7 +7,7 @@ public struct MiniBatches: Sequence, Sendable {
 
     /// The batches for one epoch.
     /// - Parameters:
-    ///   - examples: m.
+    ///   - m: the number of examples.
     ///   - batchSize: examples per batch; `nil` or `≥ m` for full-batch.
     ///   - generator: shuffles the examples (not used for full-batch).
     public init(examples m: Int, batchSize: Int?, using generator: inout SeededGenerator) {

@@ -107,9 +107,13 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
     /// Applies one update with learning rate `learningRate` to every parameter of `network`:
     /// one pass over the slab (AdamW: one per run of decaying or non-decaying tensors).
     ///
-    /// - Parameter threads: how many threads may share the elementwise pass (each takes a
-    ///   contiguous range; small slabs stay on the calling thread). Every element gets the same
-    ///   arithmetic whatever the count, so results do not depend on it.
+    /// - Parameters:
+    ///   - network: the network whose parameter slab is updated in place.
+    ///   - gradients: `∂J/∂θ`, finalized, in the network's parameter layout.
+    ///   - learningRate: α.
+    ///   - threads: how many threads may share the elementwise pass (each takes a contiguous
+    ///     range; small slabs stay on the calling thread). Every element gets the same
+    ///     arithmetic whatever the count, so results do not depend on it.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public mutating func update(

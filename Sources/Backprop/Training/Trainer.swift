@@ -61,6 +61,8 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
     /// Trains until the configured epoch count, early stopping, or an interruption.
     ///
     /// - Parameters:
+    ///   - training: the examples trained on, shuffled each epoch.
+    ///   - validation: examples measured after each epoch (early stopping reads their loss).
     ///   - onBatch: called after every batch; return `false` to stop after this batch.
     ///   - onEpoch: called after every completed epoch with the trainer as it then is (its
     ///     `history.last` is the epoch's record), e.g. to save a checkpoint.
