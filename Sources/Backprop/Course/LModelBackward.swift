@@ -32,7 +32,7 @@ public func L_model_backward<T: BackpropScalar>(
     hidden: Activation = .relu, output: Activation = .sigmoid
 ) -> CourseGradients<T> {
     precondition(Y.shape == AL.shape, "Y must have the shape of AL \(AL.shape), not \(Y.shape)")
-    let dAL = -(Y / AL - (1 - Y) / (1 - AL))
+    let dAL = Loss.binaryCrossEntropy.activationGradient(A: AL, Y: Y)
     return L_model_backward(dAL: dAL, caches, hidden: hidden, output: output)
 }
 

@@ -78,15 +78,7 @@ struct ReferencePass: Sendable {
     /// `dA[L] = ∂L/∂A[L]` per example (over m under absorbed): BCE `−(Y/A − (1−Y)/(1−A))`,
     /// CE `−Y/A`, MSE `A − Y`.
     func outputDA(_ convention: Convention) -> Matrix<Double> {
-        let A = cache.output
-        var dA: Matrix<Double>
-        switch network.loss {
-        case .binaryCrossEntropy: dA = Matrix.zip(A, Y) { a, y in -(y / a - (1 - y) / (1 - a)) }
-        case .categoricalCrossEntropy: dA = Matrix.zip(A, Y) { a, y in -y / a }
-        case .meanSquaredError: dA = A - Y
-        }
-        if convention == .absorbed { dA /= Double(m) }
-        return dA
+        network.loss.activationGradient(A: cache.output, Y: Y) / convention.scales(examples: m).seedDivisor
     }
 
     /// The scale the `dW`, `db` of `convention` put on `dZ A_prevᵀ` and `Σ dZ`.

@@ -123,6 +123,18 @@ public enum Loss: String, Hashable, Sendable, CaseIterable, CustomStringConverti
         return total
     }
 
+    /// The per-example gradient at the output activation, `dA[L] = ∂L/∂A[L]`, as the course's
+    /// code writes it from probabilities: `−(Y/A − (1 − Y)/(1 − A))` for BCE, `−Y/A` for CE,
+    /// `A − Y` for MSE. Training never uses it (the fused `dZ[L]` is exact for saturated
+    /// outputs); the checker and the course's `L_model_backward` do.
+    public func activationGradient<T>(A: Matrix<T>, Y: Matrix<T>) -> Matrix<T> {
+        switch self {
+        case .binaryCrossEntropy: Matrix.zip(A, Y) { a, y in -(y / a - (1 - y) / (1 - a)) }
+        case .categoricalCrossEntropy: Matrix.zip(A, Y) { a, y in -y / a }
+        case .meanSquaredError: A - Y
+        }
+    }
+
     /// The per-example output gradient `∂L/∂Z[L]` for every column, **without** any 1/m:
     /// `A − Y` for the two fused cross-entropies, `(A − Y) ⊙ g′(Z)` for MSE. The ledger's
     /// convention decides where the 1/m goes afterwards.
