@@ -76,4 +76,25 @@ struct ActivationTests {
         #expect(Initializer(name: "normal:0.1") == .scaledNormal(scale: 0.1))
         #expect(Initializer(name: "he") == .he && Initializer(name: "bogus") == nil)
     }
+
+    @Test("Each activation is one block: its name reads back, it saves as that name, and its blocks agree with its elementwise value")
+    func activationsAreBlocks() throws {
+        let all = Activation.hiddenCases + [.softmax, .leakyReLU(slope: 0.2)]
+        for g in all {
+            #expect(Activation(name: g.description) == g, "\(g)")
+            let data = try JSONEncoder().encode([g])
+            #expect(try JSONDecoder().decode([Activation].self, from: data) == [g])
+            #expect(!g.pyTorchModule.isEmpty)
+        }
+        #expect(Activation.leakyReLU(slope: 0.2) != .leakyReLU(slope: 0.01))
+        #expect(Set(all).count == all.count)
+        #expect(Activation.leakyReLU(slope: 0.2).pyTorchModule == "LeakyReLU(0.2)")
+        #expect(Activation.relu.prefersHeInitialization && !Activation.tanh.prefersHeInitialization)
+        // The whole-layer kernel and the one-element value are the same function.
+        let Z = Matrix<Double>([[-2, -0.5, 0, 0.5, 2], [3, -3, 1e-3, -1e-3, 0.25]])
+        for g in all where g.isElementwise {
+            let A = g.forward(Z)
+            for i in 0..<Z.rows { for j in 0..<Z.columns { #expect(abs(A[i, j] - g.value(Z[i, j])) <= 2e-16 * max(1, abs(A[i, j])), "\(g)") } }
+        }
+    }
 }

@@ -124,14 +124,7 @@ public struct Explanation: Sendable {
     /// course writes it: tanh `1 − A²`, sigmoid `A ⊙ (1 − A)`, relu `(Z > 0)`, leaky
     /// `where(Z > 0, 1, slope)`; `nil` for identity (the derivative is 1).
     func derivative(_ g: Activation, layer l: Int) -> ExplanationTerm? {
-        let a = ExplanationTerm.symbol(A(l)), z = ExplanationTerm.symbol(Z(l))
-        switch g {
-        case .tanh: return .difference(.scalar(.number(1)), .square(a))
-        case .sigmoid: return .hadamard(a, .difference(.scalar(.number(1)), a))
-        case .relu: return .positive(z)
-        case let .leakyReLU(slope): return .positiveOr(z, slope: slope)
-        case .identity, .softmax: return nil
-        }
+        g.block.derivativeTerm(z: .symbol(Z(l)), a: .symbol(A(l)))
     }
 
     // MARK: Building

@@ -135,27 +135,14 @@ enum ExplanationFunction: Hashable, Sendable {
 
     var text: String {
         switch self {
-        case let .activation(g):
-            switch g {
-            case .sigmoid: "σ"
-            case .leakyReLU: "leaky_relu"
-            default: g.description
-            }
+        case let .activation(g): g.block.symbol
         case .log: "log"
         }
     }
 
     var latex: String {
         switch self {
-        case let .activation(g):
-            switch g {
-            case .sigmoid: "\\sigma"
-            case .tanh: "\\tanh"
-            case .relu: "\\operatorname{relu}"
-            case let .leakyReLU(slope): "\\operatorname{leaky}_{\(ExplanationScalar.spell(slope))}"
-            case .softmax: "\\operatorname{softmax}"
-            case .identity: "\\operatorname{id}"
-            }
+        case let .activation(g): g.block.latex
         case .log: "\\log"
         }
     }
@@ -163,15 +150,7 @@ enum ExplanationFunction: Hashable, Sendable {
     /// NumPy call prefix: `np.tanh(`, or the helper the course defines (`sigmoid(`, `softmax(`).
     func numpy(_ argument: String) -> String {
         switch self {
-        case let .activation(g):
-            switch g {
-            case .sigmoid: "sigmoid(\(argument))"
-            case .tanh: "np.tanh(\(argument))"
-            case .relu: "np.maximum(0, \(argument))"
-            case let .leakyReLU(slope): "np.where(\(argument) > 0, \(argument), \(ExplanationScalar.spell(slope)) * \(argument))"
-            case .softmax: "softmax(\(argument))"
-            case .identity: argument
-            }
+        case let .activation(g): g.block.numpy(argument)
         case .log: "np.log(\(argument))"
         }
     }

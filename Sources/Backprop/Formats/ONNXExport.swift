@@ -94,7 +94,7 @@ extension Network {
             let layer = self.layer(l)
             let isLast = l == depth
             let activated = isLast ? ONNXFormat.outputName : "A\(l)"
-            let linearOutput = layer.activation == .identity ? activated : "Z\(l)"
+            let linearOutput = layer.activation.block.hasONNXNode ? "Z\(l)" : activated
 
             // W row-major (n_l, n_{l−1}), the nn.Linear.weight layout; the matrix is column-major.
             var rowMajor: [Scalar] = []
@@ -106,31 +106,7 @@ extension Network {
                 "Gemm", inputs: [current, "W\(l)", "b\(l)"], output: linearOutput, name: "gemm\(l)",
                 attributes: [.int("transB", 1)])
 
-            switch layer.activation {
-            case .identity:
-                break
-            case .sigmoid:
-                builder.addNode("Sigmoid", inputs: [linearOutput], output: activated, name: "sigmoid\(l)")
-            case .tanh:
-                builder.addNode("Tanh", inputs: [linearOutput], output: activated, name: "tanh\(l)")
-            case .relu:
-                builder.addNode("Relu", inputs: [linearOutput], output: activated, name: "relu\(l)")
-            case .softmax:
-                builder.addNode("Softmax", inputs: [linearOutput], output: activated, name: "softmax\(l)", attributes: [.int("axis", 1)])
-            case let .leakyReLU(slope):
-                if Scalar.self == Float.self {
-                    // Backprop computes with Float(slope), which is exactly the float32 attribute.
-                    builder.addNode("LeakyRelu", inputs: [linearOutput], output: activated, name: "leaky_relu\(l)",
-                        attributes: [.float("alpha", Float(slope))])
-                } else {
-                    // z > 0 ? z : slope · z, with the slope in double (as Backprop computes it).
-                    if !builder.hasInitializer("zero") { builder.addInitializer("zero", shape: [], values: [0]) }
-                    builder.addInitializer("leaky_slope\(l)", shape: [], values: [Scalar(slope)])
-                    builder.addNode("Greater", inputs: [linearOutput, "zero"], output: "Z\(l)_positive", name: "leaky_relu\(l)_greater")
-                    builder.addNode("Mul", inputs: [linearOutput, "leaky_slope\(l)"], output: "Z\(l)_scaled", name: "leaky_relu\(l)_mul")
-                    builder.addNode("Where", inputs: ["Z\(l)_positive", linearOutput, "Z\(l)_scaled"], output: activated, name: "leaky_relu\(l)_where")
-                }
-            }
+            layer.activation.block.addONNXNodes(to: &builder, input: linearOutput, output: activated, layer: l)
             current = activated
         }
 

@@ -188,9 +188,6 @@ public struct Network<Scalar: BackpropScalar>: Sendable, Equatable {
 extension Initializer {
     /// He for ReLU-family hidden layers, Xavier for the rest.
     public static func `default`(for hidden: Activation) -> Initializer {
-        switch hidden {
-        case .relu, .leakyReLU: .he
-        default: .xavier
-        }
+        hidden.prefersHeInitialization ? .he : .xavier
     }
 }

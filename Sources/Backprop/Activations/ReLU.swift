@@ -1,0 +1,44 @@
+/// `max(0, z)`; derivative `1` for `z > 0`, else `0` (the subgradient at 0 is 0, as PyTorch).
+/// NaN stays NaN, so a poisoned input is not silently zeroed.
+struct ReLU: ActivationFunction {
+    var name: String { "relu" }
+    var prefersHeInitialization: Bool { true }
+    var pyTorchModule: String { "ReLU()" }
+    var latex: String { "\\operatorname{relu}" }
+    func numpy(_ argument: String) -> String { "np.maximum(0, \(argument))" }
+
+    func value<T: BackpropScalar>(_ z: T) -> T { z > 0 || z.isNaN ? z : 0 }
+    func derivative<T: BackpropScalar>(z: T, a: T) -> T { z > 0 ? 1 : 0 }
+
+    /// `a = max(z, 0)`, NaN kept (a NaN must reach the non-finite check, not turn into 0). Each
+    /// value is loaded before it is chosen, so the choice is a blend, not a branch.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    func forward<T: BackpropScalar>(_ z: UnsafeBufferPointer<T>, into a: UnsafeMutableBufferPointer<T>, rows: Int) {
+        for i in 0..<a.count {
+            let zi = z[i]
+            a[i] = zi > 0 || zi != zi ? zi : 0
+        }
+    }
+
+    /// `g = z > 0 ? g : 0`, as `g · [z > 0]`.
+    ///
+    /// The product, not a choice: `g = z > 0 ? g : 0` in place compiles to a conditional
+    /// store, which neither vectorises nor predicts (about half a ReLU layer's units are off).
+    /// The product differs only where a switched-off unit's gradient is already infinite or
+    /// NaN (it stays NaN instead of becoming 0) and in the sign of a zero.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    func backward<T: BackpropScalar>(_ g: UnsafeMutableBufferPointer<T>, z: UnsafeBufferPointer<T>, a: UnsafeBufferPointer<T>, rows: Int) {
+        for i in 0..<g.count {
+            let on: T = z[i] > 0 ? 1 : 0
+            g[i] *= on
+        }
+    }
+
+    func addONNXNodes<Scalar: BackpropScalar>(to builder: inout ONNXGraphBuilder<Scalar>, input: String, output: String, layer l: Int) {
+        builder.addNode("Relu", inputs: [input], output: output, name: "relu\(l)")
+    }
+
+    func derivativeTerm(z: ExplanationTerm, a: ExplanationTerm) -> ExplanationTerm? { .positive(z) }
+}

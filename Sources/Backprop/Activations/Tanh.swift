@@ -1,0 +1,32 @@
+/// `tanh z`; `tanh′(z) = 1 − tanh²(z) = 1 − A²`, on the library's SIMD kernel.
+struct Tanh: ActivationFunction {
+    var name: String { "tanh" }
+    var pyTorchModule: String { "Tanh()" }
+    var latex: String { "\\tanh" }
+    func numpy(_ argument: String) -> String { "np.tanh(\(argument))" }
+
+    /// libm's, which may differ from the vectorised layer kernel in the last place (≤ 2 ulp).
+    func value<T: BackpropScalar>(_ z: T) -> T { T.tanh(z) }
+    func derivative<T: BackpropScalar>(z: T, a: T) -> T { 1 - a * a }
+
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    func forward<T: BackpropScalar>(_ z: UnsafeBufferPointer<T>, into a: UnsafeMutableBufferPointer<T>, rows: Int) {
+        guard let source = z.baseAddress, let target = a.baseAddress else { return }
+        VectorMath.apply(.tanh, source, into: target, count: a.count)
+    }
+
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    func backward<T: BackpropScalar>(_ g: UnsafeMutableBufferPointer<T>, z: UnsafeBufferPointer<T>, a: UnsafeBufferPointer<T>, rows: Int) {
+        for i in 0..<g.count { g[i] *= 1 - a[i] * a[i] }
+    }
+
+    func addONNXNodes<Scalar: BackpropScalar>(to builder: inout ONNXGraphBuilder<Scalar>, input: String, output: String, layer l: Int) {
+        builder.addNode("Tanh", inputs: [input], output: output, name: "tanh\(l)")
+    }
+
+    func derivativeTerm(z: ExplanationTerm, a: ExplanationTerm) -> ExplanationTerm? {
+        .difference(.scalar(.number(1)), .square(a))
+    }
+}
