@@ -118,6 +118,8 @@ struct CustomLayerTests {
         #expect(try loaded.predict(X) == (try network.predict(X)))
         let error = #expect(throws: BackpropError.self) { try Network<Float>(contentsOf: url) }
         #expect(error?.description.contains("test.feature_scale") == true)
+        let export = #expect(throws: BackpropError.self) { try network.onnxModel() }
+        #expect(export?.description.contains("layer 2 (feature scale 5) has no ONNX form") == true)
 
         var configuration = TrainingConfiguration()
         configuration.epochs = 2

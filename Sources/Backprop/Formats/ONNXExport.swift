@@ -88,26 +88,17 @@ extension Network {
 
         for (index, kind) in layers.enumerated() {
             let l = index + 1
-            guard kind is Dense else {
-                throw BackpropError.invalidArgument("ONNX export: layer \(l) (\(kind)) has no ONNX form; only dense layers export")
+            guard let exportable = kind as? any ONNXExportable else {
+                throw BackpropError.invalidArgument("ONNX export: layer \(l) (\(kind)) has no ONNX form")
             }
-            let layer = self.layer(l)
-            let isLast = l == depth
-            let activated = isLast ? ONNXFormat.outputName : "A\(l)"
-            let linearOutput = layer.activation.block.hasONNXNode ? "Z\(l)" : activated
-
-            // W row-major (n_l, n_{l−1}), the nn.Linear.weight layout; the matrix is column-major.
-            var rowMajor: [Scalar] = []
-            rowMajor.reserveCapacity(layer.W.count)
-            for i in 0..<layer.W.rows { for j in 0..<layer.W.columns { rowMajor.append(layer.W[i, j]) } }
-            builder.addInitializer("W\(l)", shape: [layer.outputSize, layer.inputSize], values: rowMajor)
-            builder.addInitializer("b\(l)", shape: [layer.outputSize], values: Array(layer.b.elements))
-            builder.addNode(
-                "Gemm", inputs: [current, "W\(l)", "b\(l)"], output: linearOutput, name: "gemm\(l)",
-                attributes: [.int("transB", 1)])
-
-            layer.activation.block.addONNXNodes(to: &builder, input: linearOutput, output: activated, layer: l)
-            current = activated
+            // Every parameter as an initializer under its course name, in PyTorch's row-major layout.
+            let tensors = parameters.tensors(layer: l)
+            for tensor in tensors {
+                builder.addInitializer(tensor.symbol, shape: tensor.fileShape, values: parameters.matrix(tensor).rowMajorElements)
+            }
+            let output = l == depth ? ONNXFormat.outputName : "A\(l)"
+            exportable.addONNXNodes(to: &builder, input: current, output: output, layer: l, parameters: tensors.map(\.symbol))
+            current = output
         }
 
         var graph = Onnx_GraphProto()

@@ -1,0 +1,20 @@
+/// A layer kind that ONNX export can write: it adds the nodes computing its output from its
+/// input. Its parameters are already initializers, named by their course symbols (`W2`, `b2`).
+protocol ONNXExportable {
+    func addONNXNodes<Scalar: BackpropScalar>(
+        to builder: inout ONNXGraphBuilder<Scalar>, input: String, output: String, layer l: Int, parameters: [String])
+}
+
+extension Dense: ONNXExportable {
+    /// `Gemm(A_prev, W, b, transB = 1)` (PyTorch's `nn.Linear` layout), then the activation's nodes;
+    /// an identity activation lets the `Gemm` write the output itself.
+    func addONNXNodes<Scalar: BackpropScalar>(
+        to builder: inout ONNXGraphBuilder<Scalar>, input: String, output: String, layer l: Int, parameters: [String]
+    ) {
+        let linearOutput = g.block.hasONNXNode ? "Z\(l)" : output
+        builder.addNode(
+            "Gemm", inputs: [input] + parameters, output: linearOutput, name: "gemm\(l)",
+            attributes: [.int("transB", 1)])
+        g.block.addONNXNodes(to: &builder, input: linearOutput, output: output, layer: l)
+    }
+}
