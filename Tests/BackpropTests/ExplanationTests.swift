@@ -286,7 +286,7 @@ struct ExplanationTests {
             dW1 = (1 / m) * dZ1.dot(X.T)
             db1 = (1 / m) * dZ1.sum(axis: 1)
         }
-        let report = try GradientCheck.compare(analytic: [(dW1, db1), (dW2, db2)], network: network, X: X, Y: Y)
+        let report = try GradientCheck.compare(analytic: ["dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2], network: network, X: X, Y: Y)
         print("[\(variant)]", report.tensors.map { "\($0.name) \($0.relativeDifference) \($0.verdict.rawValue) \($0.diagnosis ?? "-")" }.joined(separator: " | "))
         return report
     }

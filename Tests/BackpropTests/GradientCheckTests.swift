@@ -122,7 +122,7 @@ struct GradientCheckTests {
         var analytic = try network.gradients(data.X, data.Y).parameterGradients
         analytic[0].dW *= mistake.factor(m)
 
-        let report = try GradientCheck.compare(analytic: analytic, network: network, X: data.X, Y: data.Y)
+        let report = try GradientCheck.compare(analytic: named(analytic), network: network, X: data.X, Y: data.Y)
         #expect(report.verdict == .wrong)
         #expect(report.overall > 1e-3)
         let dW1 = try #require(report.tensors.first)
@@ -147,7 +147,7 @@ struct GradientCheckTests {
         var analytic = try network.gradients(data.X, data.Y).parameterGradients
         analytic[0].dW = Matrix(shape: analytic[0].dW.shape)
         analytic[1].db *= 2
-        let report = try GradientCheck.compare(analytic: analytic, network: network, X: data.X, Y: data.Y)
+        let report = try GradientCheck.compare(analytic: named(analytic), network: network, X: data.X, Y: data.Y)
         #expect(report.tensors[0].diagnosis == "analytic gradient is zero")
         // "analytic = 2.0000000… × numeric (a constant factor)"
         let factor = try #require(report.tensors[3].diagnosis)
@@ -164,7 +164,7 @@ struct GradientCheckTests {
         var analytic = try network.gradients(data.X, data.Y).parameterGradients
         analytic[1].dW = analytic[1].dW.transposed()
 
-        let report = try GradientCheck.compare(analytic: analytic, network: network, X: data.X, Y: data.Y)
+        let report = try GradientCheck.compare(analytic: named(analytic), network: network, X: data.X, Y: data.Y)
         let dW2 = report.tensors[2]
         #expect(dW2.name == "dW2")
         #expect(dW2.verdict == .wrong)
@@ -179,7 +179,7 @@ struct GradientCheckTests {
         var analytic = try network.gradients(data.X, data.Y).parameterGradients
         analytic[1].dW[1, 4] += 0.5
 
-        let report = try GradientCheck.compare(analytic: analytic, network: network, X: data.X, Y: data.Y)
+        let report = try GradientCheck.compare(analytic: named(analytic), network: network, X: data.X, Y: data.Y)
         let dW2 = report.tensors[2]
         #expect(dW2.verdict == .wrong)
         let worst = try #require(dW2.worst.first)
@@ -218,14 +218,14 @@ struct GradientCheckTests {
         let analytic = try network.gradients(data.X, data.Y).parameterGradients
 
         let short = #expect(throws: BackpropError.self) {
-            try GradientCheck.compare(analytic: Array(analytic.prefix(1)), network: network, X: data.X, Y: data.Y)
+            try GradientCheck.compare(analytic: named(Array(analytic.prefix(1))), network: network, X: data.X, Y: data.Y)
         }
         #expect(short?.isInvalidArgument == true)
 
         var transposed = analytic
         transposed[0].dW = transposed[0].dW.transposed()
         let error = #expect(throws: BackpropError.self) {
-            try GradientCheck.compare(analytic: transposed, network: network, X: data.X, Y: data.Y)
+            try GradientCheck.compare(analytic: named(transposed), network: network, X: data.X, Y: data.Y)
         }
         #expect(error?.mismatchedShapes?.left == Shape(3, 5))
         #expect(error?.mismatchedShapes?.right == Shape(5, 3))

@@ -84,3 +84,18 @@ extension BackpropError {
         return false
     }
 }
+
+extension Ledger {
+    /// `[(dW[1], db[1]), …]` of a dense network, for tests that edit one gradient.
+    var parameterGradients: [(dW: Matrix<Scalar>, db: Matrix<Scalar>)] { layers.map { ($0.dW, $0.db) } }
+}
+
+/// `["dW1": …, "db1": …, …]` from `(dW, db)` pairs, as `GradientCheck.compare` takes them.
+func named<S>(_ pairs: [(dW: Matrix<S>, db: Matrix<S>)]) -> [String: Matrix<S>] {
+    var result: [String: Matrix<S>] = [:]
+    for (index, pair) in pairs.enumerated() {
+        result["dW\(index + 1)"] = pair.dW
+        result["db\(index + 1)"] = pair.db
+    }
+    return result
+}

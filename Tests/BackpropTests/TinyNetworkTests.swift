@@ -86,7 +86,7 @@ struct TinyNetworkTests {
     func literalsAgreeWithFiniteDifferences() throws {
         let network = try Self.network()
         let report = try GradientCheck.compare(
-            analytic: [(Self.dW1, Self.db1), (Self.dW2, Self.db2)], network: network, X: Self.X, Y: Self.Y)
+            analytic: ["dW1": Self.dW1, "db1": Self.db1, "dW2": Self.dW2, "db2": Self.db2], network: network, X: Self.X, Y: Self.Y)
         #expect(report.overall < 1e-7)
     }
 }

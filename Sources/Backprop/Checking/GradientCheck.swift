@@ -31,10 +31,11 @@ public enum GradientCheck {
             dropout: masks, epsilon: epsilon, worstCount: worstCount)
     }
 
-    /// Compares a dense network's gradients computed elsewhere (a user's derivation) with
-    /// central differences: `[(dW[1], db[1]), …]` in the network's shapes.
+    /// Compares gradients computed elsewhere (a user's derivation) with central differences,
+    /// given by name: `["dW1": …, "db1": …]`, one per parameter (``ParameterTensor/gradientSymbol``
+    /// or the parameter's `state_dict` name).
     /// - Parameters:
-    ///   - analytic: the gradients to check, one `(dW, db)` pair per layer.
+    ///   - analytic: the gradients to check, one per parameter, in the parameters' shapes.
     ///   - network: the network whose cost is differenced.
     ///   - X: inputs `(n_x, m)`.
     ///   - Y: labels `(n_y, m)`.
@@ -42,22 +43,14 @@ public enum GradientCheck {
     ///   - dropout: masks held fixed (optional).
     ///   - epsilon: the step ε.
     ///   - worstCount: how many of the largest disagreements to list per tensor.
-    /// - Throws: when the count or a shape differs from the network's.
+    /// - Throws: when a gradient is missing or its shape differs from its parameter's.
     public static func compare(
-        analytic: [(dW: Matrix<Double>, db: Matrix<Double>)], network: Network<Double>,
+        analytic: [String: Matrix<Double>], network: Network<Double>,
         X: Matrix<Double>, Y: Matrix<Double>, l2 lambda: Double = 0,
         dropout: DropoutMasks<Double>? = nil, epsilon: Double = 1e-6, worstCount: Int = 3
     ) throws -> GradientCheckReport {
-        guard analytic.count == network.depth else {
-            throw BackpropError.invalidArgument("expected gradients for \(network.depth) layers, got \(analytic.count)")
-        }
-        var named: [String: Matrix<Double>] = [:]
-        for (index, pair) in analytic.enumerated() {
-            named["dW\(index + 1)"] = pair.dW
-            named["db\(index + 1)"] = pair.db
-        }
-        return try compare(
-            analytic: Gradients(named, for: network.parameters), network: network, X: X, Y: Y, l2: lambda,
+        try compare(
+            analytic: Gradients(analytic, for: network.parameters), network: network, X: X, Y: Y, l2: lambda,
             dropout: dropout, epsilon: epsilon, worstCount: worstCount)
     }
 

@@ -2,18 +2,14 @@ import Foundation
 
 /// Networks as safetensors files with PyTorch `state_dict` names and layouts.
 ///
-/// The network is the `nn.Sequential` of `Linear` and activation modules
-/// `Linear(n_0, n_1), g_1, Linear(n_1, n_2), g_2, …` — every `Linear` followed by its activation
-/// module (`nn.Identity()` for identity) — so layer `l` (1-based) is module `2(l − 1)` and its
-/// tensors are `"{2(l−1)}.weight"` `(out, in)` row-major and `"{2(l−1)}.bias"` `(out,)`. The
-/// architecture is in `__metadata__`, so Backprop reloads a model from the file alone, and
+/// The network is an `nn.Sequential` of its layers' modules in order (``Layer/pyTorchModules``):
+/// for a dense network `Linear(n_0, n_1), g_1, Linear(n_1, n_2), g_2, …`, so dense layer `l` is
+/// module `2(l − 1)` and its tensors are `"{2(l−1)}.weight"` `(out, in)` row-major and
+/// `"{2(l−1)}.bias"` `(out,)`. Every tensor is written under its ``ParameterTensor/name``. The
+/// architecture is in `__metadata__` (`layers`, and for dense networks `sizes`, `activations`),
+/// so Backprop reloads a model from the file alone, and
 /// `torch.nn.Sequential(...).load_state_dict(safetensors.torch.load_file(path))` loads the weights.
 extension Network {
-    /// The `state_dict` key of layer `l`'s weight (1-based `l`) in a dense network.
-    public static func weightKey(layer l: Int) -> String { "\(2 * (l - 1)).weight" }
-    /// The `state_dict` key of layer `l`'s bias (1-based `l`) in a dense network.
-    public static func biasKey(layer l: Int) -> String { "\(2 * (l - 1)).bias" }
-
     /// The PyTorch modules this network corresponds to, e.g.
     /// `Linear(2, 4), Tanh(), Linear(4, 1), Sigmoid()`.
     public var pyTorchModules: String {

@@ -62,11 +62,6 @@ public struct Ledger<Scalar: BackpropScalar>: Sendable {
     /// The parameter gradients, finalized (`∂J/∂θ` with the L2 term).
     public var gradients: Gradients<Scalar> { pass.gradients }
 
-    /// `[(dW[1], db[1]), …]` for a dense network (every page has a `dW` and a `db`).
-    public var parameterGradients: [(dW: Matrix<Scalar>, db: Matrix<Scalar>)] {
-        layers.map { ($0.dW, $0.db) }
-    }
-
     /// The pages, layer 1 first.
     public var layers: [LayerLedger<Scalar>] { (1...network.depth).map { self[layer: $0] } }
 
