@@ -21,8 +21,11 @@ protocol ActivationFunction: Sendable {
     func derivative<T: BackpropScalar>(z: T, a: T) -> T
     /// `a = g(z)` over a layer's column-major buffer of `rows`-row columns (`a` may be `z`).
     func forward<T: BackpropScalar>(_ z: UnsafeBufferPointer<T>, into a: UnsafeMutableBufferPointer<T>, rows: Int)
-    /// `g ← g ⊙ g′(z)` in place (softmax: its Jacobian–vector product), given `z` and `a = g(z)`.
-    func backward<T: BackpropScalar>(_ g: UnsafeMutableBufferPointer<T>, z: UnsafeBufferPointer<T>, a: UnsafeBufferPointer<T>, rows: Int)
+    /// `dZ = dA ⊙ g′(z)` (softmax: its Jacobian–vector product), given `z` and `a = g(z)`;
+    /// `dZ` may be `dA`'s own memory (each element, or column, is read before it is written).
+    func backward<T: BackpropScalar>(
+        _ dA: UnsafeBufferPointer<T>, z: UnsafeBufferPointer<T>, a: UnsafeBufferPointer<T>,
+        into dZ: UnsafeMutableBufferPointer<T>, rows: Int)
 
     /// Whether export writes a node for it (identity writes none).
     var hasONNXNode: Bool { get }

@@ -15,7 +15,10 @@ struct Identity: ActivationFunction {
         target.update(from: source, count: a.count)
     }
 
-    func backward<T: BackpropScalar>(_ g: UnsafeMutableBufferPointer<T>, z: UnsafeBufferPointer<T>, a: UnsafeBufferPointer<T>, rows: Int) {}
+    func backward<T: BackpropScalar>(_ g: UnsafeBufferPointer<T>, z: UnsafeBufferPointer<T>, a: UnsafeBufferPointer<T>, into d: UnsafeMutableBufferPointer<T>, rows: Int) {
+        guard let source = g.baseAddress, let target = d.baseAddress, source != UnsafePointer(target) else { return }
+        target.update(from: source, count: d.count)
+    }
 
     /// The layer's `Gemm` writes its output directly.
     var hasONNXNode: Bool { false }

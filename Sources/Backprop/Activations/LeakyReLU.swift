@@ -26,11 +26,11 @@ struct LeakyReLU: ActivationFunction {
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    func backward<T: BackpropScalar>(_ g: UnsafeMutableBufferPointer<T>, z: UnsafeBufferPointer<T>, a: UnsafeBufferPointer<T>, rows: Int) {
+    func backward<T: BackpropScalar>(_ g: UnsafeBufferPointer<T>, z: UnsafeBufferPointer<T>, a: UnsafeBufferPointer<T>, into d: UnsafeMutableBufferPointer<T>, rows: Int) {
         let s = T(slope)
-        for i in 0..<g.count {
+        for i in 0..<d.count {
             let gi = g[i]
-            g[i] = z[i] > 0 ? gi : s * gi
+            d[i] = z[i] > 0 ? gi : s * gi
         }
     }
 

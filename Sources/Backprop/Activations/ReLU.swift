@@ -29,10 +29,10 @@ struct ReLU: ActivationFunction {
     /// NaN (it stays NaN instead of becoming 0) and in the sign of a zero.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    func backward<T: BackpropScalar>(_ g: UnsafeMutableBufferPointer<T>, z: UnsafeBufferPointer<T>, a: UnsafeBufferPointer<T>, rows: Int) {
-        for i in 0..<g.count {
+    func backward<T: BackpropScalar>(_ g: UnsafeBufferPointer<T>, z: UnsafeBufferPointer<T>, a: UnsafeBufferPointer<T>, into d: UnsafeMutableBufferPointer<T>, rows: Int) {
+        for i in 0..<d.count {
             let on: T = z[i] > 0 ? 1 : 0
-            g[i] *= on
+            d[i] = g[i] * on
         }
     }
 

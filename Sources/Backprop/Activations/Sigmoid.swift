@@ -21,8 +21,8 @@ struct Sigmoid: ActivationFunction {
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    func backward<T: BackpropScalar>(_ g: UnsafeMutableBufferPointer<T>, z: UnsafeBufferPointer<T>, a: UnsafeBufferPointer<T>, rows: Int) {
-        for i in 0..<g.count { g[i] *= a[i] * (1 - a[i]) }
+    func backward<T: BackpropScalar>(_ g: UnsafeBufferPointer<T>, z: UnsafeBufferPointer<T>, a: UnsafeBufferPointer<T>, into d: UnsafeMutableBufferPointer<T>, rows: Int) {
+        for i in 0..<d.count { d[i] = g[i] * (a[i] * (1 - a[i])) }
     }
 
     func addONNXNodes<Scalar: BackpropScalar>(to builder: inout ONNXGraphBuilder<Scalar>, input: String, output: String, layer l: Int) {

@@ -30,16 +30,16 @@ struct Softmax: ActivationFunction {
         }
     }
 
-    /// `g ← a ⊙ (g − Σ_rows g ⊙ a)`, column by column (the sum accumulated in `Double`).
+    /// `d = a ⊙ (g − Σ_rows g ⊙ a)`, column by column (the sum accumulated in `Double`).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    func backward<T: BackpropScalar>(_ g: UnsafeMutableBufferPointer<T>, z: UnsafeBufferPointer<T>, a: UnsafeBufferPointer<T>, rows: Int) {
+    func backward<T: BackpropScalar>(_ g: UnsafeBufferPointer<T>, z: UnsafeBufferPointer<T>, a: UnsafeBufferPointer<T>, into d: UnsafeMutableBufferPointer<T>, rows: Int) {
         guard rows > 0 else { return }
-        for column in stride(from: 0, to: g.count, by: rows) {
+        for column in stride(from: 0, to: d.count, by: rows) {
             var weighted = 0.0
             for i in column..<column + rows { weighted += Double(g[i] * a[i]) }
             let w = T(weighted)
-            for i in column..<column + rows { g[i] = a[i] * (g[i] - w) }
+            for i in column..<column + rows { d[i] = a[i] * (g[i] - w) }
         }
     }
 

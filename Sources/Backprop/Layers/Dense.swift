@@ -112,8 +112,7 @@ public struct Dense: Layer {
         case let .loss(loss, Y, divisor):
             loss.outputGradient(Z: Z, A: output, Y: Y, output: g, divisor: divisor, into: &gradients[0])
         case let .outputGradient(dA):
-            gradients[0].assign(dA)
-            g.backward(inPlace: &gradients[0], Z: Z, A: output)
+            g.backward(dA, Z: Z, A: output, into: &gradients[0])
         }
         let dZ = gradients[0]
         // dW = dZ A_prevᵀ (the transpose is a BLAS flag); db = np.sum(dZ, axis=1, keepdims=True).

@@ -112,7 +112,22 @@ public struct Activation: Hashable, Sendable, CustomStringConvertible {
         let rows = Z.rows
         d.withUnsafeMutableBufferPointer { g in
             Z.withUnsafeBufferPointer { z in
-                A.withUnsafeBufferPointer { a in block.backward(g, z: z, a: a, rows: rows) }
+                A.withUnsafeBufferPointer { a in block.backward(UnsafeBufferPointer(g), z: z, a: a, into: g, rows: rows) }
+            }
+        }
+    }
+
+    /// Writes `dZ = dA ⊙ g′(Z)` into `dZ` (same shape), reusing its storage: a layer's backward
+    /// step without copying `dA` first.
+    public func backward<T>(_ dA: Matrix<T>, Z: Matrix<T>, A: Matrix<T>, into dZ: inout Matrix<T>) {
+        precondition(dA.shape == Z.shape && A.shape == Z.shape && dZ.shape == Z.shape,
+            "shape mismatch in activation backward: \(dA.shape), \(Z.shape), \(A.shape) into \(dZ.shape)")
+        let rows = Z.rows
+        dZ.withUnsafeMutableBufferPointer { d in
+            dA.withUnsafeBufferPointer { g in
+                Z.withUnsafeBufferPointer { z in
+                    A.withUnsafeBufferPointer { a in block.backward(g, z: z, a: a, into: d, rows: rows) }
+                }
             }
         }
     }
