@@ -116,6 +116,7 @@ struct CustomLayerTests {
         #expect(loaded == network)
         let X = Matrix<Float>([[0.5, -1], [2, 0.25], [-0.75, 1]])
         #expect(try loaded.predict(X) == (try network.predict(X)))
+        #expect(try network.predict(X) == (try network.forward(X).output), "inference (in place) and the training forward pass agree")
         let error = #expect(throws: BackpropError.self) { try Network<Float>(contentsOf: url) }
         #expect(error?.description.contains("test.feature_scale") == true)
         let export = #expect(throws: BackpropError.self) { try network.onnxModel() }

@@ -64,6 +64,16 @@ public struct Dense: Layer {
         g.forward(saved[0], into: &output)
     }
 
+    /// `g(W A_prev + b)` in one buffer: `Z` becomes `A` in place (inference keeps no `Z`).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func infer<Scalar: BackpropScalar>(_ input: Matrix<Scalar>, parameters: ParameterViews<Scalar>) -> Matrix<Scalar> {
+        var Z = Matrix<Scalar>(rows: outputSize, columns: input.columns)
+        linear(input, W: parameters[0], b: hasBias ? parameters[1] : nil, into: &Z)
+        g.forward(inPlace: &Z)
+        return Z
+    }
+
     /// `Z = W A_prev + b`: the bias is laid down first and the GEMM adds onto it (`β = 1`), so no
     /// extra pass is needed.
     @_specialize(where Scalar == Float)

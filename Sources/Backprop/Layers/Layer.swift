@@ -52,6 +52,11 @@ public protocol Layer: Sendable, Codable, Equatable, CustomStringConvertible {
         _ input: Matrix<Scalar>, parameters: ParameterViews<Scalar>, mode: PassMode,
         saved: inout [Matrix<Scalar>], output: inout Matrix<Scalar>)
 
+    /// The output for `input` in inference mode, keeping nothing for a backward pass. The default
+    /// runs ``forward(_:parameters:mode:saved:output:)`` into fresh buffers; a kind may do better
+    /// (a dense layer applies its activation in place).
+    func infer<Scalar: BackpropScalar>(_ input: Matrix<Scalar>, parameters: ParameterViews<Scalar>) -> Matrix<Scalar>
+
     /// The backward pass: from `seed` (the gradient of the cost with respect to `output`, or the
     /// loss itself for an output layer) to the parameter gradients (written, not added) and, when
     /// `inputGradient` is not `nil`, the gradient with respect to `input`.
@@ -69,6 +74,14 @@ extension Layer {
     public func savedShapes(examples m: Int) -> [Shape] { [] }
     public var gradientNames: [String] { [] }
     public func gradientShapes(examples m: Int) -> [Shape] { [] }
+
+    public func infer<Scalar: BackpropScalar>(_ input: Matrix<Scalar>, parameters: ParameterViews<Scalar>) -> Matrix<Scalar> {
+        let m = input.columns
+        var saved = savedShapes(examples: m).map { Matrix<Scalar>(shape: $0) }
+        var output = Matrix<Scalar>(rows: outputSize, columns: m)
+        forward(input, parameters: parameters, mode: .inference, saved: &saved, output: &output)
+        return output
+    }
 
     /// The number of trainable numbers.
     public var parameterCount: Int { parameterSpecs.reduce(0) { $0 + $1.shape.rows * $1.shape.columns } }

@@ -30,15 +30,11 @@ extension Network {
     @_specialize(where Scalar == Double)
     public func predict(_ X: Matrix<Scalar>) throws -> Matrix<Scalar> {
         try checkInput(X)
-        // No cache: each layer's buffers are dropped as soon as the next layer has read them.
-        let m = X.columns
+        // No cache: each layer's output is dropped as soon as the next layer has read it.
         return parameters.withViews { views in
             var A = X
             for (index, layer) in layers.enumerated() {
-                var saved = layer.savedShapes(examples: m).map { Matrix<Scalar>(shape: $0) }
-                var output = Matrix<Scalar>(rows: layer.outputSize, columns: m)
-                layer.forward(A, parameters: views.layer(parameters.layerTensors[index]), mode: .inference, saved: &saved, output: &output)
-                A = output
+                A = layer.infer(A, parameters: views.layer(parameters.layerTensors[index]))
             }
             return A
         }
