@@ -40,14 +40,14 @@ public struct Gradients<Scalar: BackpropScalar>: Sendable, Equatable {
         tensors.first { $0.gradientSymbol == name || $0.name == name || $0.symbol == name }.map(matrix)
     }
 
-    /// The first tensor whose gradient holds a NaN or an infinity.
-    public func firstNonFinite() -> ParameterTensor? {
-        tensors.first { tensor in slab[tensor.range].contains { !$0.isFinite } }
-    }
-
-    /// `‖g‖₂` of one tensor.
-    public func norm(_ tensor: ParameterTensor) -> Double {
-        slab[tensor.range].reduce(into: 0.0) { $0 += Double($1) * Double($1) }.squareRoot()
+    /// `‖dW‖₂` over layer `l`'s decaying tensors (its weights): the per-layer gradient norm a
+    /// training history records (0 for a layer without weights).
+    public func weightNorm(layer l: Int) -> Double {
+        var total = 0.0
+        for tensor in tensors where tensor.layer == l && tensor.decays {
+            for g in slab[tensor.range] { total += Double(g) * Double(g) }
+        }
+        return total.squareRoot()
     }
 
     /// The same gradients in another precision.

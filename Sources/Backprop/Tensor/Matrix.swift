@@ -86,18 +86,6 @@ public struct Matrix<Scalar: BackpropScalar>: Sendable, Equatable {
         try elements.withUnsafeMutableBufferPointer(body)
     }
 
-    /// Copies `other`'s elements into this matrix's own storage (same shape), so a buffer
-    /// reused from batch to batch is never shared.
-    public mutating func assign(_ other: Matrix) {
-        precondition(other.shape == shape, "shape mismatch in assignment: \(other.shape) into \(shape)")
-        other.elements.withUnsafeBufferPointer { source in
-            elements.withUnsafeMutableBufferPointer { target in
-                guard let s = source.baseAddress, let t = target.baseAddress else { return }
-                t.update(from: s, count: source.count)
-            }
-        }
-    }
-
     /// The same values in another precision.
     public func converted<Other: BackpropScalar>(to _: Other.Type = Other.self) -> Matrix<Other> {
         Matrix<Other>(rows: rows, columns: columns, columnMajor: elements.lazy.map { Other($0) })

@@ -164,7 +164,7 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
                 throw error
             }
             if sampled {
-                for l in 0..<network.depth { normSums[l] += Self.weightGradientNorm(workspace.gradients, layer: l + 1) }
+                for l in 0..<network.depth { normSums[l] += workspace.gradients.weightNorm(layer: l + 1) }
                 normSamples += 1
             }
             optimizer.update(&network, gradients: workspace.gradients, learningRate: learningRate, threads: workers)
@@ -230,16 +230,6 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         if !cost.isFinite {
             throw BackpropError.nonFinite("epoch \(epoch), batch \(batch): the cost is \(cost); try a smaller learning rate")
         }
-    }
-
-    /// `‖dW‖₂` over layer `l`'s decaying tensors (its weights): the per-layer gradient norm
-    /// the history records.
-    static func weightGradientNorm(_ gradients: Gradients<Scalar>, layer l: Int) -> Double {
-        var total = 0.0
-        for tensor in gradients.tensors where tensor.layer == l && tensor.decays {
-            for g in gradients.slab[tensor.range] { total += Double(g) * Double(g) }
-        }
-        return total.squareRoot()
     }
 }
 
