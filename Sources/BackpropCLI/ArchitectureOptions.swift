@@ -28,6 +28,12 @@ struct ArchitectureOptions: ParsableArguments {
     @Option(help: "Precision of the model: float or double.")
     var precision: Precision = .double
 
+    @Flag(help: "Batch normalization after each hidden layer's Z, before its activation (PyTorch's Linear, BatchNorm1d, g). The dense layers before it lose their bias (β takes its place).")
+    var batchNorm = false
+
+    @Flag(help: "With --batch-norm, keep the (redundant) bias of the dense layers before batch norm.")
+    var biasBeforeBatchNorm = false
+
     enum Precision: String, ExpressibleByArgument, CaseIterable {
         case float, double
     }
@@ -39,6 +45,10 @@ struct ArchitectureOptions: ParsableArguments {
         _ = try activations()
         _ = try resolvedLoss()
         _ = try resolvedInitializer()
+        if biasBeforeBatchNorm && !batchNorm { throw ValidationError("--bias-before-batch-norm needs --batch-norm") }
+        if batchNorm, let sizes = try? sizes(), layers != nil, sizes.count < 3 {
+            throw ValidationError("--batch-norm normalizes hidden layers, and --layers \(layers!) has none")
+        }
     }
 
     /// The layer sizes: `--layers`, or `n_x, --units…, n_y` when the data's shape is known,
@@ -103,17 +113,34 @@ struct ArchitectureOptions: ParsableArguments {
     func makeNetwork<S: BackpropScalar>(_: S.Type, inputs: Int? = nil, outputs: Int? = nil) throws -> Network<S> {
         let sizes = try sizes(inputs: inputs, outputs: outputs)
         let (h, o) = try activations(outputs: sizes.last)
+        if batchNorm && sizes.count < 3 {
+            throw ValidationError("--batch-norm normalizes hidden layers, and the network \(sizes.map(String.init).joined(separator: "-")) has none")
+        }
         return try Network(
             sizes: sizes, hidden: h, output: o, loss: resolvedLoss(outputs: sizes.last),
-            initializer: resolvedInitializer(), seed: seed)
+            initializer: resolvedInitializer(), seed: seed,
+            batchNorm: batchNorm, biasBeforeBatchNorm: biasBeforeBatchNorm)
     }
 }
 
 extension Network {
-    /// A short description such as `2-4-1 tanh → sigmoid + bce`.
+    /// A short description such as `2-4-1 tanh → sigmoid + bce`, with `, batch norm` when
+    /// hidden layers are normalized (the sizes are then the dense layers').
     var summary: String {
-        let hidden = depth > 1 ? layer(1).activation.description + " → " : ""
-        return sizes.map(String.init).joined(separator: "-") + " " + hidden + "\(outputActivation) + \(loss)"
+        let dense = layers.filter { $0 is Dense }
+        let sizes = dense.count == depth ? self.sizes : [inputSize] + dense.map(\.outputSize)
+        let hidden = layers.dropLast().compactMap(\.activation).first.map { "\($0) → " } ?? ""
+        let batchNorm = layers.contains { $0 is BatchNorm } ? ", batch norm" : ""
+        return sizes.map(String.init).joined(separator: "-") + " " + hidden + "\(outputActivation) + \(loss)" + batchNorm
+    }
+
+    /// What the CLI says about a network with batch norm (where it sits, and the dropped bias).
+    var batchNormNote: String? {
+        guard let index = layers.firstIndex(where: { $0 is BatchNorm }) else { return nil }
+        let biased = layers.compactMap { $0 as? Dense }.dropLast().contains(where: \.hasBias)
+        return "batch norm after each hidden layer's Z (ε = 1e-5, momentum 0.1; layer \(index + 1) is the first); "
+            + (biased ? "the dense layers before it keep their bias (redundant: β takes its place)"
+                      : "the dense layers before it have no bias, since β takes its place (--bias-before-batch-norm keeps it)")
     }
 }
 

@@ -45,17 +45,26 @@ struct LedgerCommand: ParsableCommand {
         var table = TextTable(columns: ["quantity", "shape", "‖deferred‖", "‖absorbed‖", "deferred / absorbed", "max |deferred − absorbed| / max |absorbed|"])
         for l in stride(from: network.depth, through: 1, by: -1) {
             let d = deferred[layer: l], a = absorbed[layer: l]
-            let rows: [(String, Matrix<S>, Matrix<S>, Bool)] = [
-                ("dZ\(l)", d.dZ, a.dZ, false), ("dA\(l - 1)", d.dAPrevious, a.dAPrevious, false),
-                ("dW\(l)", d.dW, a.dW, true), ("db\(l)", d.db, a.db, true),
-            ]
-            for (name, x, y, isParameter) in rows {
+            let parameters = Set(d.parameterGradientNames)
+            for (name, x) in d.entries where name.hasPrefix("d") {
+                // Batch norm hands its dZ to a linear layer, whose page shows it as its dZ.
+                if name == "dA_prev" && d.kind is BatchNorm && l > 1 { continue }
+                guard let y = a[name] else { continue }
+                let isParameter = parameters.contains(name)
                 let ratio = x.norm() / y.norm()
                 let ratioText = abs(ratio - Double(m)) <= 1e-6 * Double(m) ? "\(m) (= m)" : String(format: "%.12g", ratio)
                 let difference = isParameter
                     ? format(Double((x - y).maxAbs()) / Swift.max(Double(y.maxAbs()), .leastNormalMagnitude)) : ""
-                table.add([name, x.shape.description, format(x.norm()), format(y.norm()), ratioText, difference])
+                table.add([Self.label(name, layer: l, kind: d.kind), x.shape.description, format(x.norm()), format(y.norm()), ratioText, difference])
             }
+        }
+        if network.layers.contains(where: \.mixesExamples) {
+            print("forward (the same under both conventions):")
+            for page in deferred.layers {
+                let shapes = page.forwardNames.compactMap { name in page[name].map { "\(Self.label(name, layer: page.layer, kind: page.kind)) \($0.shape)" } }
+                print("  layer \(page.layer) (\(page.kind)): " + shapes.joined(separator: ", "))
+            }
+            print("")
         }
         print(table.render())
         print("""
@@ -64,16 +73,35 @@ struct LedgerCommand: ParsableCommand {
             'absorbed' (true ∂J/∂Z); dW and db agree. Putting 1/m in both places (or neither) is \
             the classic bug: `backprop gradcheck` catches it.
             """)
+        if network.layers.contains(where: { $0 is BatchNorm }) {
+            print("""
+
+                Batch norm: its dZ (the dZ handed to the dense layer below, dA_prev on its page) \
+                carries the layer's own 1/m from μ and σ² under both conventions, in \
+                dZ = (1/(m √(σ²+ε))) (m dẐ − Σ dẐ − Ẑ ⊙ Σ dẐ ⊙ Ẑ); under 'absorbed' dZ̃ also carries \
+                the loss's 1/m. dγ = Σ dZ̃ ⊙ Ẑ and dβ = Σ dZ̃ agree either way. `backprop explain \
+                --batch-norm` derives it term by term.
+                """)
+        }
         if values {
             for (label, ledger) in [("deferred", deferred), ("absorbed", absorbed)] {
                 print("\n== \(label) ==")
                 for page in ledger.layers {
-                    for (name, matrix) in [("Z\(page.layer)", page.Z), ("A\(page.layer)", page.A), ("dZ\(page.layer)", page.dZ),
-                                           ("dA\(page.layer - 1)", page.dAPrevious), ("dW\(page.layer)", page.dW), ("db\(page.layer)", page.db)] {
-                        print("\(name) \(matrix.shape) =\n\(matrix)")
+                    for (name, matrix) in page.entries {
+                        print("\(Self.label(name, layer: page.layer, kind: page.kind)) \(matrix.shape) =\n\(matrix)")
                     }
                 }
             }
         }
+    }
+}
+
+extension LedgerCommand {
+    /// A page entry's name with its layer: `dZ2`, `dγ2`; the gradient a layer hands down is
+    /// `dA1` (`dZ1` when the layer below is linear, as before batch norm).
+    static func label(_ name: String, layer l: Int, kind: any Layer) -> String {
+        if name == "dA_prev" { return kind is BatchNorm ? "dZ\(l - 1)" : "dA\(l - 1)" }
+        let plain = name.unicodeScalars.last.map { $0.isASCII && $0.properties.isAlphabetic } ?? false
+        return plain ? name + "\(l)" : name + "[\(l)]"
     }
 }

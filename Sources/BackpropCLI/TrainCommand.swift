@@ -87,6 +87,7 @@ struct TrainCommand: ParsableCommand {
         progress.note("network \(network.summary), \(network.parameterCount) parameters; \(configuration.optimizer) α=\(configuration.learningRate) "
             + "(\(configuration.schedule)), \(configuration.batchSize.map { "batch \($0)" } ?? "full batch"), epochs \(trainer.epochsCompleted + 1)…\(configuration.epochs)"
             + (configuration.l2 > 0 ? ", L2 λ=\(configuration.l2)" : "") + (configuration.keepProbabilities.map { ", dropout keep \($0[0])" } ?? ""))
+        if let note = network.batchNormNote { progress.note(note) }
         progress.note("run folder \(folder.path)")
         for line in resumed?.overrides ?? [] { progress.note("resuming with \(line)") }
 

@@ -14,7 +14,7 @@ struct TrainingTests {
             ? try DropoutMasks(keepProbabilities: [0.7], network: network, examples: 13, using: &generator) : nil
         let ledger = try network.gradients(data.X, data.Y, convention: convention, l2: 0.3, dropout: masks)
         var step = ShardedStep(network: network, examples: 13, workers: 1)
-        var totals = step.step(data, batch: Array(0..<13), network: network, dropout: masks, convention: convention, examples: 13)
+        var totals = try step.step(data, batch: Array(0..<13), network: network, dropout: masks, convention: convention, examples: 13)
         try SingleProcess().allReduce(&step.gradients, totals: &totals)
         step.gradients.finalize(examples: totals.examples, convention: convention, l2: 0.3, parameters: network.parameters)
         #expect(totals.summedLoss == ledger.summedLoss)
@@ -40,7 +40,7 @@ struct TrainingTests {
         for _ in 0..<2 {
             var step = ShardedStep(network: network, examples: 50, workers: workers, minimumWork: 0)
             #expect(step.shards.map(\.examples) == (workers == 1 ? [50] : workers == 2 ? [25, 25] : [16, 17, 17]))
-            let totals = step.step(data, batch: batch, network: network, dropout: masks, convention: convention, examples: 50)
+            let totals = try step.step(data, batch: batch, network: network, dropout: masks, convention: convention, examples: 50)
             step.gradients.finalize(examples: totals.examples, convention: convention, l2: 0.3, parameters: network.parameters)
             #expect(abs(totals.summedLoss - ledger.summedLoss) <= 1e-12 * abs(ledger.summedLoss))
             #expect(totals.examples == 50)

@@ -76,7 +76,8 @@ public enum GradientCheck {
         }
         var tensors: [GradientCheckReport.Tensor] = []
         var (differenceSquares, analyticSquares, numericSquares) = (0.0, 0.0, 0.0)
-        for parameter in network.parameters.tensors {
+        // State the optimizer does not train (running statistics) has no gradient to check.
+        for parameter in network.parameters.tensors where parameter.isTrainable {
             let g = analytic.matrix(parameter)
             let numeric = try numericGradient(
                 network: network, tensor: parameter, X: X, Y: Y, l2: lambda, dropout: dropout, epsilon: epsilon)

@@ -67,6 +67,13 @@ extension Network {
         }
     }
 
+    /// A tensor's name in the graph: its course symbol (`W2`) when that is a C identifier, as
+    /// ONNX asks, else its `state_dict` name made one (`γ2`, `1.weight` → `p1_weight`).
+    static func onnxName(_ tensor: ParameterTensor) -> String {
+        let identifier = tensor.symbol.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_") }
+        return identifier ? tensor.symbol : "p" + tensor.name.replacingOccurrences(of: ".", with: "_")
+    }
+
     /// The `ModelProto` behind ``onnxModel(standardizer:metadata:)``.
     func onnxModelProto(standardizer: Standardizer? = nil, metadata: [String: String] = [:]) throws -> Onnx_ModelProto {
         var builder = ONNXGraphBuilder<Scalar>()
@@ -91,13 +98,14 @@ extension Network {
             guard let exportable = kind as? any ONNXExportable else {
                 throw BackpropError.invalidArgument("ONNX export: layer \(l) (\(kind)) has no ONNX form")
             }
-            // Every parameter as an initializer under its course name, in PyTorch's row-major layout.
-            let tensors = parameters.tensors(layer: l)
+            // Every parameter as an initializer under its course name, in PyTorch's row-major
+            // layout (counts, which inference never reads, are left out).
+            let tensors = parameters.tensors(layer: l).filter { !$0.isCount }
             for tensor in tensors {
-                builder.addInitializer(tensor.symbol, shape: tensor.fileShape, values: parameters.matrix(tensor).rowMajorElements)
+                builder.addInitializer(Self.onnxName(tensor), shape: tensor.fileShape, values: parameters.matrix(tensor).rowMajorElements)
             }
             let output = l == depth ? ONNXFormat.outputName : "A\(l)"
-            exportable.addONNXNodes(to: &builder, input: current, output: output, layer: l, parameters: tensors.map(\.symbol))
+            exportable.addONNXNodes(to: &builder, input: current, output: output, layer: l, parameters: tensors.map(Self.onnxName))
             current = output
         }
 

@@ -18,3 +18,19 @@ extension Dense: ONNXExportable {
         g.block.addONNXNodes(to: &builder, input: linearOutput, output: output, layer: l)
     }
 }
+
+extension BatchNorm: ONNXExportable {
+    /// `BatchNormalization(A_prev, γ, β, running_mean, running_var)` in inference form (the
+    /// running estimates), then the activation's nodes.
+    func addONNXNodes<Scalar: BackpropScalar>(
+        to builder: inout ONNXGraphBuilder<Scalar>, input: String, output: String, layer l: Int, parameters: [String]
+    ) {
+        let normalized = g.block.hasONNXNode ? "Zt\(l)" : output
+        // ONNX's momentum weighs the running value (PyTorch's 1 − momentum); it only matters
+        // for training-mode graphs.
+        builder.addNode(
+            "BatchNormalization", inputs: [input] + parameters.prefix(4), output: normalized, name: "batchnorm\(l)",
+            attributes: [.float("epsilon", Float(epsilon)), .float("momentum", Float(1 - (momentum ?? 0.1)))])
+        g.block.addONNXNodes(to: &builder, input: normalized, output: output, layer: l)
+    }
+}

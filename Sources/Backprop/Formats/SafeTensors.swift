@@ -64,15 +64,21 @@ public enum SafeTensors {
         var offset = 0
         var body = Data()
         for (name, tensor) in tensors {
-            guard tensor.dtype == "F32" || tensor.dtype == "F64" else {
-                throw BackpropError.invalidArgument("safetensors tensor '\(name)': dtype \(tensor.dtype) cannot be written; use F32 or F64")
+            guard let size = Self.elementSize(tensor.dtype) else {
+                throw BackpropError.invalidArgument("safetensors tensor '\(name)': dtype \(tensor.dtype) cannot be written; use F32, F64 or I64")
             }
-            let size = tensor.dtype == "F64" ? 8 : 4
             let bytes = tensor.values.count * size
             header[name] = ["dtype": tensor.dtype, "shape": tensor.shape, "data_offsets": [offset, offset + bytes]]
             body.reserveCapacity(offset + bytes)
             if tensor.dtype == "F64" {
                 for v in tensor.values { withUnsafeBytes(of: v.bitPattern.littleEndian) { body.append(contentsOf: $0) } }
+            } else if tensor.dtype == "I64" {
+                for v in tensor.values {
+                    guard let count = Int64(exactly: v) else {
+                        throw BackpropError.invalidArgument("safetensors tensor '\(name)': \(v) is not a whole number for I64")
+                    }
+                    withUnsafeBytes(of: count.littleEndian) { body.append(contentsOf: $0) }
+                }
             } else {
                 for v in tensor.values { withUnsafeBytes(of: Float(v).bitPattern.littleEndian) { body.append(contentsOf: $0) } }
             }
@@ -95,6 +101,16 @@ public enum SafeTensors {
             try data.write(to: url, options: .atomic)
         } catch {
             throw BackpropError.malformedFile(path: url.path, reason: "cannot write: \(error.localizedDescription)")
+        }
+    }
+
+    /// Bytes per element of the dtypes Backprop reads and writes: `F32`, `F64`, and `I64` (for
+    /// counts such as batch norm's `num_batches_tracked`).
+    static func elementSize(_ dtype: String) -> Int? {
+        switch dtype {
+        case "F32": 4
+        case "F64", "I64": 8
+        default: nil
         }
     }
 
@@ -132,11 +148,10 @@ public enum SafeTensors {
             guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
                   let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2
             else { throw fail("tensor '\(name)' needs dtype, shape and data_offsets") }
-            guard dtype == "F32" || dtype == "F64" else {
-                throw fail("tensor '\(name)' has dtype \(dtype); only F32 and F64 are supported")
+            guard let size = Self.elementSize(dtype) else {
+                throw fail("tensor '\(name)' has dtype \(dtype); only F32, F64 and I64 are supported")
             }
             guard shape.allSatisfy({ $0 >= 0 }) else { throw fail("tensor '\(name)' has a negative dimension in \(shape)") }
-            let size = dtype == "F64" ? 8 : 4
             var count = 1
             for d in shape {
                 let (product, overflow) = count.multipliedReportingOverflow(by: d)
@@ -157,7 +172,11 @@ public enum SafeTensors {
             for i in 0..<count {
                 var bits: UInt64 = 0
                 for b in 0..<size { bits |= UInt64(bytes[base + i * size + b]) << (8 * UInt64(b)) }
-                values[i] = size == 8 ? Double(bitPattern: bits) : Double(Float(bitPattern: UInt32(bits)))
+                switch dtype {
+                case "F64": values[i] = Double(bitPattern: bits)
+                case "I64": values[i] = Double(Int64(bitPattern: bits))
+                default: values[i] = Double(Float(bitPattern: UInt32(bits)))
+                }
             }
             tensors.append((name, Tensor(shape: shape, dtype: dtype, values: values), begin))
         }

@@ -49,7 +49,9 @@ extension Network {
     /// The parameters as named tensors in PyTorch's layout (row-major), slab order.
     public var stateDict: [(name: String, tensor: SafeTensors.Tensor)] {
         parameters.tensors.map { tensor in
-            (tensor.name, SafeTensors.Tensor(shape: tensor.fileShape, dtype: Scalar.safeTensorsDType, values: parameters.matrix(tensor).rowMajorElements.map { Double($0) }))
+            (tensor.name, SafeTensors.Tensor(
+                shape: tensor.fileShape, dtype: tensor.isCount ? "I64" : Scalar.safeTensorsDType,
+                values: parameters.matrix(tensor).rowMajorElements.map { Double($0) }))
         }
     }
 
@@ -128,11 +130,14 @@ extension Network {
         for tensor in parameters.tensors {
             guard let stored = file[tensor.name] else { throw fail("missing tensor \(tensor.name)") }
             let matrixShape = [tensor.shape.rows, tensor.shape.columns]
-            guard stored.shape == tensor.fileShape || stored.shape == matrixShape else {
+            guard stored.shape == tensor.fileShape || stored.shape == matrixShape || (tensor.isCount && stored.shape == [1]) else {
                 throw fail("\(tensor.name) has shape \(stored.shape), expected \(tensor.fileShape)")
             }
             let value = Matrix<Scalar>(rows: tensor.shape.rows, columns: tensor.shape.columns, rowMajor: stored.values.map { Scalar($0) })
             guard value.isFinite else { throw fail("\(tensor.name) holds NaN or infinity") }
+            if tensor.isCount, value.elements.contains(where: { $0 < 0 || $0.rounded() != $0 }) {
+                throw fail("\(tensor.name) must be a whole count ≥ 0")
+            }
             try parameters.set(tensor, to: value)
         }
     }

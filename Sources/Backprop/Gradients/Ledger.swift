@@ -14,6 +14,17 @@ public struct LayerLedger<Scalar: BackpropScalar>: Sendable {
     /// The entry called `name`.
     public subscript(name: String) -> Matrix<Scalar>? { entries.first { $0.name == name }?.value }
 
+    /// The names of the parameter gradients on the page (`dW`, `db`; `dγ`, `dβ`): the entries
+    /// that come out the same under both conventions.
+    public var parameterGradientNames: [String] {
+        let forward = Set(kind.savedNames + ["A"])
+        let intermediate = Set(kind.gradientNames + ["dA_prev"])
+        return entries.map(\.name).filter { !forward.contains($0) && !intermediate.contains($0) }
+    }
+
+    /// The names of what the forward pass wrote (`Z`, `A`; `Z̃`, `μ`, `σ²`, `Ẑ`, `A`).
+    public var forwardNames: [String] { kind.savedNames + ["A"] }
+
     private func entry(_ name: String) -> Matrix<Scalar> {
         guard let value = self[name] else { preconditionFailure("layer \(layer) (\(kind)) has no \(name) on its page") }
         return value
@@ -76,7 +87,7 @@ public struct Ledger<Scalar: BackpropScalar>: Sendable {
         if let dAPrevious = l == 1 ? pass.inputGradient : pass.layers[l - 2].outputGradient {
             entries.append(("dA_prev", dAPrevious))
         }
-        for tensor in network.parameters.tensors(layer: l) {
+        for tensor in network.parameters.tensors(layer: l) where tensor.isTrainable {
             entries.append((String(tensor.gradientSymbol.dropLast(String(l).count)), pass.gradients.matrix(tensor)))
         }
         return LayerLedger(layer: l, kind: kind, entries: entries)

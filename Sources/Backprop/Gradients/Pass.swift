@@ -11,6 +11,9 @@ struct LayerBuffers<Scalar: BackpropScalar>: Sendable {
     /// `dA[l]`, handed down by layer `l + 1` (after this layer's dropout mask); `nil` for the
     /// output layer, whose backward pass starts from the loss.
     var outputGradient: Matrix<Scalar>?
+    /// The whole batch's moments of the input, for a layer that mixes examples (set by a
+    /// training forward pass).
+    var moments: BatchMoments? = nil
 
     /// The output as the layer's own backward pass needs it (before any dropout mask).
     var activation: Matrix<Scalar> { undropped ?? output }
@@ -82,80 +85,195 @@ struct Pass<Scalar: BackpropScalar>: Sendable {
     }
 
     /// Forward pass over ``X``: every layer's output and saved tensors, dropout masks applied
-    /// after each layer that has one.
+    /// after each layer that has one. A layer that mixes examples (``BatchStatisticsLayer``)
+    /// takes its input's moments, hands them to `combine` (which makes them the whole batch's,
+    /// across processes), and normalizes with the result.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    mutating func forward(_ network: Network<Scalar>, dropout: DropoutMasks<Scalar>?, mode: PassMode = .training) {
+    mutating func forward(
+        _ network: Network<Scalar>, dropout: DropoutMasks<Scalar>?, mode: PassMode = .training,
+        combine: (inout BatchMoments) throws -> Void
+    ) rethrows {
         self.dropout = dropout
+        for index in layers.indices {
+            if let mixing = Self.mixing(network, index, mode) {
+                var moments = forwardMoments(index, mixing)
+                try combine(&moments)
+                forwardLayer(index, network, mode: mode, moments: moments)
+            } else {
+                forwardLayer(index, network, mode: mode)
+            }
+        }
+    }
+
+    /// The forward pass of one process: batch statistics are this pass's own.
+    mutating func forward(_ network: Network<Scalar>, dropout: DropoutMasks<Scalar>?, mode: PassMode = .training) {
+        forward(network, dropout: dropout, mode: mode, combine: { _ in })
+    }
+
+    /// Layer `index` (0-based) as a layer whose training passes need batch statistics, or `nil`.
+    static func mixing(_ network: Network<Scalar>, _ index: Int, _ mode: PassMode) -> (any BatchStatisticsLayer)? {
+        guard mode == .training, network.layers[index].mixesExamples else { return nil }
+        return network.layers[index] as? any BatchStatisticsLayer
+    }
+
+    /// The moments of layer `index`'s input over this pass's examples.
+    func forwardMoments(_ index: Int, _ layer: any BatchStatisticsLayer) -> BatchMoments {
+        layer.moments(of: index == 0 ? X : layers[index - 1].output)
+    }
+
+    /// Layer `index`'s forward pass (0-based) from the previous layer's output, then its dropout
+    /// mask; with `moments`, a layer that mixes examples normalizes with them (the whole batch's).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    mutating func forwardLayer(_ index: Int, _ network: Network<Scalar>, mode: PassMode, moments: BatchMoments? = nil) {
+        let (X, dropout) = (self.X, self.dropout)
+        let layer = network.layers[index]
+        let mixing = moments == nil ? nil : layer as? any BatchStatisticsLayer
+        withLayerBuffers { b in
+            b[index].moments = moments
+            network.parameters.withViews { views in
+                let parameters = views.layer(network.parameters.layerTensors[index])
+                let input = index == 0 ? X : b[index - 1].output
+                func run(into output: inout Matrix<Scalar>) {
+                    if let mixing, let moments {
+                        mixing.forward(input, batch: moments, parameters: parameters, saved: &b[index].saved, output: &output)
+                    } else {
+                        layer.forward(input, parameters: parameters, mode: mode, saved: &b[index].saved, output: &output)
+                    }
+                }
+                if let dropout, dropout.masks[index] != nil {
+                    // g(Z) goes to its own buffer (the derivative needs it), A = g(Z) ⊙ D / p.
+                    if b[index].undropped?.shape != b[index].output.shape { b[index].undropped = b[index].output }
+                    run(into: &b[index].undropped!)
+                    dropout.apply(layer: index + 1, from: b[index].undropped!, into: &b[index].output)
+                } else {
+                    b[index].undropped = nil
+                    run(into: &b[index].output)
+                }
+            }
+        }
+    }
+
+    /// Calls `body` with the layers' buffers, moved out of `self` for the call (so a layer can
+    /// write one buffer while reading another without a copy).
+    private mutating func withLayerBuffers<R>(_ body: (UnsafeMutableBufferPointer<LayerBuffers<Scalar>>) throws -> R) rethrows -> R {
         var buffers: [LayerBuffers<Scalar>] = []
         swap(&buffers, &layers)
         defer { swap(&buffers, &layers) }
-        let X = self.X
-        network.parameters.withViews { views in
-            buffers.withUnsafeMutableBufferPointer { b in
-                for (index, layer) in network.layers.enumerated() {
-                    let parameters = views.layer(network.parameters.layerTensors[index])
-                    let input = index == 0 ? X : b[index - 1].output
-                    if let dropout, dropout.masks[index] != nil {
-                        // g(Z) goes to its own buffer (the derivative needs it), A = g(Z) ⊙ D / p.
-                        if b[index].undropped?.shape != b[index].output.shape { b[index].undropped = b[index].output }
-                        layer.forward(input, parameters: parameters, mode: mode, saved: &b[index].saved, output: &b[index].undropped!)
-                        dropout.apply(layer: index + 1, from: b[index].undropped!, into: &b[index].output)
+        return try buffers.withUnsafeMutableBufferPointer { try body($0) }
+    }
+
+    /// Backward pass from the loss on ``Y``: `dZ[L] = ∂L/∂Z[L] / seedDivisor` (``Loss``), then
+    /// every layer down to the first. The parameter gradients are sums, divided by `seedDivisor`
+    /// only (``Gradients/finalize(examples:convention:l2:parameters:)`` does the rest); returns
+    /// `Σ L`. A layer that mixes examples hands its per-unit sums to `combine` (which makes them
+    /// the whole batch's) before finishing.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    @discardableResult
+    mutating func backward(
+        _ network: Network<Scalar>, seedDivisor: Scalar, combine: (inout [Double]) throws -> Void
+    ) rethrows -> Double {
+        beginBackward(network)
+        for l in stride(from: network.depth, through: 1, by: -1) {
+            if let mixing = Self.mixing(network, l - 1, .training), layers[l - 1].moments != nil {
+                var sums = backwardSums(l, mixing, network, seedDivisor: seedDivisor)
+                try combine(&sums)
+                finishBackward(l, mixing, network, sums: sums)
+            } else {
+                backwardLayer(l, network, seedDivisor: seedDivisor)
+            }
+        }
+        return summedLoss
+    }
+
+    /// The backward pass of one process.
+    @discardableResult
+    mutating func backward(_ network: Network<Scalar>, seedDivisor: Scalar) -> Double {
+        backward(network, seedDivisor: seedDivisor, combine: { _ in })
+    }
+
+    /// `Σ L` over the batch, kept in ``summedLoss``.
+    mutating func beginBackward(_ network: Network<Scalar>) {
+        let last = layers[network.depth - 1]
+        summedLoss = network.loss.summedLoss(Z: last.saved[0], A: last.output, Y: Y)
+    }
+
+    /// Where layer `l`'s backward pass starts: the loss for the output layer, `dA[l]` otherwise.
+    private static func seed(
+        _ l: Int, _ network: Network<Scalar>, _ b: UnsafeMutableBufferPointer<LayerBuffers<Scalar>>,
+        labels Y: Matrix<Scalar>, divisor: Scalar
+    ) -> BackwardSeed<Scalar> {
+        l == network.depth ? .loss(network.loss, labels: Y, divisor: divisor) : .outputGradient(b[l - 1].outputGradient!)
+    }
+
+    /// Calls `body` with layer `l`'s input, its parameters and gradient views, the buffers, and
+    /// where `dA[l−1]` goes (``inputGradient`` for the first layer, moved out for the call); then
+    /// applies layer `l − 1`'s dropout mask to `dA[l−1]`.
+    private mutating func withBackwardContext(
+        _ l: Int, _ network: Network<Scalar>,
+        _ body: (Matrix<Scalar>, ParameterViews<Scalar>, MutableParameterViews<Scalar>,
+                 UnsafeMutableBufferPointer<LayerBuffers<Scalar>>, inout Matrix<Scalar>?) -> Void
+    ) {
+        var inputGradient = self.inputGradient
+        self.inputGradient = nil
+        defer { self.inputGradient = inputGradient }
+        let (X, dropout) = (self.X, self.dropout)
+        let range = network.parameters.layerTensors[l - 1]
+        var gradients = Gradients<Scalar>(tensors: [], slab: [])
+        swap(&gradients, &self.gradients)
+        defer { swap(&gradients, &self.gradients) }
+        withLayerBuffers { b in
+            network.parameters.withViews { views in
+                gradients.withMutableViews { gradientViews in
+                    let input = l == 1 ? X : b[l - 2].output
+                    if l == 1 {
+                        body(input, views.layer(range), gradientViews.layer(range), b, &inputGradient)
                     } else {
-                        b[index].undropped = nil
-                        layer.forward(input, parameters: parameters, mode: mode, saved: &b[index].saved, output: &b[index].output)
+                        body(input, views.layer(range), gradientViews.layer(range), b, &b[l - 2].outputGradient)
+                        // dA[l−1] ⊙ D[l−1] / p: the gradient reaches only the units kept.
+                        if let dropout, dropout.masks[l - 2] != nil { dropout.apply(layer: l - 1, to: &b[l - 2].outputGradient!) }
                     }
                 }
             }
         }
     }
 
-    /// Backward pass from the loss on ``Y``: `dZ[L] = ∂L/∂Z[L] / seedDivisor` (``Loss``), then
-    /// every layer down to the first. The parameter gradients are sums, divided by `seedDivisor`
-    /// only (``Gradients/finalize(examples:convention:l2:parameters:)`` does the rest); returns
-    /// `Σ L`.
+    /// Layer `l`'s whole backward pass (1-based).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    @discardableResult
-    mutating func backward(_ network: Network<Scalar>, seedDivisor: Scalar) -> Double {
-        let L = network.depth
-        var buffers: [LayerBuffers<Scalar>] = []
-        swap(&buffers, &layers)
-        defer { swap(&buffers, &layers) }
-        var inputGradient = self.inputGradient
-        self.inputGradient = nil
-        defer { self.inputGradient = inputGradient }
-        let (X, Y, dropout) = (self.X, self.Y, self.dropout)
-        summedLoss = network.loss.summedLoss(Z: buffers[L - 1].saved[0], A: buffers[L - 1].output, Y: Y)
-        network.parameters.withViews { views in
-            gradients.withMutableViews { gradientViews in
-                buffers.withUnsafeMutableBufferPointer { b in
-                    for l in stride(from: L, through: 1, by: -1) {
-                        let layer = network.layers[l - 1]
-                        let range = network.parameters.layerTensors[l - 1]
-                        let seed: BackwardSeed<Scalar> = l == L
-                            ? .loss(network.loss, labels: Y, divisor: seedDivisor)
-                            : .outputGradient(b[l - 1].outputGradient!)
-                        let input = l == 1 ? X : b[l - 2].output
-                        let output = b[l - 1].activation
-                        if l == 1 {
-                            layer.backward(
-                                seed, input: input, output: output, saved: b[0].saved, parameters: views.layer(range),
-                                gradients: &b[0].gradients, parameterGradients: gradientViews.layer(range),
-                                inputGradient: &inputGradient)
-                        } else {
-                            layer.backward(
-                                seed, input: input, output: output, saved: b[l - 1].saved, parameters: views.layer(range),
-                                gradients: &b[l - 1].gradients, parameterGradients: gradientViews.layer(range),
-                                inputGradient: &b[l - 2].outputGradient)
-                            // dA[l−1] ⊙ D[l−1] / p: the gradient reaches only the units kept.
-                            if let dropout, dropout.masks[l - 2] != nil { dropout.apply(layer: l - 1, to: &b[l - 2].outputGradient!) }
-                        }
-                    }
-                }
-            }
+    mutating func backwardLayer(_ l: Int, _ network: Network<Scalar>, seedDivisor: Scalar) {
+        let (layer, Y) = (network.layers[l - 1], self.Y)
+        withBackwardContext(l, network) { input, parameters, gradientViews, b, inputGradient in
+            layer.backward(
+                Self.seed(l, network, b, labels: Y, divisor: seedDivisor), input: input, output: b[l - 1].activation,
+                saved: b[l - 1].saved, parameters: parameters, gradients: &b[l - 1].gradients,
+                parameterGradients: gradientViews, inputGradient: &inputGradient)
         }
-        return summedLoss
+    }
+
+    /// The first half of a mixing layer's backward pass; returns the sums to combine.
+    mutating func backwardSums(_ l: Int, _ layer: any BatchStatisticsLayer, _ network: Network<Scalar>, seedDivisor: Scalar) -> [Double] {
+        var sums: [Double] = []
+        let Y = self.Y
+        withBackwardContext(l, network) { input, parameters, gradientViews, b, _ in
+            sums = layer.backwardSums(
+                Self.seed(l, network, b, labels: Y, divisor: seedDivisor), input: input, output: b[l - 1].activation,
+                saved: b[l - 1].saved, parameters: parameters, gradients: &b[l - 1].gradients,
+                parameterGradients: gradientViews)
+        }
+        return sums
+    }
+
+    /// The second half, with the whole batch's `sums`.
+    mutating func finishBackward(_ l: Int, _ layer: any BatchStatisticsLayer, _ network: Network<Scalar>, sums: [Double]) {
+        withBackwardContext(l, network) { input, parameters, _, b, inputGradient in
+            let moments = b[l - 1].moments ?? layer.moments(of: input)
+            layer.backward(
+                sums: sums, batch: moments, input: input, saved: b[l - 1].saved, parameters: parameters,
+                gradients: &b[l - 1].gradients, inputGradient: &inputGradient)
+        }
     }
 
     /// `A[L]`, the network's output.

@@ -13,23 +13,26 @@ public struct Dense: Layer {
     public let inputSize: Int
     /// `n_l`.
     public let outputSize: Int
-    /// `g[l]`.
+    /// `g[l]`; `nil` for none (a linear layer whose `A` is its `Z`, as before batch norm).
     public var activation: Activation?
     /// Whether the layer has a bias `b` (a dense layer before batch norm need not).
     public let hasBias: Bool
 
-    /// A dense layer from `inputSize` features to `outputSize` units.
-    public init(inputSize: Int, outputSize: Int, activation: Activation, hasBias: Bool = true) {
+    /// A dense layer from `inputSize` features to `outputSize` units; `activation: nil` makes a
+    /// linear layer (PyTorch's bare `nn.Linear`, e.g. before ``BatchNorm``).
+    public init(inputSize: Int, outputSize: Int, activation: Activation?, hasBias: Bool = true) {
         self.inputSize = inputSize
         self.outputSize = outputSize
         self.activation = activation
         self.hasBias = hasBias
     }
 
-    /// `g[l]` (never `nil` for a dense layer).
+    /// `g[l]` (identity for a linear layer).
     public var g: Activation { activation ?? .identity }
 
-    public var description: String { "dense \(inputSize)→\(outputSize) \(g)" }
+    public var description: String {
+        "dense \(inputSize)→\(outputSize)" + (activation.map { " \($0)" } ?? " linear") + (hasBias ? "" : " no bias")
+    }
 
     public var parameterSpecs: [ParameterSpec] {
         let weight = ParameterSpec(name: "weight", symbol: "W", shape: Shape(outputSize, inputSize), decays: true)
@@ -42,7 +45,10 @@ public struct Dense: Layer {
     public var gradientNames: [String] { ["dZ"] }
     public func gradientShapes(examples m: Int) -> [Shape] { [Shape(outputSize, m)] }
 
-    public var pyTorchModules: [String] { ["Linear(\(inputSize), \(outputSize)\(hasBias ? "" : ", bias=False"))", g.pyTorchModule] }
+    public var pyTorchModules: [String] {
+        let linear = "Linear(\(inputSize), \(outputSize)\(hasBias ? "" : ", bias=False"))"
+        return activation.map { [linear, $0.pyTorchModule] } ?? [linear]
+    }
 
     public func initialize<Scalar: BackpropScalar>(
         _ parameters: MutableParameterViews<Scalar>, with initializer: Initializer,

@@ -5,7 +5,7 @@ public struct LayerKinds: Sendable {
     private var kinds: [String: any Layer.Type]
 
     /// The library's kinds.
-    public static let builtIn = LayerKinds(kinds: [Dense.kind: Dense.self])
+    public static let builtIn = LayerKinds(kinds: [Dense.kind: Dense.self, BatchNorm.kind: BatchNorm.self])
 
     private init(kinds: [String: any Layer.Type]) { self.kinds = kinds }
 

@@ -69,9 +69,14 @@ public struct Network<Scalar: BackpropScalar>: Sendable, Equatable {
     ///   - loss: defaults to ``Loss/natural(for:)`` of `output`.
     ///   - initializer: defaults to He for ReLU-family hidden layers, Xavier otherwise.
     ///   - seed: fixes every weight (see ``SeededGenerator``).
+    ///   - batchNorm: puts a ``BatchNorm`` between each hidden dense layer's `Z` and its
+    ///     activation (`Linear, BatchNorm1d, g` in PyTorch terms).
+    ///   - biasBeforeBatchNorm: whether those dense layers keep their bias; it is redundant
+    ///     (batch norm subtracts the mean, and β takes its place), so by default they have none.
     public init(
         sizes: [Int], hidden: Activation, output: Activation, loss: Loss? = nil,
-        initializer: Initializer? = nil, seed: UInt64 = 1
+        initializer: Initializer? = nil, seed: UInt64 = 1,
+        batchNorm: Bool = false, biasBeforeBatchNorm: Bool = false
     ) throws {
         guard sizes.count >= 2 else {
             throw BackpropError.invalidArgument("layer sizes need an input and an output, e.g. 2,4,1; got \(sizes.count) number(s)")
@@ -79,8 +84,12 @@ public struct Network<Scalar: BackpropScalar>: Sendable, Equatable {
         if let bad = sizes.first(where: { $0 <= 0 }) {
             throw BackpropError.invalidArgument("layer sizes must be positive; got \(bad)")
         }
-        let layers = (1..<sizes.count).map { l in
-            Dense(inputSize: sizes[l - 1], outputSize: sizes[l], activation: l == sizes.count - 1 ? output : hidden)
+        let layers: [any Layer] = (1..<sizes.count).flatMap { l -> [any Layer] in
+            guard batchNorm, l < sizes.count - 1 else {
+                return [Dense(inputSize: sizes[l - 1], outputSize: sizes[l], activation: l == sizes.count - 1 ? output : hidden)]
+            }
+            return [Dense(inputSize: sizes[l - 1], outputSize: sizes[l], activation: nil, hasBias: biasBeforeBatchNorm),
+                    BatchNorm(units: sizes[l], activation: hidden)]
         }
         try self.init(
             layers: layers, loss: loss ?? Loss.natural(for: output),
@@ -124,7 +133,7 @@ public struct Network<Scalar: BackpropScalar>: Sendable, Equatable {
     /// The output activation `g[L]`.
     public var outputActivation: Activation { layers[layers.count - 1].activation ?? .identity }
     /// The total number of trainable numbers.
-    public var parameterCount: Int { parameters.count }
+    public var parameterCount: Int { parameters.trainableCount }
     /// Whether every layer is a dense layer (the course's network; what ONNX export and the
     /// derivation checker take).
     public var isDense: Bool { layers.allSatisfy { $0 is Dense } }

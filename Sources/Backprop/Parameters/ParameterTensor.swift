@@ -13,6 +13,12 @@ public struct ParameterTensor: Sendable, Hashable {
     public let fileShape: [Int]
     /// Whether L2 and weight decay apply (weights do; biases, scales and shifts do not).
     public let decays: Bool
+    /// Whether the optimizer trains it. A tensor that is not trainable is state the forward
+    /// pass keeps (PyTorch's *buffers*: batch norm's running statistics); its gradient is zero,
+    /// the gradient check skips it, and files save it like any other tensor.
+    public let isTrainable: Bool
+    /// Whether it holds a count, saved as a 64-bit integer (`num_batches_tracked`).
+    public let isCount: Bool
     /// The 1-based layer that owns it.
     public let layer: Int
     /// The first element's index in the slab.
@@ -39,13 +45,38 @@ public struct ParameterSpec: Sendable, Hashable {
     public let decays: Bool
     /// Whether the file stores it as a vector `[rows]` (a bias) rather than `[rows, columns]`.
     public let isVector: Bool
+    /// Whether the optimizer trains it (see ``ParameterTensor/isTrainable``).
+    public let isTrainable: Bool
+    /// Whether it is a count, saved as a 0-dimensional 64-bit integer (see ``ParameterTensor/isCount``).
+    public let isCount: Bool
 
     /// A parameter declaration.
     public init(name: String, symbol: String, shape: Shape, decays: Bool, isVector: Bool = false) {
+        self.init(name: name, symbol: symbol, shape: shape, decays: decays, isVector: isVector, isTrainable: true, isCount: false)
+    }
+
+    /// A declaration of state the layer keeps beside its parameters and updates itself
+    /// (PyTorch's buffers, `running_mean`): saved and loaded, never trained.
+    public static func state(name: String, symbol: String, shape: Shape, isVector: Bool = true) -> ParameterSpec {
+        ParameterSpec(name: name, symbol: symbol, shape: shape, decays: false, isVector: isVector, isTrainable: false, isCount: false)
+    }
+
+    /// A declaration of a count the layer keeps (PyTorch's `num_batches_tracked`): a `(1, 1)`
+    /// tensor saved as a 0-dimensional int64.
+    public static func count(name: String, symbol: String) -> ParameterSpec {
+        ParameterSpec(name: name, symbol: symbol, shape: Shape(1, 1), decays: false, isVector: false, isTrainable: false, isCount: true)
+    }
+
+    private init(name: String, symbol: String, shape: Shape, decays: Bool, isVector: Bool, isTrainable: Bool, isCount: Bool) {
         self.name = name
         self.symbol = symbol
         self.shape = shape
         self.decays = decays
         self.isVector = isVector
+        self.isTrainable = isTrainable
+        self.isCount = isCount
     }
+
+    /// The shape in a saved file: `[]` for a count, `[rows]` for a vector, `[rows, columns]`.
+    var fileShape: [Int] { isCount ? [] : isVector ? [shape.rows] : [shape.rows, shape.columns] }
 }

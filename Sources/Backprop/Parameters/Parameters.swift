@@ -24,8 +24,8 @@ public struct Parameters<Scalar: BackpropScalar>: Sendable, Equatable {
                 tensors.append(ParameterTensor(
                     name: "\(moduleIndices[index]).\(spec.name)", symbol: "\(spec.symbol)\(index + 1)",
                     shape: spec.shape,
-                    fileShape: spec.isVector ? [spec.shape.rows] : [spec.shape.rows, spec.shape.columns],
-                    decays: spec.decays, layer: index + 1, offset: offset))
+                    fileShape: spec.fileShape, decays: spec.decays, isTrainable: spec.isTrainable,
+                    isCount: spec.isCount, layer: index + 1, offset: offset))
                 offset += count
             }
             layerTensors.append(first..<tensors.count)
@@ -41,8 +41,10 @@ public struct Parameters<Scalar: BackpropScalar>: Sendable, Equatable {
         self.slab = slab
     }
 
-    /// The total number of trainable numbers.
+    /// The number of elements in the slab (parameters and state).
     public var count: Int { slab.count }
+    /// The number of trainable numbers (state such as running statistics left out).
+    public var trainableCount: Int { tensors.reduce(0) { $0 + ($1.isTrainable ? $1.count : 0) } }
 
     /// The tensor called `name` (`"0.weight"`) or with course symbol `name` (`"W1"`).
     public func tensor(named name: String) -> ParameterTensor? {
@@ -86,6 +88,16 @@ public struct Parameters<Scalar: BackpropScalar>: Sendable, Equatable {
     /// Calls `body` with read-only views of every tensor, valid for the call only.
     public func withViews<R>(_ body: (ParameterViews<Scalar>) throws -> R) rethrows -> R {
         try slab.withUnsafeBufferPointer { try body(ParameterViews(base: $0.baseAddress, tensors: tensors)) }
+    }
+
+    /// Calls `body` with writable views of layer `l`'s tensors (1-based), valid for the call
+    /// only: how a layer updates the state it keeps (running statistics).
+    mutating func withMutableViews<R>(layer l: Int, _ body: (MutableParameterViews<Scalar>) throws -> R) rethrows -> R {
+        let range = layerTensors[l - 1]
+        let tensors = self.tensors
+        return try slab.withUnsafeMutableBufferPointer {
+            try body(MutableParameterViews(base: $0.baseAddress, tensors: tensors[...]).layer(range))
+        }
     }
 
     /// The same parameters in another precision.

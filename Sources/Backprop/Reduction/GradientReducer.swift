@@ -34,6 +34,13 @@ public protocol GradientReducer: Sendable {
     var participants: Int { get }
     /// Replaces `gradients` and `totals` by their sums over all participants, in one call.
     func allReduce<Scalar: BackpropScalar>(_ gradients: inout Gradients<Scalar>, totals: inout StepTotals) throws
+    /// Replaces `moments` by the combination of every participant's (``BatchMoments/combine(_:)``,
+    /// in participant order): batch normalization's statistics of the whole batch, taken in the
+    /// middle of the forward pass.
+    func allReduce(_ moments: inout BatchMoments) throws
+    /// Replaces `sums` by their elementwise sums over all participants: the per-unit sums a
+    /// batch-normalization backward pass needs over the whole batch.
+    func allReduce(sums: inout [Double]) throws
 }
 
 /// A single process: its sums are already the whole batch's.
@@ -42,4 +49,6 @@ public struct SingleProcess: GradientReducer {
     public init() {}
     public var participants: Int { 1 }
     public func allReduce<Scalar: BackpropScalar>(_ gradients: inout Gradients<Scalar>, totals: inout StepTotals) throws {}
+    public func allReduce(_ moments: inout BatchMoments) throws {}
+    public func allReduce(sums: inout [Double]) throws {}
 }

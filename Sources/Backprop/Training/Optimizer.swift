@@ -142,17 +142,17 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
         }
     }
 
-    /// The slab's contiguous runs of tensors that decay alike (one run for the whole slab when
-    /// decay does not matter).
+    /// The slab's contiguous runs of trainable tensors that decay alike (one run for the whole
+    /// slab when decay does not matter and every tensor trains). State that is not trained
+    /// (batch norm's running statistics) is in no run.
     private static func runs(_ tensors: [ParameterTensor], splitByDecay: Bool) -> [(Range<Int>, Bool)] {
-        guard let first = tensors.first, let last = tensors.last else { return [] }
-        guard splitByDecay else { return [(first.offset..<last.range.upperBound, false)] }
         var runs: [(Range<Int>, Bool)] = []
-        for tensor in tensors {
-            if let (range, decays) = runs.last, decays == tensor.decays, range.upperBound == tensor.offset {
+        for tensor in tensors where tensor.isTrainable {
+            let decays = splitByDecay && tensor.decays
+            if let (range, last) = runs.last, last == decays, range.upperBound == tensor.offset {
                 runs[runs.count - 1] = (range.lowerBound..<tensor.range.upperBound, decays)
             } else {
-                runs.append((tensor.range, tensor.decays))
+                runs.append((tensor.range, decays))
             }
         }
         return runs

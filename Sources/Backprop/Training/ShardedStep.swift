@@ -46,20 +46,28 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
     /// Gathers the columns `batch` of `data`, runs forward and backward on every shard with the
     /// convention's seed factor for a batch of `M` examples, and adds the shards' gradients and
     /// totals into shard 0's. Returns the batch's totals; the gradients are sums (see ``gradients``).
+    ///
+    /// A layer that mixes examples (batch norm) normalizes with the whole batch's statistics:
+    /// the shards' moments are combined in shard order, then across processes by `reducer`,
+    /// before any shard goes on (and likewise its backward sums), so a sharded step equals the
+    /// unsharded one to rounding.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     mutating func step(
         _ data: Dataset<Scalar>, batch: [Int], network: Network<Scalar>, dropout: DropoutMasks<Scalar>?,
-        convention: Convention, examples M: Int
-    ) -> StepTotals {
+        convention: Convention, examples M: Int, reducer: any GradientReducer = SingleProcess()
+    ) throws -> StepTotals {
         precondition(batch.count == examples, "batch of \(batch.count) into a workspace for \(examples)")
         let (m, count) = (examples, shards.count)
         let seed: Scalar = convention.scales(examples: M).seedDivisor
         if count == 1 {
             shards[0].gather(data, batch[...])
-            shards[0].forward(network, dropout: dropout)
-            let loss = shards[0].backward(network, seedDivisor: seed)
+            try shards[0].forward(network, dropout: dropout, combine: { try reducer.allReduce(&$0) })
+            let loss = try shards[0].backward(network, seedDivisor: seed, combine: { try reducer.allReduce(sums: &$0) })
             return StepTotals(summedLoss: loss, correct: shards[0].correctPredictions(), examples: m)
+        }
+        if network.layers.contains(where: \.mixesExamples) {
+            return try layerByLayer(data, batch: batch, network: network, dropout: dropout, seed: seed, reducer: reducer)
         }
         let totals = withUnsafeTemporaryAllocation(of: StepTotals.self, capacity: count) { parts in
             shards.withUnsafeMutableBufferPointer { passes in
@@ -79,6 +87,69 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
         }
         addShards(threads: count)
         return totals
+    }
+
+    /// A step of a network with a layer that mixes examples: every shard runs one layer at a
+    /// time, and at such a layer all shards stop while their statistics are combined (the
+    /// SyncBatchNorm way), forward and backward.
+    private mutating func layerByLayer(
+        _ data: Dataset<Scalar>, batch: [Int], network: Network<Scalar>, dropout: DropoutMasks<Scalar>?,
+        seed: Scalar, reducer: any GradientReducer
+    ) throws -> StepTotals {
+        let (m, count, L) = (examples, shards.count, network.depth)
+        try shards.withUnsafeMutableBufferPointer { passes in
+            LinearAlgebra.concurrently(count) { shard in
+                let columns = ParallelFor.range(shard, of: count, count: m)
+                passes[shard].gather(data, batch[columns])
+                passes[shard].dropout = dropout?.columns(columns)
+            }
+            for index in 0..<L {
+                guard let mixing = Pass<Scalar>.mixing(network, index, .training) else {
+                    LinearAlgebra.concurrently(count) { passes[$0].forwardLayer(index, network, mode: .training) }
+                    continue
+                }
+                var parts = [BatchMoments](repeating: BatchMoments(units: 0), count: count)
+                parts.withUnsafeMutableBufferPointer { parts in
+                    LinearAlgebra.concurrently(count) { parts[$0] = passes[$0].forwardMoments(index, mixing) }
+                }
+                var moments = parts[0]
+                for part in parts.dropFirst() { moments.combine(part) }  // in shard order
+                try reducer.allReduce(&moments)
+                LinearAlgebra.concurrently(count) { passes[$0].forwardLayer(index, network, mode: .training, moments: moments) }
+            }
+            LinearAlgebra.concurrently(count) { passes[$0].beginBackward(network) }
+            for l in stride(from: L, through: 1, by: -1) {
+                guard let mixing = Pass<Scalar>.mixing(network, l - 1, .training) else {
+                    LinearAlgebra.concurrently(count) { passes[$0].backwardLayer(l, network, seedDivisor: seed) }
+                    continue
+                }
+                var parts = [[Double]](repeating: [], count: count)
+                parts.withUnsafeMutableBufferPointer { parts in
+                    LinearAlgebra.concurrently(count) { parts[$0] = passes[$0].backwardSums(l, mixing, network, seedDivisor: seed) }
+                }
+                var sums = parts[0]
+                for part in parts.dropFirst() {  // in shard order
+                    for i in sums.indices { sums[i] += part[i] }
+                }
+                try reducer.allReduce(sums: &sums)
+                LinearAlgebra.concurrently(count) { passes[$0].finishBackward(l, mixing, network, sums: sums) }
+            }
+        }
+        var total = StepTotals()
+        for (shard, pass) in shards.enumerated() {
+            total += StepTotals(summedLoss: pass.summedLoss, correct: pass.correctPredictions(), examples: ParallelFor.range(shard, of: count, count: m).count)
+        }
+        addShards(threads: count)
+        return total
+    }
+
+    /// After the optimizer step: each layer that mixes examples updates its running state
+    /// (batch norm's running mean and variance) once, from the batch's moments.
+    func updateState(_ network: inout Network<Scalar>) {
+        for (index, layer) in network.layers.enumerated() {
+            guard let mixing = layer as? any BatchStatisticsLayer, let moments = shards[0].layers[index].moments else { continue }
+            network.parameters.withMutableViews(layer: index + 1) { mixing.updateState(batch: moments, state: $0) }
+        }
     }
 
     /// Shard 0's gradient slab += those of shards 1, 2, … (in that order, element by element),

@@ -77,6 +77,7 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
     ) throws -> StopReason {
         try checkData(training, role: "training")
         if let validation { try checkData(validation, role: "validation") }
+        try checkBatchStatistics(examples: training.count)
         while epochsCompleted < configuration.epochs {
             guard let record = try trainEpoch(training, validation: validation, onBatch: onBatch) else {
                 return .interrupted
@@ -141,9 +142,9 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
                 try DropoutMasks(keepProbabilities: $0, network: network, examples: batch.count, using: &generator)
             }
             // Sums over the batch, added across shards and processes, then one 1/M and L2.
-            var totals = workspace.step(
+            var totals = try workspace.step(
                 data, batch: batch, network: network, dropout: masks,
-                convention: configuration.convention, examples: batch.count)
+                convention: configuration.convention, examples: batch.count, reducer: reducer)
             try reducer.allReduce(&workspace.gradients, totals: &totals)
             workspace.gradients.finalize(
                 examples: totals.examples, convention: configuration.convention, l2: configuration.l2,
@@ -168,6 +169,7 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
                 normSamples += 1
             }
             optimizer.update(&network, gradients: workspace.gradients, learningRate: learningRate, threads: workers)
+            workspace.updateState(&network)
 
             lossSum += cost * Double(totals.examples)
             correct += totals.correct
@@ -212,6 +214,21 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         }
         guard data.X.isFinite else { throw BackpropError.nonFinite("the \(role) set (\(data.name)) has a NaN or infinite feature") }
         try network.loss.validate(labels: data.Y, source: "the \(role) set (\(data.name))")
+    }
+
+    /// A layer that normalizes over the batch needs at least two examples in every batch
+    /// (with one, `σ² = 0` for every unit and the normalized value is 0 whatever the input;
+    /// PyTorch refuses it too).
+    private func checkBatchStatistics(examples m: Int) throws {
+        guard let index = network.layers.firstIndex(where: \.mixesExamples) else { return }
+        let size = Swift.min(configuration.batchSize ?? m, m)
+        let last = m % size == 0 ? size : m % size
+        guard Swift.min(size, last) < 2 else { return }
+        let which = size < 2
+            ? "a batch size of \(size)"
+            : "\(m) examples in batches of \(size), which leaves a last batch of one example"
+        throw BackpropError.invalidArgument(
+            "layer \(index + 1) (\(network.layers[index])) normalizes over the batch and needs at least 2 examples per batch in training, but the run has \(which) (σ² would be 0 for every unit); choose another batch size")
     }
 
     private func checkFinite(
