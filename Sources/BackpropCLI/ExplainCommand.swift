@@ -20,6 +20,7 @@ struct ExplainCommand: ParsableCommand {
               backprop explain --layers 2,4,1 --hidden tanh --output sigmoid --convention deferred
               backprop explain --layers 4,8,6,3 --hidden relu --output softmax --format markdown
               backprop explain --layers 3,5,2 --output identity --l2 --dropout --format latex
+              backprop explain --batch-norm --convention both
             """
     )
 
@@ -62,7 +63,7 @@ struct ExplainCommand: ParsableCommand {
         do {
             explanation = try Explanation(
                 sizes: sizes, hidden: hidden, output: output, loss: architecture.resolvedLoss(outputs: sizes.last),
-                conventions: convention.conventions, l2: l2, dropout: dropout)
+                conventions: convention.conventions, l2: l2, dropout: dropout, batchNorm: architecture.batchNorm)
         } catch let error as BackpropError {
             throw ValidationError("\(error)")
         }

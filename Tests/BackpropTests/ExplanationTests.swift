@@ -318,3 +318,46 @@ struct ExplanationTests {
         }
     }
 }
+
+/// `explain --batch-norm`: the statistics forward, both backward forms, where the 1/m enters.
+struct BatchNormExplanationTests {
+    @Test("Batch norm: μ, σ², Ẑ, Z̃ forward; dZ̃, dβ, dγ, dẐ, dσ², dμ and dZ in both forms backward; shapes agree",
+          arguments: [[2, 4, 1], [3, 5, 4, 2]])
+    func batchNorm(sizes: [Int]) throws {
+        let explanation = try Explanation(
+            sizes: sizes, hidden: .relu, output: sizes.last == 1 ? .sigmoid : .softmax, batchNorm: true)
+        #expect(explanation.isDimensionallyConsistent)
+        let text = explanation.rendered(.text)
+        let lines = ExplanationTests.lines(text)
+        for expected in [
+            "μ[1] = (1/m) Σ_columns Z[1]",
+            "σ²[1] = (1/m) Σ_columns (Z[1] − μ[1])²",
+            "Ẑ[1] = (Z[1] − μ[1]) / √(σ²[1] + ε)",
+            "Z̃[1] = γ[1] ⊙ Ẑ[1] + β[1]",
+            "A[1] = relu(Z̃[1])",
+            "mu1 = 1 / m * np.sum(Z1, axis=1, keepdims=True)",
+            "Z_norm1 = (Z1 - mu1) / np.sqrt(var1 + eps)",
+            "dZ1 = dZ_norm1 / np.sqrt(var1 + eps) + 2 * dvar1 * (Z1 - mu1) / m + dmu1 / m",
+            "dZ1 = 1 / m * (m * dZ_norm1 - np.sum(dZ_norm1, axis=1, keepdims=True) - Z_norm1 * np.sum(dZ_norm1 * Z_norm1, axis=1, keepdims=True)) / np.sqrt(var1 + eps)",
+            "dgamma1 = 1 / m * np.sum(dZ_tilde1 * Z_norm1, axis=1, keepdims=True)",
+        ] {
+            #expect(lines.contains { $0.hasPrefix(expected) }, "missing line: \(expected)")
+        }
+        // No b for a normalized layer; the output layer keeps its own.
+        #expect(!text.contains("b[1]"))
+        #expect(text.contains("b[\(sizes.count - 1)]"))
+        // Each backward row of the normalized layer, once under each convention: dZ twice (chain, compact).
+        let equations = explanation.allEquations.filter { $0.rhs != nil }.map(\.lhs.text)
+        for name in ["dZ̃[1]", "dβ[1]", "dγ[1]", "dẐ[1]", "dσ²[1]", "dμ[1]", "dW[1]"] {
+            #expect(equations.filter { $0 == name }.count == 2, "\(name)")
+        }
+        #expect(equations.filter { $0 == "dZ[1]" }.count == 4)
+        let prose = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")  // lines are wrapped
+        #expect(prose.contains("is the layer's own: it comes from μ = (1/m) Σ Z and σ² = (1/m) Σ (Z − μ)² themselves"))
+        #expect(prose.contains("Under absorbed, dZ̃ already carries the loss's 1/m"))
+        #expect(prose.contains("Under deferred, dZ̃ carries no 1/m"))
+        let latex = explanation.rendered(.latex)
+        #expect(latex.contains("\\sqrt{{\\sigma^2}^{[1]} + \\epsilon}"))
+        #expect(latex.contains("{\\hat{Z}}^{[1]}"))
+    }
+}

@@ -22,6 +22,8 @@ public struct Explanation: Sendable {
     public let l2: Bool
     /// Whether the hidden layers use inverted dropout (keep probability `p`).
     public let dropout: Bool
+    /// Whether each hidden layer batch-normalizes its `Z` before the activation (no `b`; `γ`, `β`).
+    public let batchNorm: Bool
     /// The explanation, section by section.
     private(set) var sections: [ExplanationSection] = []
 
@@ -36,10 +38,14 @@ public struct Explanation: Sendable {
     ///   - conventions: where the 1/m goes; both (the default) puts them side by side.
     ///   - l2: include the L2 term in the cost and `(λ/m) W[l]` in each `dW[l]`.
     ///   - dropout: include inverted dropout's masks on the hidden layers.
+    ///   - batchNorm: batch-normalize each hidden layer's `Z` before its activation
+    ///     (``BatchNorm``): the forward statistics, and the backward pass in the step-by-step
+    ///     chain through `dσ²`, `dμ` and in the compact three-term form.
     /// - Throws: ``BackpropError/invalidArgument(_:)`` naming what does not fit.
     public init(
         sizes: [Int], hidden: Activation, output: Activation, loss: Loss? = nil,
-        conventions: [Convention] = Convention.allCases, l2: Bool = false, dropout: Bool = false
+        conventions: [Convention] = Convention.allCases, l2: Bool = false, dropout: Bool = false,
+        batchNorm: Bool = false
     ) throws {
         guard sizes.count >= 2, sizes.allSatisfy({ $0 > 0 }) else {
             throw BackpropError.invalidArgument("an explanation needs two or more positive layer sizes, not \(sizes)")
@@ -57,6 +63,7 @@ public struct Explanation: Sendable {
         self.conventions = Convention.allCases.filter(conventions.contains)
         self.l2 = l2
         self.dropout = dropout && sizes.count > 2
+        self.batchNorm = batchNorm && sizes.count > 2
         sections = buildSections()
     }
 
@@ -95,7 +102,7 @@ public struct Explanation: Sendable {
     public var title: String {
         let h = depth - 1
         let hiddenPart = h == 0 ? "no hidden layer" : "\(hidden) hidden layer\(h == 1 ? "" : "s")"
-        return "\(sizesText): \(hiddenPart), \(output) output + \(lossName)"
+        return "\(sizesText): \(hiddenPart)\(batchNorm ? " with batch norm" : ""), \(output) output + \(lossName)"
     }
 
     static func conventionTitle(_ c: Convention) -> String {
@@ -119,6 +126,28 @@ public struct Explanation: Sendable {
     private func dW(_ l: Int) -> ExplanationSymbol { ExplanationSymbol("dW", l, shape: W(l).shape) }
     private func db(_ l: Int) -> ExplanationSymbol { ExplanationSymbol("db", l, shape: b(l).shape) }
     private var Y: ExplanationSymbol { ExplanationSymbol("Y", nil, shape: .batch(sizes[depth])) }
+    // Batch norm's quantities, in the course's C2W3 names for NumPy.
+    private func column(_ stem: String, _ l: Int, latex: String, numpy: String) -> ExplanationSymbol {
+        ExplanationSymbol(stem, l, shape: .fixed(n(l), 1), latex: latex, numpy: numpy)
+    }
+    private func mu(_ l: Int) -> ExplanationSymbol { column("μ", l, latex: "\\mu", numpy: "mu") }
+    private func variance(_ l: Int) -> ExplanationSymbol { column("σ²", l, latex: "\\sigma^2", numpy: "var") }
+    private func gamma(_ l: Int) -> ExplanationSymbol { column("γ", l, latex: "\\gamma", numpy: "gamma") }
+    private func beta(_ l: Int) -> ExplanationSymbol { column("β", l, latex: "\\beta", numpy: "beta") }
+    private func dGamma(_ l: Int) -> ExplanationSymbol { column("dγ", l, latex: "d\\gamma", numpy: "dgamma") }
+    private func dBeta(_ l: Int) -> ExplanationSymbol { column("dβ", l, latex: "d\\beta", numpy: "dbeta") }
+    private func dVariance(_ l: Int) -> ExplanationSymbol { column("dσ²", l, latex: "d\\sigma^2", numpy: "dvar") }
+    private func dMu(_ l: Int) -> ExplanationSymbol { column("dμ", l, latex: "d\\mu", numpy: "dmu") }
+    private func hat(_ l: Int) -> ExplanationSymbol { ExplanationSymbol("Ẑ", l, shape: .batch(n(l)), latex: "\\hat{Z}", numpy: "Z_norm") }
+    private func tilde(_ l: Int) -> ExplanationSymbol { ExplanationSymbol("Z̃", l, shape: .batch(n(l)), latex: "\\tilde{Z}", numpy: "Z_tilde") }
+    private func dHat(_ l: Int) -> ExplanationSymbol { ExplanationSymbol("dẐ", l, shape: .batch(n(l)), latex: "d\\hat{Z}", numpy: "dZ_norm") }
+    private func dTilde(_ l: Int) -> ExplanationSymbol { ExplanationSymbol("dZ̃", l, shape: .batch(n(l)), latex: "d\\tilde{Z}", numpy: "dZ_tilde") }
+    /// `√(σ²[l] + ε)`.
+    private func deviation(_ l: Int) -> ExplanationTerm {
+        .apply(.squareRoot, .sum(.symbol(variance(l)), .scalar(.epsilon)))
+    }
+    /// `Z[l] − μ[l]`.
+    private func centred(_ l: Int) -> ExplanationTerm { .difference(.symbol(Z(l)), .symbol(mu(l))) }
 
     /// `g′(Z[l])` written out for an elementwise activation, from `A[l]` where that is how the
     /// course writes it: tanh `1 − A²`, sigmoid `A ⊙ (1 − A)`, relu `(Z > 0)`, leaky
@@ -148,7 +177,12 @@ public struct Explanation: Sendable {
         var rows: [ExplanationRow] = []
         for l in 1...depth {
             rows.append(.init(shapeOnly: W(l), note: l == 1 ? "(n_1, n_x), like PyTorch's nn.Linear weight (out, in)" : nil))
-            rows.append(.init(shapeOnly: b(l), note: l == 1 ? "broadcast across the m columns" : nil))
+            if batchNorm && l < depth {
+                rows.append(.init(shapeOnly: gamma(l), note: l == 1 ? "batch norm's scale, starts at 1" : nil))
+                rows.append(.init(shapeOnly: beta(l), note: l == 1 ? "batch norm's shift, starts at 0 (in place of b)" : nil))
+            } else {
+                rows.append(.init(shapeOnly: b(l), note: l == 1 || (batchNorm && l == depth) ? "broadcast across the m columns" : nil))
+            }
         }
         return [
             ExplanationSection(title: "", blocks: blocks, numpy: false),
@@ -170,6 +204,24 @@ public struct Explanation: Sendable {
         var rows: [ExplanationRow] = []
         for l in 1...depth {
             let g = l == depth ? output : hidden
+            if batchNorm && l < depth {
+                rows.append(.init(Z(l), .product(.symbol(W(l)), .symbol(A(l - 1))),
+                                  note: .init("no b: batch norm subtracts the mean, β takes its place", latex: "\\text{no } b")))
+                rows.append(.init(mu(l), .scaled(.inverseM, .sumColumns(.symbol(Z(l)))), note: .init("a 1/m of the layer's own", latex: "\\text{the layer's own } \\frac{1}{m}")))
+                rows.append(.init(variance(l), .scaled(.inverseM, .sumColumns(.square(centred(l)))), note: .init("biased (1/m, not 1/(m−1))", latex: "\\text{biased}")))
+                rows.append(.init(hat(l), .quotient(centred(l), deviation(l)), note: .init("ε = 1e-5", latex: "\\epsilon = 10^{-5}")))
+                rows.append(.init(tilde(l), .sum(.hadamard(.symbol(gamma(l)), .symbol(hat(l))), .symbol(beta(l)))))
+                let note = hidden.block.derivativeTerm(z: .symbol(tilde(l)), a: .symbol(A(l))).map {
+                    ExplanationProse("`g′(Z̃[\(l)]) = " + $0.text + "`", latex: "g'\\left(\\tilde{Z}^{[\(l)]}\\right) = " + $0.latex)
+                } ?? activationNote(g, layer: l)
+                rows.append(.init(A(l), .apply(.activation(g), .symbol(tilde(l))), note: note))
+                if dropout {
+                    rows.append(.init(D(l), .randomMask(.batch(n(l))), note: .init("keep each unit with probability p", latex: "\\text{keep each unit with probability } p")))
+                    rows.append(.init(A(l), .divided(.hadamard(.symbol(A(l)), .symbol(D(l))), .keepProbability),
+                                      note: .init("inverted dropout: scale by 1/p now", latex: "\\text{inverted dropout}")))
+                }
+                continue
+            }
             rows.append(.init(Z(l), .sum(.product(.symbol(W(l)), .symbol(A(l - 1))), .symbol(b(l)))))
             rows.append(.init(A(l), .apply(.activation(g), .symbol(Z(l))), note: activationNote(g, layer: l)))
             if dropout && l < depth {
@@ -179,6 +231,9 @@ public struct Explanation: Sendable {
             }
         }
         var blocks: [ExplanationBlock] = [.equations(title: nil, rows: rows)]
+        if batchNorm {
+            blocks.append(.prose(.init("Batch norm: `μ`, `σ²` are per unit (one row each) over the m examples of the batch; in training they are the batch's own, in evaluation the running estimates (updated after each step with momentum 0.1, the variance unbiased, `m/(m−1) σ²`). `γ`, `β` are trained; PyTorch calls this `Linear(bias=False), BatchNorm1d, \(hidden.pyTorchModule)`.")))
+        }
         if dropout {
             blocks.append(.prose(.init("With dropout, `Z[l+1]` (and so `dW[l+1]`) uses the masked `A[l]`; the derivative `g′(Z[l])` is taken at the activation before the mask\(hidden == .tanh || hidden == .sigmoid ? " (`\(derivative(hidden, layer: 1)!.text)` with the unmasked `A[1]`, not the rescaled one)" : ""). No dropout on the output layer, nor when evaluating.")))
         }
@@ -304,6 +359,12 @@ public struct Explanation: Sendable {
         var blocks: [ExplanationBlock] = []
         for l in stride(from: L, through: 1, by: -1) {
             var rows: [ExplanationRow] = []
+            if batchNorm && l < L {
+                rows += batchNormBackward(l)
+                let role = "hidden, batch norm, \(hidden)"
+                blocks.append(.equations(title: "Layer \(l) (\(role))", rows: rows))
+                continue
+            }
             // dZ[l]
             if l == L {
                 rows.append(.init(dZ(L), conventions.map { c in
@@ -336,6 +397,9 @@ public struct Explanation: Sendable {
             let role = l == L ? "output, \(output) + \(loss)" : "hidden, \(hidden)"
             blocks.append(.equations(title: "Layer \(l) (\(role))", rows: rows))
         }
+        if batchNorm {
+            blocks.append(.prose(.init(batchNormReading)))
+        }
         if l2 {
             blocks.append(.prose(.init("L2: `(λ/m) W[l]` is the derivative of `(λ/(2m)) ‖W[l]‖²_F`; it comes from the cost directly, not through `dZ`, so it keeps its own 1/m under both conventions.")))
         }
@@ -347,6 +411,69 @@ public struct Explanation: Sendable {
             title = "Backward: " + Explanation.conventionTitle(conventions[0])
         }
         return ExplanationSection(title: title, blocks: blocks, numpy: true)
+    }
+
+    /// A batch-normalized hidden layer's backward rows: `dZ̃`, `dβ`, `dγ`, `dẐ`, `dσ²`, `dμ`,
+    /// `dZ` step by step and in the compact form, `dW`, `dA[l−1]`.
+    private func batchNormBackward(_ l: Int) -> [ExplanationRow] {
+        var rows: [ExplanationRow] = []
+        let g = derivative(hidden, layer: l).map { _ in hidden.block.derivativeTerm(z: .symbol(tilde(l)), a: .symbol(A(l)))! }
+        let dTildeTerm: ExplanationTerm = g.map { .hadamard(.symbol(dA(l)), $0) } ?? .symbol(dA(l))
+        rows.append(.init(dTilde(l), conventions.map { _ in dTildeTerm }, ratio: .m))
+        let sumB = ExplanationTerm.sumColumns(.symbol(dTilde(l)))
+        rows.append(.init(dBeta(l), conventions.map { $0 == .deferred ? .scaled(.inverseM, sumB) : sumB }, ratio: .number(1)))
+        let sumG = ExplanationTerm.sumColumns(.hadamard(.symbol(dTilde(l)), .symbol(hat(l))))
+        rows.append(.init(dGamma(l), conventions.map { $0 == .deferred ? .scaled(.inverseM, sumG) : sumG }, ratio: .number(1)))
+        rows.append(.init(dHat(l), conventions.map { _ in .hadamard(.symbol(gamma(l)), .symbol(dTilde(l))) }, ratio: .m))
+        let dVar = ExplanationTerm.quotient(
+            .scaled(.number(-0.5), .sumColumns(.hadamard(.symbol(dHat(l)), .symbol(hat(l))))),
+            .sum(.symbol(variance(l)), .scalar(.epsilon)))
+        rows.append(.init(dVariance(l), conventions.map { _ in dVar }, ratio: .m,
+                          note: .init("= −½ Σ_columns dẐ ⊙ (Z − μ) ⊙ (σ² + ε)^(−3/2)", latex: "-\\tfrac{1}{2} \\textstyle\\sum dZ_{\\text{norm}} (Z - \\mu)(\\sigma^2 + \\epsilon)^{-3/2}")))
+        let dMean = ExplanationTerm.quotient(.scaled(.number(-1), .sumColumns(.symbol(dHat(l)))), deviation(l))
+        rows.append(.init(dMu(l), conventions.map { _ in dMean }, ratio: .m,
+                          note: .init("+ dσ² ⊙ (−2/m) Σ_columns (Z − μ), which is 0: Σ (Z − μ) = 0", latex: "+\\, d\\sigma^2 \\cdot \\left(-\\tfrac{2}{m}\\right) \\textstyle\\sum (Z - \\mu) = 0")))
+        let chain = ExplanationTerm.sum(
+            .sum(.quotient(.symbol(dHat(l)), deviation(l)),
+                 .divided(.scaled(.number(2), .hadamard(.symbol(dVariance(l)), centred(l))), .m)),
+            .divided(.symbol(dMu(l)), .m))
+        rows.append(.init(dZ(l), conventions.map { _ in chain }, ratio: .m,
+                          note: .init("step by step: the 1/m here is the layer's own, from μ and σ²", latex: "\\text{step by step}")))
+        let compact = ExplanationTerm.quotient(
+            .scaled(.inverseM, .difference(
+                .difference(.scaled(.m, .symbol(dHat(l))), .sumColumns(.symbol(dHat(l)))),
+                .hadamard(.symbol(hat(l)), .sumColumns(.hadamard(.symbol(dHat(l)), .symbol(hat(l))))))),
+            deviation(l))
+        rows.append(.init(dZ(l), conventions.map { _ in compact }, ratio: .m,
+                          note: .init("the compact three-term form: the same numbers", latex: "\\text{compact form}")))
+        let gradientW = ExplanationTerm.product(.symbol(dZ(l)), .transpose(A(l - 1)))
+        let penalty = ExplanationTerm.scaled(.lambdaOverM, .symbol(W(l)))
+        rows.append(.init(dW(l), conventions.map { c in
+            let main = c == .deferred ? ExplanationTerm.scaled(.inverseM, gradientW) : gradientW
+            return l2 ? .sum(main, penalty) : main
+        }, ratio: .number(1)))
+        if l > 1 {
+            rows.append(.init(dA(l - 1), conventions.map { _ in .product(.transpose(W(l)), .symbol(dZ(l))) }, ratio: .m))
+            if dropout {
+                rows.append(.init(dA(l - 1), conventions.map { _ in
+                    .divided(.hadamard(.symbol(dA(l - 1)), .symbol(D(l - 1))), .keepProbability)
+                }, ratio: .m, note: .init("the same mask D[\(l - 1)] as forward", latex: "\\text{the forward mask}")))
+            }
+        }
+        return rows
+    }
+
+    /// Where the 1/m enters a batch-normalized layer, under each convention.
+    private var batchNormReading: String {
+        var parts = ["Batch norm: the `1/m` inside `dZ` (the `(2/m)` and `(1/m)` of the chain, the `1/m` before the compact form) is the layer's own: it comes from `μ = (1/m) Σ Z` and `σ² = (1/m) Σ (Z − μ)²` themselves, so it is there under both conventions and is not the loss's."]
+        if conventions.contains(.absorbed) {
+            parts.append("Under absorbed, `dZ̃` already carries the loss's `1/m` (it came down from `dZ[\(depth)] = (A − Y)/m`), so `dZ` holds both: the loss's 1/m through `dẐ`, and the layer's own.")
+        }
+        if conventions.contains(.deferred) {
+            parts.append("Under deferred, `dZ̃` carries no 1/m (per-example), the layer's own 1/m is still inside `dZ`, and the loss's 1/m waits for `dγ`, `dβ` and `dW`.")
+        }
+        parts.append("`dγ`, `dβ`, `dW` come out the same either way (`backprop ledger --batch-norm`). Leaving a `1/m` of the layer's own out, or adding the loss's a second time, are the classic batch-norm bugs: `backprop gradcheck --batch-norm` finds them.")
+        return parts.joined(separator: " ")
     }
 
     private func reading() -> ExplanationSection {

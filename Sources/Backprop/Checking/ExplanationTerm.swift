@@ -43,6 +43,16 @@ struct ExplanationSymbol: Hashable, Sendable {
     /// The layer in square brackets, or `nil` for `X` and `Y`.
     let layer: Int?
     let shape: ExplanationShape
+    /// The stem in LaTeX and NumPy where it is not the Unicode one (`\\hat{Z}`, `Z_norm` for `Ẑ`).
+    var latexStem: String? = nil
+    var numpyStem: String? = nil
+
+    /// A symbol whose LaTeX and NumPy stems differ from its Unicode one (batch norm's `Ẑ`, `γ`).
+    init(_ stem: String, _ layer: Int?, shape: ExplanationShape, latex: String, numpy: String) {
+        self.init(stem, layer, shape: shape)
+        latexStem = latex
+        numpyStem = numpy
+    }
 
     init(_ stem: String, _ layer: Int?, shape: ExplanationShape) {
         // A[0] is X, written as the course writes it.
@@ -59,10 +69,11 @@ struct ExplanationSymbol: Hashable, Sendable {
     /// `W[1]`, `X`.
     var text: String { layer.map { "\(stem)[\($0)]" } ?? stem }
     /// `W1`, `X`.
-    var numpy: String { layer.map { "\(stem)\($0)" } ?? stem }
+    var numpy: String { layer.map { "\(numpyStem ?? stem)\($0)" } ?? (numpyStem ?? stem) }
     /// `W^{[1]}`, `X`, with `\top` folded into the superscript when transposed.
     func latex(transposed: Bool) -> String {
-        switch (layer, transposed) {
+        let stem = latexStem.map { "{\($0)}" } ?? self.stem
+        return switch (layer, transposed) {
         case let (l?, true): "\(stem)^{[\(l)]\\top}"
         case let (l?, false): "\(stem)^{[\(l)]}"
         case (nil, true): "\(stem)^\\top"
@@ -85,9 +96,12 @@ enum ExplanationScalar: Hashable, Sendable {
     case keepProbability
     /// A number such as `1`, `0`, `0.01`, `½`.
     case number(Double)
+    /// `ε`, batch norm's variance floor.
+    case epsilon
 
     var text: String {
         switch self {
+        case .epsilon: "ε"
         case .inverseM: "(1/m)"
         case .lambdaOverM: "(λ/m)"
         case .lambdaOverTwoM: "(λ/(2m))"
@@ -99,6 +113,7 @@ enum ExplanationScalar: Hashable, Sendable {
 
     var latex: String {
         switch self {
+        case .epsilon: "\\epsilon"
         case .inverseM: "\\frac{1}{m}"
         case .lambdaOverM: "\\frac{\\lambda}{m}"
         case .lambdaOverTwoM: "\\frac{\\lambda}{2m}"
@@ -111,6 +126,7 @@ enum ExplanationScalar: Hashable, Sendable {
     /// NumPy spelling; `lambd` and `keep_prob` are the course's variable names.
     var numpy: String {
         switch self {
+        case .epsilon: "eps"
         case .inverseM: "1 / m"
         case .lambdaOverM: "lambd / m"
         case .lambdaOverTwoM: "lambd / (2 * m)"
@@ -132,11 +148,13 @@ enum ExplanationScalar: Hashable, Sendable {
 enum ExplanationFunction: Hashable, Sendable {
     case activation(Activation)
     case log
+    case squareRoot
 
     var text: String {
         switch self {
         case let .activation(g): g.block.symbol
         case .log: "log"
+        case .squareRoot: "√"
         }
     }
 
@@ -144,6 +162,7 @@ enum ExplanationFunction: Hashable, Sendable {
         switch self {
         case let .activation(g): g.block.latex
         case .log: "\\log"
+        case .squareRoot: "\\sqrt"
         }
     }
 
@@ -152,6 +171,7 @@ enum ExplanationFunction: Hashable, Sendable {
         switch self {
         case let .activation(g): g.block.numpy(argument)
         case .log: "np.log(\(argument))"
+        case .squareRoot: "np.sqrt(\(argument))"
         }
     }
 }
@@ -171,6 +191,8 @@ indirect enum ExplanationTerm: Hashable, Sendable {
     case scaled(ExplanationScalar, ExplanationTerm)
     /// `a / c`.
     case divided(ExplanationTerm, ExplanationScalar)
+    /// `a / b` elementwise, a column `(n, 1)` broadcast across the m columns.
+    case quotient(ExplanationTerm, ExplanationTerm)
     /// `aᵀ` (only of a symbol).
     case transpose(ExplanationSymbol)
     /// `a²`, elementwise.
@@ -201,7 +223,7 @@ indirect enum ExplanationTerm: Hashable, Sendable {
         case let .product(a, b):
             guard let x = a.shape, let y = b.shape, x.columns == y.rows else { return nil }
             return ExplanationShape(x.rows, y.columns)
-        case let .hadamard(a, b), let .sum(a, b), let .difference(a, b):
+        case let .hadamard(a, b), let .sum(a, b), let .difference(a, b), let .quotient(a, b):
             switch (a.shape, b.shape) {
             case let (x?, y?):
                 if x == y { return x }
@@ -225,7 +247,7 @@ indirect enum ExplanationTerm: Hashable, Sendable {
     var isConsistent: Bool {
         switch self {
         case .symbol, .scalar, .transpose, .randomMask: return true
-        case let .product(a, b), let .hadamard(a, b), let .sum(a, b), let .difference(a, b):
+        case let .product(a, b), let .hadamard(a, b), let .sum(a, b), let .difference(a, b), let .quotient(a, b):
             return a.isConsistent && b.isConsistent && (shape != nil || (a.shape == nil && b.shape == nil))
         case let .scaled(_, a), let .divided(a, _), let .square(a), let .apply(_, a), let .positive(a),
              let .positiveOr(a, _), let .sumColumns(a), let .sumAll(a), let .squaredNorm(a):
@@ -246,6 +268,7 @@ indirect enum ExplanationTerm: Hashable, Sendable {
         case let .hadamard(a, b): return Self.join(a, b, odot, style)
         case let .sum(a, b): return Self.join(a, b, " + ", style)
         case let .difference(a, b): return Self.join(a, b, style == .latex ? " - " : " − ", style)
+        case let .quotient(a, b): return Self.join(a, b, " / ", style)
         case let .scaled(_, a), let .divided(a, _): return a.shapeAnnotation(style)
         case .square, .apply, .positive, .positiveOr: return shape?.description ?? ""
         case let .sumColumns(a):
@@ -274,7 +297,7 @@ indirect enum ExplanationTerm: Hashable, Sendable {
     private var precedence: Int {
         switch self {
         case .sum, .difference: 1
-        case .product, .hadamard, .scaled, .divided, .sumColumns, .sumAll: 2
+        case .product, .hadamard, .scaled, .divided, .quotient, .sumColumns, .sumAll: 2
         case .symbol, .scalar, .transpose, .square, .apply, .positive, .positiveOr, .squaredNorm, .randomMask: 3
         }
     }
@@ -289,8 +312,11 @@ indirect enum ExplanationTerm: Hashable, Sendable {
         case let .hadamard(a, b): return a.text(above: 2) + " ⊙ " + b.text(above: 2)
         case let .sum(a, b): return a.text + " + " + b.text(above: 1)
         case let .difference(a, b): return a.text + " − " + b.text(above: 2)
+        case let .scaled(.number(-1), a): return "−" + a.text(above: 2)
+        case let .scaled(.number(-0.5), a): return "−½ " + a.text(above: 2)
         case let .scaled(c, a): return c.text + " " + a.text(above: 2)
         case let .divided(a, c): return a.text(above: 2) + " / " + c.text
+        case let .quotient(a, b): return a.text(above: 2) + " / " + b.text(above: 3)
         case let .square(a): return a.text(above: 3) + "²"
         case let .apply(f, a): return f.text + "(" + a.text + ")"
         case let .positive(a): return "(" + a.text + " > 0)"
@@ -314,11 +340,15 @@ indirect enum ExplanationTerm: Hashable, Sendable {
         case let .hadamard(a, b): return a.latex(above: 2) + " \\odot " + b.latex(above: 2)
         case let .sum(a, b): return a.latex + " + " + b.latex(above: 1)
         case let .difference(a, b): return a.latex + " - " + b.latex(above: 2)
+        case let .scaled(.number(-1), a): return "-" + a.latex(above: 2)
+        case let .scaled(.number(-0.5), a): return "-\\frac{1}{2} " + a.latex(above: 2)
         case let .scaled(c, a): return c.latex + " " + a.latex(above: 2)
         case let .divided(a, c): return "\\frac{" + a.latex + "}{" + c.latex + "}"
+        case let .quotient(a, b): return "\\frac{" + a.latex + "}{" + b.latex + "}"
         case let .square(a):
             if case let .symbol(s) = a { return "\\left(" + s.latex(transposed: false) + "\\right)^{2}" }
             return "\\left(" + a.latex + "\\right)^{2}"
+        case let .apply(.squareRoot, a): return "\\sqrt{" + a.latex + "}"
         case let .apply(f, a): return f.latex + "\\left(" + a.latex + "\\right)"
         case let .positive(a): return "\\mathbb{1}\\left[" + a.latex + " > 0\\right]"
         case let .positiveOr(a, slope):
@@ -344,8 +374,10 @@ indirect enum ExplanationTerm: Hashable, Sendable {
         case let .hadamard(a, b): return a.numpy(above: 2) + " * " + b.numpy(above: 2)
         case let .sum(a, b): return a.numpy + " + " + b.numpy(above: 1)
         case let .difference(a, b): return a.numpy + " - " + b.numpy(above: 2)
+        case let .scaled(.number(-1), a): return "-" + a.numpy(above: 2)
         case let .scaled(c, a): return c.numpy + " * " + a.numpy(above: 2)
         case let .divided(a, c): return a.numpy(above: 2) + " / " + (c.numpyIsCompound ? "(" + c.numpy + ")" : c.numpy)
+        case let .quotient(a, b): return a.numpy(above: 2) + " / " + b.numpy(above: 3)
         case let .square(a): return "np.power(" + a.numpy + ", 2)"
         case let .apply(f, a): return f.numpy(a.numpy)
         case let .positive(a): return "(" + a.numpy + " > 0)"
