@@ -6,8 +6,9 @@ import Darwin
 #endif
 
 /// The one way Backprop writes a file: the bytes go to a temporary file of our own naming in the
-/// destination's folder, `.{name}.tmp-{pid}` (e.g. `.model.safetensors.tmp-4242`), which is then
-/// renamed over the destination, so a reader never sees half a file.
+/// destination's folder, `.{name}.tmp-{pid}` (e.g. `.model.safetensors.tmp-4242`), are flushed to
+/// disk (`fsync`), and the file is renamed over the destination, so a reader never sees half a
+/// file and a crash never leaves an empty one.
 ///
 /// The temporary file being written is recorded where a signal handler can reach it:
 /// ``removeTemporaryFileInProgress()`` (async-signal-safe) deletes it, so a process ended by a
@@ -61,6 +62,8 @@ public enum AtomicFile {
                 offset += written
             }
         }
+        // On disk before the rename: a power cut must not leave an empty file under the name.
+        if failure == 0 && fsync(descriptor) != 0 && errno != EINVAL { failure = errno }
         if close(descriptor) != 0 && failure == 0 { failure = errno }
         if failure == 0 && rename(temporary, url.path) != 0 { failure = errno }
         if failure != 0 {
