@@ -25,7 +25,9 @@ struct CheckCommand: ParsableCommand {
             double softmax and cross-entropy computed from probabilities.
 
             The architecture comes from the options, else from a header comment in the file \
-            ('# layers: 2,4,1  hidden: tanh  output: sigmoid'), else 2,4,1 tanh → sigmoid.
+            ('# layers: 2,4,1  hidden: tanh  output: sigmoid'), else 2,4,1 tanh → sigmoid. A header \
+            line holds only known fields (layers, hidden, output, loss, convention) with valid \
+            values; anything else in it is an error.
             Exit status: 0 all correct, 1 something wrong, 2 the file does not parse.
 
             Examples:
@@ -65,7 +67,13 @@ struct CheckCommand: ParsableCommand {
         guard let data = FileManager.default.contents(atPath: file), let source = String(data: data, encoding: .utf8) else {
             throw ValidationError("cannot read '\(file)'")
         }
-        let architecture = try resolvedArchitecture(header: DerivationArchitecture.fromHeader(source))
+        let header: DerivationArchitecture?
+        do {
+            header = try DerivationArchitecture.fromHeader(source)
+        } catch {
+            throw BackpropError.malformedFile(path: file, reason: "\(error)")
+        }
+        let architecture = try resolvedArchitecture(header: header)
         let checker = try DerivationChecker(architecture: architecture, seeds: seeds)
         let report: DerivationReport
         do {

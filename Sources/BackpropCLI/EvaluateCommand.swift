@@ -31,7 +31,7 @@ struct EvaluateCommand: ParsableCommand {
     private func evaluate<S: BackpropScalar>(_: S.Type) throws {
         let network: Network<S> = try model.load(S.self)
         let metadata = model.weights.hasSuffix(".npz") ? [:] : try SafeTensors.read(contentsOf: URL(fileURLWithPath: model.weights)).metadata
-        let saved = try StandardizerMetadata.decode(metadata)
+        let saved = try StandardizerMetadata.decode(metadata, source: model.weights, features: network.inputSize)
         let loaded = try data.load(
             S.self, seed: 1, outputHint: network.outputActivation,
             model: DataOptions.ModelInputs(standardizer: saved.standardizer, classNames: saved.classNames))

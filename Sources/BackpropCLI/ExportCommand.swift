@@ -33,12 +33,17 @@ struct ExportCommand: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @Option(help: "Where to write the ONNX model (.onnx).")
     var onnx: String
+    @Flag(help: "Write --onnx even when its extension is not .onnx.")
+    var force = false
 
     func validate() throws {
         if onnx.isEmpty { throw ValidationError("--onnx needs a file name, e.g. --onnx model.onnx") }
     }
 
     func run() throws {
+        try OutputGuard.check(onnx, option: "--onnx", format: "ONNX", extensions: ["onnx"],
+                              inputs: [("--weights", model.weights)], force: force)
+        Interrupt.installForWriting()
         switch try exportPrecision() {
         case .float: try export(Float.self)
         case .double: try export(Double.self)
@@ -65,7 +70,7 @@ struct ExportCommand: ParsableCommand {
         let network: Network<S> = try model.load(S.self)
         let isNPZ = model.weights.lowercased().hasSuffix(".npz")
         let metadata = isNPZ ? [:] : try SafeTensors.read(contentsOf: URL(fileURLWithPath: model.weights)).metadata
-        let saved = try StandardizerMetadata.decode(metadata)
+        let saved = try StandardizerMetadata.decode(metadata, source: model.weights, features: network.inputSize)
         var extra = ["source": URL(fileURLWithPath: model.weights).lastPathComponent]
         if let names = saved.classNames, let data = try? JSONEncoder().encode(names) {
             extra["class_names"] = String(decoding: data, as: UTF8.self)

@@ -30,6 +30,8 @@ struct GradsCommand: ParsableCommand {
     var l2: Double = 0
     @Option(help: "Write the ledger to this .npz file.")
     var out: String?
+    @Flag(help: "Write --out even when its extension is not .npz.")
+    var force = false
 
     func validate() throws {
         guard l2 >= 0, l2.isFinite else { throw ValidationError("--l2 must be a finite number ≥ 0, not \(l2)") }
@@ -37,6 +39,11 @@ struct GradsCommand: ParsableCommand {
 
     func run() throws {
         _ = try requireBackend()
+        if let out {
+            try OutputGuard.check(out, option: "--out", format: "NPZ", extensions: ["npz"],
+                                  inputs: [("--weights", model.weights), ("--x", x), ("--y", y)], force: force)
+        }
+        Interrupt.installForWriting()
         switch model.precision {
         case .float: try grads(Float.self)
         case .double: try grads(Double.self)

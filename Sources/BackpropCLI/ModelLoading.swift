@@ -39,7 +39,7 @@ struct ModelOptions: ParsableArguments {
             throw BackpropError.malformedFile(path: weights, reason: "no W1/b1 arrays (found \(archive.names.joined(separator: ", ")))")
         }
         let sizes = [layersFound[0].W.columns] + layersFound.map(\.W.rows)
-        if let layers, layers.split(separator: ",").compactMap({ Int($0) }) != sizes {
+        if let layers, layers.split(separator: ",", omittingEmptySubsequences: false).map({ Int($0.trimmingCharacters(in: .whitespaces)) }) != sizes {
             throw BackpropError.invalidArgument("--layers \(layers) does not match the arrays in \(weights), whose sizes are \(sizes.map(String.init).joined(separator: ","))")
         }
         guard let h = Activation(name: hidden), h.isElementwise else {
@@ -55,11 +55,17 @@ struct ModelOptions: ParsableArguments {
                 throw BackpropError.malformedFile(path: weights, reason: "layer \(index + 1): \(error)")
             }
         }
+        let network: Network<S>
         do {
-            return try Network(layers: dense, loss: Loss.natural(for: o))
+            network = try Network(layers: dense, loss: Loss.natural(for: o))
         } catch let error as BackpropError {
             throw BackpropError.malformedFile(path: weights, reason: "\(error)")
         }
+        // As for safetensors models: weights that are not finite would give NaN predictions.
+        if let tensor = network.parameters.firstNonFinite() {
+            throw BackpropError.malformedFile(path: weights, reason: "\(tensor.symbol) holds NaN or infinity")
+        }
+        return network
     }
 }
 

@@ -23,9 +23,17 @@ struct PredictCommand: ParsableCommand {
     var input: String
     @Option(help: "Where to write: .csv (class and probabilities) or .npy (A[L], (n_y, m)); default: CSV on standard output.")
     var out: String?
+    @Flag(help: "Write --out even when its extension does not say CSV (.csv, .txt) or NPY (.npy).")
+    var force = false
 
     func run() throws {
         _ = try requireBackend()
+        if let out {
+            let npy = out.lowercased().hasSuffix(".npy")
+            try OutputGuard.check(out, option: "--out", format: npy ? "NPY" : "CSV", extensions: npy ? ["npy"] : ["csv", "txt"],
+                                  inputs: [("--weights", model.weights), ("--input", input)], force: force)
+        }
+        Interrupt.installForWriting()
         switch model.precision {
         case .float: try predict(Float.self)
         case .double: try predict(Double.self)
@@ -35,7 +43,7 @@ struct PredictCommand: ParsableCommand {
     private func predict<S: BackpropScalar>(_: S.Type) throws {
         let network: Network<S> = try model.load(S.self)
         let metadata = model.weights.hasSuffix(".npz") ? [:] : try SafeTensors.read(contentsOf: URL(fileURLWithPath: model.weights)).metadata
-        let saved = try StandardizerMetadata.decode(metadata)
+        let saved = try StandardizerMetadata.decode(metadata, source: model.weights, features: network.inputSize)
         var X: Matrix<S>
         if input.lowercased().hasSuffix(".csv") {
             do {
@@ -66,9 +74,7 @@ struct PredictCommand: ParsableCommand {
         }
         let text = lines.joined(separator: "\n") + "\n"
         if let out {
-            do { try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
-                throw BackpropError.invalidArgument("cannot write \(out): \(error.localizedDescription)")
-            }
+            try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: out))
             print("wrote \(out): \(A.columns) predictions")
         } else {
             print(text, terminator: "")

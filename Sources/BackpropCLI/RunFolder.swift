@@ -1,10 +1,19 @@
 import Backprop
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The folder one training run writes into.
 enum RunFolder {
-    /// Creates `folder` (and its parents) and proves it is writable, so a bad `--output-dir`
-    /// fails before any training time is spent.
+    /// The lock file every writer holds an exclusive `flock` on; it holds the writer's PID.
+    static let lockName = ".backprop-run.lock"
+
+    /// Creates `folder` (and its parents), proves it is writable, locks it for this process and
+    /// clears temporary files a killed run left, so a bad `--output-dir` fails before any
+    /// training time is spent and two runs never write into one folder.
     static func prepare(_ folder: URL) throws {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
@@ -25,10 +34,43 @@ enum RunFolder {
                 : error.localizedDescription
             throw BackpropError.invalidArgument("--output-dir \(folder.path): cannot create the run folder: \(reason)")
         }
-        let probe = folder.appendingPathComponent(".write-test-\(getpid())")
-        guard manager.createFile(atPath: probe.path, contents: Data()) else {
+        let probe = folder.appendingPathComponent(".write-test-\(getpid())").path
+        let descriptor = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
             throw BackpropError.invalidArgument("--output-dir \(folder.path): cannot write in the run folder (read-only or no permission)")
         }
-        try? manager.removeItem(at: probe)
+        close(descriptor)
+        unlink(probe)
+        try lock(folder)
+        AtomicFile.removeStaleTemporaryFiles(in: folder)
+        let names = (try? manager.contentsOfDirectory(atPath: folder.path)) ?? []
+        for name in names where name.hasPrefix(".write-test-") { try? manager.removeItem(at: folder.appendingPathComponent(name)) }
+    }
+
+    /// Takes an exclusive `flock` on the folder's lock file and writes this process's PID into
+    /// it; the lock is held until the process exits (the descriptor is never closed).
+    /// - Throws: naming the PID of the run that holds it.
+    private static func lock(_ folder: URL) throws {
+        let path = folder.appendingPathComponent(lockName).path
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw BackpropError.invalidArgument("--output-dir \(folder.path): cannot create the lock file \(lockName): \(String(cString: strerror(errno)))")
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let count = pread(descriptor, &buffer, buffer.count, 0)
+            close(descriptor)
+            guard code == EWOULDBLOCK else {
+                throw BackpropError.invalidArgument("--output-dir \(folder.path): cannot lock \(lockName): \(String(cString: strerror(code)))")
+            }
+            let text = String(decoding: buffer.prefix(Swift.max(count, 0)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let holder = Int(text).map { "PID \($0)" } ?? "a process"
+            throw BackpropError.invalidArgument(
+                "--output-dir \(folder.path) is in use: another backprop run (\(holder)) is writing into it; wait for it to end or choose another folder")
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(descriptor, 0)
+        _ = pid.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
     }
 }

@@ -53,12 +53,7 @@ struct RunReport<S: BackpropScalar> {
     }
 
     private func writeText(_ text: String, _ name: String) throws {
-        let url = folder.appendingPathComponent(name)
-        do {
-            try Data(text.utf8).write(to: url, options: .atomic)
-        } catch {
-            throw BackpropError.invalidArgument("cannot write \(url.path): \(error.localizedDescription)")
-        }
+        try AtomicFile.write(Data(text.utf8), to: folder.appendingPathComponent(name))
     }
 
     private var metricsCSV: String {

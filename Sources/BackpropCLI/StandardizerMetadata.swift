@@ -16,12 +16,40 @@ enum StandardizerMetadata {
         return result
     }
 
-    static func decode(_ metadata: [String: String]) throws -> (standardizer: Standardizer?, classNames: [String]?) {
-        var standardizer: Standardizer?
-        if let means = metadata["input_means"].flatMap(numbers), let stds = metadata["input_standard_deviations"].flatMap(numbers) {
-            standardizer = try Standardizer(means: means, standardDeviations: stds)
+    /// Reads what ``encode(_:classNames:)`` wrote; a field that is there but does not parse,
+    /// means without standard deviations, or a count other than the model's `features`, is an
+    /// error naming `source` and the field.
+    static func decode(_ metadata: [String: String], source: String, features: Int) throws -> (standardizer: Standardizer?, classNames: [String]?) {
+        func fail(_ reason: String) -> BackpropError { .malformedFile(path: source, reason: reason) }
+        func field(_ key: String) throws -> [Double]? {
+            guard let text = metadata[key] else { return nil }
+            guard let values = numbers(text), values.allSatisfy(\.isFinite) else {
+                throw fail("metadata field '\(key)' is not a JSON list of finite numbers")
+            }
+            return values
         }
-        let classNames = metadata["class_names"].flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+        var standardizer: Standardizer?
+        switch (try field("input_means"), try field("input_standard_deviations")) {
+        case (nil, nil): break
+        case let (means?, deviations?):
+            do {
+                standardizer = try Standardizer(means: means, standardDeviations: deviations)
+            } catch {
+                throw fail("metadata fields 'input_means' and 'input_standard_deviations': \(error)")
+            }
+            guard means.count == features else {
+                throw fail("metadata field 'input_means' has \(means.count) values, but the model takes \(features) features")
+            }
+        case (_?, nil): throw fail("metadata has 'input_means' but no 'input_standard_deviations'")
+        case (nil, _?): throw fail("metadata has 'input_standard_deviations' but no 'input_means'")
+        }
+        var classNames: [String]?
+        if let text = metadata["class_names"] {
+            guard let names = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else {
+                throw fail("metadata field 'class_names' is not a JSON list of strings")
+            }
+            classNames = names
+        }
         return (standardizer, classNames)
     }
 

@@ -9,7 +9,9 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             With no options it trains the course's planar "flower" set (400 points) with a 2-4-1 \
             tanh/sigmoid network, learning rate 1.2, 10,000 full-batch steps, as the course does.
-            Ctrl-C stops after the current batch and saves a checkpoint; --resume continues it.
+            Ctrl-C, SIGTERM or SIGHUP stops after the current batch and saves a checkpoint \
+            (exit status 130, 143, 129); --resume continues it. The run folder is locked while \
+            a run writes into it.
 
             Examples:
               backprop train
@@ -43,6 +45,9 @@ struct TrainCommand: ParsableCommand {
         if let threads, threads <= 0 { throw ValidationError("--threads must be positive, not \(threads)") }
         if let logEvery, logEvery <= 0 { throw ValidationError("--log-every must be positive, not \(logEvery)") }
         if let checkpointEvery, checkpointEvery <= 0 { throw ValidationError("--checkpoint-every must be positive, not \(checkpointEvery)") }
+        if let outputDir, outputDir.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--output-dir needs a folder name, e.g. --output-dir runs/flower (an empty one would write into the current folder)")
+        }
     }
 
     func run() throws {
@@ -78,6 +83,7 @@ struct TrainCommand: ParsableCommand {
         }
         // Made only once the data and the network are known to be good (no empty run folders
         // from a typo), and still before any training time is spent.
+        try OutputGuard.checkRunFolder(folder, inputs: [("--data", data.data)] + (resume.map { [("--resume", $0)] } ?? []))
         try RunFolder.prepare(folder)
 
         var progress = Progress(json: json, logEvery: logEvery ?? Swift.max(1, (configuration.epochs + 19) / 20))
@@ -141,7 +147,7 @@ struct TrainCommand: ParsableCommand {
             let position = trainer.partialEpoch.map { "epoch \($0.epoch), after batch \($0.batches)" } ?? "after epoch \(trainer.epochsCompleted)"
             progress.note("\ninterrupted: checkpoint saved at \(position) to \(checkpointURL.path); continue with --resume \(checkpointURL.path)")
             if let checkpointError { throw checkpointError }
-            throw ExitCode(130)
+            throw ExitCode(Interrupt.exitCode)
         }
         let modelURL = folder.appendingPathComponent("model.safetensors")
         try trainer.network.save(to: modelURL, metadata: StandardizerMetadata.encode(loaded.standardizer, classNames: loaded.classNames))

@@ -77,6 +77,7 @@ struct TrainingOptions: ParsableArguments {
             guard let parsed = LearningRateSchedule(name: schedule, epochs: c.epochs) else {
                 throw ValidationError("--schedule '\(schedule)' is not constant, step:EVERY:FACTOR, exponential:RATE, inverse:RATE[:INTERVAL] or cosine[:MIN]")
             }
+            if let problem = parsed.problem { throw ValidationError("--schedule '\(schedule)': \(problem)") }
             try set("--schedule", parsed, \.schedule)
         }
         if let batchSize {

@@ -66,14 +66,14 @@ struct DerivationCheckerTests {
         #expect(throws: BackpropError.self) { try DerivationChecker(architecture: Self.planar, seeds: 0) }
     }
 
-    @Test func headers() {
-        let architecture = DerivationArchitecture.fromHeader("# layers: 3,5,4,3  hidden: relu  output: softmax\ndZ3 = A3 - Y\n")
+    @Test func headers() throws {
+        let architecture = try DerivationArchitecture.fromHeader("# layers: 3,5,4,3  hidden: relu  output: softmax\ndZ3 = A3 - Y\n")
         #expect(architecture?.sizes == [3, 5, 4, 3])
         #expect(architecture?.hidden == .relu)
         #expect(architecture?.output == .softmax)
         #expect(architecture?.loss == .categoricalCrossEntropy)
-        #expect(DerivationArchitecture.fromHeader("dZ2 = A2 - Y\n# layers: 2,4,1") == nil)
-        #expect(DerivationArchitecture.fromHeader("# layers: 2,4,1")?.output == .sigmoid)
+        #expect(try DerivationArchitecture.fromHeader("dZ2 = A2 - Y\n# layers: 2,4,1") == nil)
+        #expect(try DerivationArchitecture.fromHeader("# layers: 2,4,1")?.output == .sigmoid)
         #expect(Self.planar.description == "2-4-1 tanh → sigmoid + bce")
     }
 

@@ -29,7 +29,7 @@ struct DerivationCorpusTests {
     @Test(arguments: files)
     func verdictsMatchExpectations(_ file: String) throws {
         let source = try String(contentsOf: Self.directory.appendingPathComponent(file), encoding: .utf8)
-        let architecture = try #require(DerivationArchitecture.fromHeader(source), "\(file) has no architecture header")
+        let architecture = try #require(try DerivationArchitecture.fromHeader(source), "\(file) has no architecture header")
         let report = try DerivationChecker(architecture: architecture).check(source)
         let lines = source.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         let statements = try DerivationStatement.parse(source)

@@ -21,6 +21,13 @@ source line and a caret). A few rows are inputs that are not errors (an int64 or
 converted to floating point) and must succeed. Rows marked "known" are bugs in code this script's
 owner does not maintain: they print a 'known' line and are not counted until they pass.
 
+The guard section (issue 12) adds edited checkpoints (every metadata field corrupted, counts
+that would overflow, NaN in weights and optimizer buffers), models with corrupt architecture,
+standardisation and class-name fields (through evaluate, predict and export), non-finite weights
+in every format (safetensors F64/F32, course .npz, checkpoints) through every command that loads
+a model, schedules that would make NaN or negative rates, and derivation headers with unknown,
+misspelt, repeated or invalid fields; every one must name the file (or flag) and the field.
+
 Prints 'N passed, M failed' and exits non-zero on any failure.
 Usage: check_bad_inputs.py PATH_TO_BACKPROP_BINARY
 """
@@ -476,6 +483,237 @@ def table(model, checkpoint):
     ]
 
 
+# ---------------------------------------------------------------------------------------------
+# Guard cases (issue 12: corrupted metadata of checkpoints and models, non-finite weights in
+# every format, bad schedules, bad derivation headers). Kept in one section so other additions
+# merge beside it.
+# ---------------------------------------------------------------------------------------------
+
+CORRECT_DERIVATION = """dZ2 = A2 - Y
+dW2 = 1/m * np.dot(dZ2, A1.T)
+db2 = 1/m * np.sum(dZ2, axis=1, keepdims=True)
+dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2))
+dW1 = 1/m * np.dot(dZ1, X.T)
+db1 = 1/m * np.sum(dZ1, axis=1, keepdims=True)
+"""
+
+
+def edited_safetensors(source, target, metadata_edits=None, tensor_edits=None):
+    """Copies a safetensors file with metadata fields replaced (None deletes) and tensors edited."""
+    from safetensors import safe_open
+    from safetensors.numpy import load_file
+    tensors = load_file(source)
+    with safe_open(source, "np") as f:
+        metadata = dict(f.metadata() or {})
+    for key, value in (metadata_edits or {}).items():
+        if value is None:
+            metadata.pop(key, None)
+        else:
+            metadata[key] = value(metadata.get(key)) if callable(value) else value
+    for name, edit in (tensor_edits or {}).items():
+        tensors[name] = tensors[name].copy()
+        edit(tensors[name])
+    save_file(tensors, target, metadata=metadata)
+
+
+def json_edit(changes):
+    """A metadata edit that replaces keys of a JSON object field."""
+    import json
+
+    def edit(text):
+        value = json.loads(text)
+        value.update(changes)
+        return json.dumps(value)
+    return edit
+
+
+def make_guard_fixtures(d, model, checkpoint):
+    """Edited copies of the fixture model and of a momentum checkpoint; course .npz models with
+    non-finite weights; derivation files with bad headers. Returns the momentum checkpoint."""
+    import json
+    result = run(["train", "--data", "moons", "--units", "4", "--epochs", "3", "--optimizer", "momentum",
+                  "--learning-rate", "0.1", "--batch-size", "8", "--output-dir", "run-momentum"], cwd=d)
+    if result is None or result.returncode != 0:
+        sys.exit("could not train the momentum fixture")
+    momentum = os.path.join(d, "run-momentum", "checkpoint.safetensors")
+    partial = {"epoch": 4, "batches": 1, "correct": 5, "examples": 8, "lossSum": 4.0, "seconds": 0.01,
+               "gradientNormSums": [0.1, 0.2], "gradientNormSamples": 1}
+    g = lambda name: os.path.join(d, name)
+
+    def nan_first(t):
+        t.flat[0] = np.nan
+
+    def inf_first(t):
+        t.flat[0] = np.inf
+    checkpoints = {
+        "ck_config_json.safetensors": {"configuration": "{not json"},
+        "ck_config_keys.safetensors": {"configuration": '{"epochs": 3}'},
+        "ck_config_batch0.safetensors": {"configuration": json_edit({"batchSize": 0})},
+        "ck_config_lr.safetensors": {"configuration": json_edit({"learningRate": -1})},
+        "ck_config_epochs.safetensors": {"configuration": json_edit({"epochs": -5})},
+        "ck_config_keep.safetensors": {"configuration": json_edit({"keepProbabilities": [0]})},
+        "ck_config_step0.safetensors": {"configuration": json_edit({"schedule": {"step": {"every": 1, "factor": 0}}})},
+        "ck_config_exp.safetensors": {"configuration": json_edit({"schedule": {"exponential": {"rate": -1}}})},
+        "ck_config_optimizer.safetensors": {"configuration": json_edit({"optimizer": {"momentum": {"beta": 7}}})},
+        "ck_step_max.safetensors": {"optimizer_step": "9223372036854775807"},
+        "ck_step_neg.safetensors": {"optimizer_step": "-1"},
+        "ck_step_text.safetensors": {"optimizer_step": "ten"},
+        "ck_step_missing.safetensors": {"optimizer_step": None},
+        "ck_history_json.safetensors": {"history": "[{"},
+        "ck_history_epochs.safetensors": {"history": lambda t: json.dumps([dict(r, epoch=7) for r in json.loads(t)])},
+        "ck_epochs_completed.safetensors": {"epochs_completed": "99"},
+        "ck_partial_ok.safetensors": {"partial_epoch": json.dumps(partial)},
+        "ck_partial_json.safetensors": {"partial_epoch": "{"},
+        "ck_partial_norms.safetensors": {"partial_epoch": json.dumps(dict(partial, gradientNormSums=[]))},
+        "ck_partial_correct.safetensors": {"partial_epoch": json.dumps(dict(partial, correct=99))},
+        "ck_partial_epoch.safetensors": {"partial_epoch": json.dumps(dict(partial, epoch=1))},
+        "ck_partial_examples.safetensors": {"partial_epoch": json.dumps(dict(partial, examples=2 ** 63 - 1))},
+        "ck_partial_batches.safetensors": {"partial_epoch": json.dumps(dict(partial, batches=10 ** 12, examples=10 ** 12))},
+        "ck_sizes.safetensors": {"sizes": "2,x,1"},
+        "ck_layers.safetensors": {"layers": "[{"},
+    }
+    for name, edits in checkpoints.items():
+        edited_safetensors(momentum, g(name), metadata_edits=edits)
+    edited_safetensors(momentum, g("ck_velocity_nan.safetensors"), tensor_edits={"optimizer.velocity.0.weight": nan_first})
+    edited_safetensors(momentum, g("ck_weight_nan.safetensors"), tensor_edits={"0.weight": nan_first})
+    edited_safetensors(momentum, g("ck_bias_inf.safetensors"), tensor_edits={"2.bias": inf_first})
+
+    models = {
+        "md_sizes_text.safetensors": {"sizes": "2,x,1"},
+        "md_sizes_other.safetensors": {"sizes": "2,5,1"},
+        "md_activations_text.safetensors": {"activations": "tanh,bogus"},
+        "md_activations_other.safetensors": {"activations": "relu,sigmoid"},
+        "md_dtype.safetensors": {"dtype": "float16"},
+        "md_format.safetensors": {"format": "keras"},
+        "md_loss.safetensors": {"loss": "hinge"},
+        "md_layers_json.safetensors": {"layers": "[{"},
+        "md_means_json.safetensors": {"input_means": "[1,", "input_standard_deviations": "[1,1]"},
+        "md_means_only.safetensors": {"input_means": "[0,0]"},
+        "md_stds_only.safetensors": {"input_standard_deviations": "[1,1]"},
+        "md_stds_zero.safetensors": {"input_means": "[0,0]", "input_standard_deviations": "[1,0]"},
+        "md_means_count.safetensors": {"input_means": "[0,0,0]", "input_standard_deviations": "[1,1,1]"},
+        "md_means_huge.safetensors": {"input_means": "[1e999,0]", "input_standard_deviations": "[1,1]"},
+        "md_classes_json.safetensors": {"class_names": "{"},
+        "md_classes_type.safetensors": {"class_names": "[1,2]"},
+    }
+    for name, edits in models.items():
+        edited_safetensors(model, g(name), metadata_edits=edits)
+    edited_safetensors(model, g("md_ok_standardized.safetensors"),
+                       metadata_edits={"input_means": "[0.5,0.25]", "input_standard_deviations": "[1,2]", "class_names": '["a","b"]'})
+    from safetensors.numpy import load_file
+    from safetensors import safe_open
+    with safe_open(model, "np") as f:
+        meta = dict(f.metadata())
+    tensors32 = {k: v.astype(np.float32) for k, v in load_file(model).items()}
+    tensors32["0.weight"].flat[1] = np.nan
+    save_file(tensors32, g("md_nan_f32.safetensors"), metadata=dict(meta, dtype="float32"))
+
+    rng = np.random.default_rng(12)
+    W1, b1, W2, b2 = rng.standard_normal((4, 2)), np.zeros((4, 1)), rng.standard_normal((1, 4)), np.zeros((1, 1))
+    W1n = W1.copy()
+    W1n[2, 1] = np.nan
+    b2i = b2.copy()
+    b2i[0, 0] = -np.inf
+    np.savez(g("course_nan_W1.npz"), W1=W1n, b1=b1, W2=W2, b2=b2)
+    np.savez(g("course_inf_b2.npz"), W1=W1, b1=b1, W2=W2, b2=b2i)
+    np.savez(g("course_nan_f32.npz"), W1=W1n.astype(np.float32), b1=b1.astype(np.float32),
+             W2=W2.astype(np.float32), b2=b2.astype(np.float32))
+
+    headers = {
+        "hdr_hidden.py": "# layers: 2,4,1  hidden: bogus  output: sigmoid",
+        "hdr_output.py": "# layers: 2,4,1  hidden: tanh  output: bogus",
+        "hdr_loss.py": "# layers: 2,4,1  hidden: tanh  output: sigmoid  loss: hinge",
+        "hdr_unknown.py": "# layers: 2,4,1  hiden: relu",
+        "hdr_extra_word.py": "# layers: 2,4,1  hidden: tanh  please",
+        "hdr_typo.py": "# layer: 3,5,1",
+        "hdr_outputs.py": "# layers: 2,4,1\n# outputs: softmax",
+        "hdr_layers_text.py": "# layers: 2,x,1",
+        "hdr_layers_zero.py": "# layers: 2,0,1",
+        "hdr_layers_one.py": "# layers: 2",
+        "hdr_twice.py": "# layers: 2,4,1\n# hidden: tanh\n# hidden: relu",
+        "hdr_no_value.py": "# layers: 2,4,1  hidden:",
+        "hdr_convention.py": "# layers: 2,4,1  convention: sideways",
+        "hdr_loss_output.py": "# layers: 2,4,1  output: sigmoid  loss: ce",
+        "hdr_softmax_hidden.py": "# layers: 2,4,1  hidden: softmax",
+    }
+    for name, header in headers.items():
+        write(g(name), header + "\n" + CORRECT_DERIVATION)
+    write(g("hdr_ok.py"), "# The course's network: planar data.\n# layers: 2,4,1  hidden: tanh  output: sigmoid  loss: bce\n"
+          "# convention: deferred\n" + CORRECT_DERIVATION)
+    write(g("hdr_none.py"), "# Note: no header here.\n" + CORRECT_DERIVATION)
+    return momentum
+
+
+def guard_rows(d, model, momentum):
+    e = lambda *words: ("error", list(words))
+    ok = ("ok",)
+    resume = lambda name: ["train", "--data", "moons", "--epochs", "6", "--output-dir", "out-guard", "--resume", name]
+    rows = []
+    # Checkpoints: every corrupt field is named with the file; nothing resumes on defaults.
+    for name, field in [
+        ("ck_config_json", "configuration"), ("ck_config_keys", "configuration"), ("ck_config_batch0", "batch size"),
+        ("ck_config_lr", "learning rate"), ("ck_config_epochs", "epochs"), ("ck_config_keep", "keep probability"),
+        ("ck_config_step0", "factor"), ("ck_config_exp", "rate"), ("ck_config_optimizer", "configuration"),
+        ("ck_step_max", "optimizer_step"), ("ck_step_neg", "optimizer_step"), ("ck_step_text", "optimizer_step"),
+        ("ck_step_missing", "optimizer_step"), ("ck_history_json", "history"), ("ck_history_epochs", "history"),
+        ("ck_epochs_completed", "epochs_completed"), ("ck_partial_json", "partial_epoch"),
+        ("ck_partial_norms", "gradientNormSums"), ("ck_partial_correct", "correct"), ("ck_partial_epoch", "partial_epoch"),
+        ("ck_partial_examples", "examples"), ("ck_sizes", "sizes"), ("ck_layers", "layers"),
+        ("ck_velocity_nan", "optimizer.velocity.0.weight"), ("ck_weight_nan", "0.weight"), ("ck_bias_inf", "2.bias"),
+    ]:
+        rows.append((f"guard: train --resume {name}", resume(f"{name}.safetensors"), e(f"{name}.safetensors", field)))
+    rows.append(("guard: train --resume ck_partial_batches (more batches than an epoch has)",
+                 resume("ck_partial_batches.safetensors"), e("partial epoch")))
+    rows.append(("guard: train --resume a checkpoint with a valid partial epoch", resume("ck_partial_ok.safetensors"), ok))
+    rows.append(("guard: train --resume with a NaN-making --schedule",
+                 resume(momentum) + ["--schedule", "step:1:0"], e("--schedule")))
+    for name in ["ck_weight_nan", "ck_bias_inf", "ck_sizes"]:
+        rows.append((f"guard: evaluate --weights {name}", ["evaluate", "--weights", f"{name}.safetensors", "--data", "moons"],
+                     e(f"{name}.safetensors")))
+    # Models: every field is checked when present, for each command that reads the model.
+    for name, field in [
+        ("md_sizes_text", "sizes"), ("md_sizes_other", "sizes"), ("md_activations_text", "activations"),
+        ("md_activations_other", "activations"), ("md_dtype", "dtype"), ("md_format", "format"), ("md_loss", "loss"),
+        ("md_layers_json", "layers"), ("md_means_json", "input_means"), ("md_means_only", "input_standard_deviations"),
+        ("md_stds_only", "input_means"), ("md_stds_zero", "input_standard_deviations"), ("md_means_count", "input_means"),
+        ("md_means_huge", "input_means"), ("md_classes_json", "class_names"), ("md_classes_type", "class_names"),
+    ]:
+        path = f"{name}.safetensors"
+        rows.append((f"guard: evaluate --weights {name}", ["evaluate", "--weights", path, "--data", "moons"], e(path, field)))
+        rows.append((f"guard: predict --weights {name}", ["predict", "--weights", path, "--input", "X.npy"], e(path, field)))
+        rows.append((f"guard: export --weights {name}", ["export", "--weights", path, "--onnx", "guard.onnx"], e(path, field)))
+    rows.append(("guard: predict with valid standardisation and class names",
+                 ["predict", "--weights", "md_ok_standardized.safetensors", "--input", "X.npy"], ok))
+    # Non-finite weights in every format, for every command that loads a model.
+    for path, tensor in [("nan_weights.safetensors", "0.weight"), ("md_nan_f32.safetensors", "0.weight"),
+                         ("course_nan_W1.npz", "W1"), ("course_inf_b2.npz", "b2"), ("course_nan_f32.npz", "W1"),
+                         ("ck_weight_nan.safetensors", "0.weight")]:
+        for command in (["evaluate", "--data", "moons"], ["predict", "--input", "X.npy"],
+                        ["grads", "--x", "X.npy", "--y", "Y.npy"], ["export", "--onnx", "guard.onnx"]):
+            rows.append((f"guard: {command[0]} --weights {path} (non-finite {tensor})",
+                         [command[0], "--weights", path, *command[1:]], e(path, tensor)))
+    # Schedules whose rates are not positive and finite: the message names the flag.
+    for schedule in ["step:1:0", "step:1:-0.5", "step:2:1.5", "exponential:-1", "exponential:0", "exponential:1.5",
+                     "inverse:0", "inverse:-2", "inverse:0.1:0", "cosine:-1", "step:1:nan", "exponential:inf"]:
+        rows.append((f"guard: train --schedule {schedule}", ["train", "--epochs", "2", "--output-dir", "out-guard",
+                                                              "--schedule", schedule], e("--schedule")))
+    rows.append(("guard: train --schedule step:3:0.5 (valid)",
+                 ["train", "--data", "moons", "--units", "3", "--epochs", "2", "--output-dir", "out-guard2", "--schedule", "step:3:0.5"], ok))
+    # Derivation headers: an unknown or invalid field is an error naming the file and the field.
+    for name, field in [
+        ("hdr_hidden", "hidden"), ("hdr_output", "output"), ("hdr_loss", "loss"), ("hdr_unknown", "hiden"),
+        ("hdr_extra_word", "please"), ("hdr_typo", "layer"), ("hdr_outputs", "outputs"), ("hdr_layers_text", "layers"),
+        ("hdr_layers_zero", "layers"), ("hdr_layers_one", "layers"), ("hdr_twice", "twice"), ("hdr_no_value", "hidden"),
+        ("hdr_convention", "convention"), ("hdr_loss_output", "line"), ("hdr_softmax_hidden", "hidden"),
+    ]:
+        rows.append((f"guard: check {name}.py", ["check", f"{name}.py"], e(f"{name}.py", field)))
+        rows.append((f"guard: check {name}.py --layers 2,4,1 (the file is still refused)",
+                     ["check", f"{name}.py", "--layers", "2,4,1"], e(f"{name}.py")))
+    rows.append(("guard: check a valid header with prose and convention lines", ["check", "hdr_ok.py", "--plain"], ok))
+    rows.append(("guard: check a file whose comments hold no header", ["check", "hdr_none.py", "--plain"], ok))
+    return rows
+
+
 def main():
     global known
     start = time.time()
@@ -483,6 +721,8 @@ def main():
         model, checkpoint = make_fixtures(d)
         help_text = run(["--help"], cwd=d).stdout
         rows = table(model, checkpoint)
+        momentum = make_guard_fixtures(d, model, checkpoint)
+        rows += guard_rows(d, model, momentum)
         if "export" in help_text:
             rows += [
                 ("export without --onnx", ["export", "--weights", model], e_any()),

@@ -11,13 +11,22 @@
     model.safetensors are absent or complete (safetensors.numpy parses the header and every
     tensor, all finite, architecture metadata present), and --resume works.
   * kill -9 during a save: a wide network makes checkpoints of megabytes; the run folder is
-    watched for the temporary file Foundation's atomic write creates and the process is
+    watched for the temporary file of a save (.NAME.tmp-PID) and the process is
     killed while it is being written (plus some kills at random moments), many times; the
     file at the final path is always absent or complete. Leftover temporary files are counted
     and reported (they never carry a .safetensors name).
   * Ctrl-C (SIGINT): the run stops after the current batch, prints `interrupted:` with the
     --resume command, exits 130; resuming ends on exactly the weights of an uninterrupted run.
     A second Ctrl-C ends the process at once (status 130) and leaves no broken file.
+  * SIGTERM and SIGHUP are handled like Ctrl-C: exit 143 and 129 with a complete checkpoint
+    and the --resume line, and the resumed run ends on exactly the uninterrupted weights; a
+    SIGTERM (or two) while a checkpoint is being written leaves no temporary file, and stale
+    temporary files of our naming (.NAME.tmp-PID) are cleared when the next run starts.
+  * Outputs that resolve to an input (directly, through .., a symlink or a hard link) are
+    refused for predict, grads and export, and leave the input byte for byte unchanged; an
+    extension that does not say what is written is refused unless --force.
+  * Two runs to one --output-dir: the second gets one Error: line naming the first's PID.
+  * An empty --output-dir is an error that writes nothing.
   * A read-only, uncreatable or file-blocked --output-dir is a one-line error before training
     starts (nothing printed on stdout). Under root, chmod does not stop writes, so the
     read-only cases are /proc/sys (read-only), a path under a regular file and a path under
@@ -109,8 +118,16 @@ def inspect(path):
     return "valid", metadata
 
 
+TEMP_NAME = re.compile(r"^\..+\.tmp-\d+$")  # AtomicFile's temporary files: .{name}.tmp-{pid}
+
+
+def is_temp(name):
+    return TEMP_NAME.match(name) is not None
+
+
 def leftovers(folder):
-    return sorted(n for n in os.listdir(folder) if n.startswith(".dat.nosync") or n.startswith(".write-test"))
+    return sorted(n for n in os.listdir(folder)
+                  if is_temp(n) or n.startswith(".dat.nosync") or n.startswith(".write-test"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -217,6 +234,12 @@ def test_kill_training(d, kills=5):
         resumed += "--resume" in args
         delay = rng.uniform(0.3, 1.5)
         p = subprocess.Popen([BINARY, *args], cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if k == 0:
+            # On a loaded machine the first epoch can take longer than the longest delay: let the
+            # first run reach its first checkpoint, so the later kills exercise --resume.
+            start = time.time()
+            while p.poll() is None and not os.path.exists(ckpt) and time.time() - start < 60:
+                time.sleep(0.005)
         time.sleep(delay)
         p.send_signal(signal.SIGKILL)
         _, err = p.communicate()
@@ -264,7 +287,7 @@ def test_kill_save(d, kills):
             while p.poll() is None and time.time() - start < 60:
                 try:
                     for n in os.listdir(folder):
-                        if n.startswith(".dat.nosync") and n not in names:
+                        if is_temp(n) and n not in names:
                             try:
                                 size = os.stat(os.path.join(folder, n)).st_size
                             except FileNotFoundError:
@@ -396,10 +419,219 @@ def test_output_dirs(d):
     check("the write probe leaves nothing behind", not any(n.startswith(".write-test") for n in os.listdir(missing)))
 
 
+# ---------------------------------------------------------------------------------------------
+# Signals, saves, overwrites and run-folder locks (issue 12)
+# ---------------------------------------------------------------------------------------------
+
+SIGNAL_BASE = ["train", "--data", "moons", "--units", "64,64", "--batch-size", "8", "--epochs", "40",
+               "--checkpoint-every", "1", "--log-every", "1000"]
+
+
+def reference_weights(d):
+    """The weights of an uninterrupted run of SIGNAL_BASE (trained once, shared by the tests)."""
+    path = os.path.join(d, "sig-ref", "model.safetensors")
+    if not os.path.exists(path):
+        r = run(SIGNAL_BASE + ["--output-dir", "sig-ref"], d)
+        check("an uninterrupted reference run", r.returncode == 0, r.stderr[-300:])
+    return load_file(path) if os.path.exists(path) else None
+
+
+def test_sigterm_sighup(d):
+    print("-- SIGTERM and SIGHUP during training")
+    ref = reference_weights(d)
+    for name, number, code in (("SIGTERM", signal.SIGTERM, 143), ("SIGHUP", signal.SIGHUP, 129)):
+        folder = f"sig-{name.lower()}"
+        p = subprocess.Popen([BINARY, *SIGNAL_BASE, "--output-dir", folder], cwd=d, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        wait_for_training(p, os.path.join(d, folder))
+        p.send_signal(number)
+        out, err = p.communicate(timeout=60)
+        check(f"{name}: exits {code}, no crash, nothing on stderr",
+              p.returncode == code and not err.strip(), f"status {p.returncode} {err[-300:]}")
+        m = re.search(r"interrupted: checkpoint saved at (.*?) to (\S+); continue with --resume (\S+)", out)
+        check(f"{name}: prints the interrupted: line with the --resume command", m is not None, out[-400:])
+        if not m:
+            continue
+        state, _ = inspect(m.group(3))
+        check(f"{name}: the checkpoint ({m.group(1)}) is complete", state == "valid", state)
+        check(f"{name}: no temporary files left", leftovers(os.path.join(d, folder)) == [], leftovers(os.path.join(d, folder)))
+        r = run(SIGNAL_BASE + ["--output-dir", folder, "--resume", m.group(3)], d)
+        check(f"{name}: --resume continues to the end", r.returncode == 0 and "after 40 epochs" in r.stdout, r.stderr[-300:])
+        model = os.path.join(d, folder, "model.safetensors")
+        if ref is not None and os.path.exists(model):
+            a = load_file(model)
+            check(f"{name}: interrupted + resumed ends on exactly the uninterrupted weights",
+                  a.keys() == ref.keys() and all(np.array_equal(a[k], ref[k]) for k in a))
+
+
+def watch_for_temp(p, folder, timeout=60):
+    """Waits until a temporary file of a save holds data in `folder`; returns its name or None."""
+    start = time.time()
+    while p.poll() is None and time.time() - start < timeout:
+        try:
+            for n in os.listdir(folder):
+                if is_temp(n):
+                    try:
+                        if os.stat(os.path.join(folder, n)).st_size > 0:
+                            return n
+                    except FileNotFoundError:
+                        pass
+        except FileNotFoundError:
+            pass
+        time.sleep(0.0005)
+    return None
+
+
+def test_sigterm_during_save(d, tries=6):
+    print("-- SIGTERM during a save")
+    folder = os.path.join(d, "termsave")
+    units = "2048,2048" if RELEASE else "512,512"
+    args = ["train", "--data", "moons", "--units", units, "--precision", "float", "--optimizer", "momentum",
+            "--learning-rate", "0.01", "--epochs", "3", "--checkpoint-every", "1", "--output-dir", folder]
+    caught = 0
+    for k in range(tries):
+        twice = k % 2 == 1  # every other try sends a second SIGTERM at once: the process ends mid-save
+        shutil.rmtree(folder, ignore_errors=True)
+        p = subprocess.Popen([BINARY, *args], cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        seen = watch_for_temp(p, folder)
+        p.send_signal(signal.SIGTERM)
+        if twice:
+            time.sleep(0.0005)
+            p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=120)
+        caught += seen is not None
+        temps = leftovers(folder) if os.path.isdir(folder) else []
+        states = {n: inspect(os.path.join(folder, n))[0] for n in ("checkpoint.safetensors", "model.safetensors")}
+        label = f"SIGTERM{' twice' if twice else ''} during save {k + 1} ({'while ' + seen + ' was written' if seen else 'write not caught'})"
+        check(f"{label}: exit 143 (or 0 if it had finished), no crash",
+              p.returncode in (143, 0) and not any(m in err for m in CRASH_MARKERS), f"status {p.returncode} {err[-300:]}")
+        check(f"{label}: no temporary file left", temps == [], temps)
+        check(f"{label}: checkpoint {states['checkpoint.safetensors']}, model {states['model.safetensors']}",
+              all(v in ("valid", "absent") for v in states.values()), states)
+        if not twice and p.returncode == 143:
+            check(f"{label}: a complete checkpoint and the --resume line",
+                  states["checkpoint.safetensors"] == "valid" and "continue with --resume" in out, out[-300:])
+    check("some SIGTERMs landed while a temporary file held data", caught > 0, "(none did)")
+
+
+def test_stale_temporaries(d):
+    print("-- stale temporary files from a killed run are cleared at the start of the next")
+    folder = os.path.join(d, "stale")
+    os.makedirs(folder)
+    stale = [".checkpoint.safetensors.tmp-999999", ".model.safetensors.tmp-1", ".metrics.csv.tmp-42"]
+    for n in stale:
+        with open(os.path.join(folder, n), "wb") as f:
+            f.write(b"half a file")
+    with open(os.path.join(folder, "notes.txt"), "w") as f:
+        f.write("mine")
+    r = run(["train", "--data", "moons", "--units", "4", "--epochs", "2", "--output-dir", folder], d)
+    check("a run into a folder with stale temporary files succeeds", r.returncode == 0, r.stderr[-300:])
+    check("and removes them", leftovers(folder) == [], leftovers(folder))
+    check("and leaves other files alone", os.path.exists(os.path.join(folder, "notes.txt")))
+
+
+def test_overwrites(d):
+    print("-- outputs that would overwrite an input, or carry the wrong extension")
+    r = run(["train", "--data", "moons", "--units", "4", "--epochs", "2", "--output-dir", "ow"], d)
+    check("a model to protect", r.returncode == 0, r.stderr[-300:])
+    model = os.path.join(d, "ow", "model.safetensors")
+    rng_np = np.random.default_rng(5)
+    np.save(os.path.join(d, "ow_X.npy"), rng_np.standard_normal((2, 6)))
+    np.save(os.path.join(d, "ow_Y.npy"), (rng_np.random((1, 6)) > 0.5).astype(float))
+    os.symlink(model, os.path.join(d, "ow_link.safetensors"))
+    os.link(model, os.path.join(d, "ow_hard.safetensors"))
+    os.symlink(os.path.join(d, "ow_X.npy"), os.path.join(d, "ow_xlink.npy"))
+    with open(model, "rb") as f:
+        before = f.read()
+    with open(os.path.join(d, "ow_X.npy"), "rb") as f:
+        x_before = f.read()
+    W = ["--weights", "ow/model.safetensors"]
+    cases = [
+        ("predict --out the model", ["predict", *W, "--input", "ow_X.npy", "--out", "ow/model.safetensors"], "--weights"),
+        ("predict --out the model via ..", ["predict", *W, "--input", "ow_X.npy", "--out", "ow/../ow/model.safetensors", "--force"], "--weights"),
+        ("predict --out a symlink to the model", ["predict", *W, "--input", "ow_X.npy", "--out", "ow_link.safetensors", "--force"], "--weights"),
+        ("predict --out a hard link to the model", ["predict", *W, "--input", "ow_X.npy", "--out", "ow_hard.safetensors", "--force"], "--weights"),
+        ("predict --out its --input", ["predict", *W, "--input", "ow_X.npy", "--out", "ow_X.npy"], "--input"),
+        ("predict --out its --input via a symlink", ["predict", *W, "--input", "ow_X.npy", "--out", "ow_xlink.npy"], "--input"),
+        ("grads --out the model", ["grads", *W, "--x", "ow_X.npy", "--y", "ow_Y.npy", "--out", "ow/model.safetensors", "--force"], "--weights"),
+        ("grads --out its --y", ["grads", *W, "--x", "ow_X.npy", "--y", "ow_Y.npy", "--out", "ow_Y.npy", "--force"], "--y"),
+        ("export --onnx the model", ["export", *W, "--onnx", "ow/model.safetensors", "--force"], "--weights"),
+        ("export --onnx a symlink to the model", ["export", *W, "--onnx", "ow_link.safetensors", "--force"], "--weights"),
+        ("predict --out p.safetensors (CSV)", ["predict", *W, "--input", "ow_X.npy", "--out", "p.safetensors"], ".csv"),
+        ("predict --out p (no extension)", ["predict", *W, "--input", "ow_X.npy", "--out", "p"], "--force"),
+        ("grads --out l.csv (NPZ)", ["grads", *W, "--x", "ow_X.npy", "--y", "ow_Y.npy", "--out", "l.csv"], ".npz"),
+        ("export --onnx m.csv (ONNX)", ["export", *W, "--onnx", "m.csv"], ".onnx"),
+        ("export --onnx m.safetensors (ONNX)", ["export", *W, "--onnx", "m.safetensors"], ".onnx"),
+    ]
+    for label, args, mention in cases:
+        r = run(args, d)
+        line = one_error_line(r) or ""
+        check(f"{label}: one Error: line naming {mention}, exit 1",
+              r.returncode == 1 and no_crash(r) and mention in line, f"status {r.returncode} {r.stderr[-300:]!r}")
+    with open(model, "rb") as f:
+        check("the model is byte for byte unchanged", f.read() == before)
+    with open(os.path.join(d, "ow_X.npy"), "rb") as f:
+        check("the input X is byte for byte unchanged", f.read() == x_before)
+    check("the refused outputs were not written",
+          not any(os.path.exists(os.path.join(d, n)) for n in ("p.safetensors", "p", "l.csv", "m.csv", "m.safetensors")))
+    for label, args, path in [
+        ("predict --out p.safetensors --force", ["predict", *W, "--input", "ow_X.npy", "--out", "p.safetensors", "--force"], "p.safetensors"),
+        ("export --onnx m.bin --force", ["export", *W, "--onnx", "m.bin", "--force"], "m.bin"),
+        ("grads --out ledger.npz", ["grads", *W, "--x", "ow_X.npy", "--y", "ow_Y.npy", "--out", "ledger.npz"], "ledger.npz"),
+    ]:
+        r = run(args, d)
+        check(f"{label} writes", r.returncode == 0 and os.path.exists(os.path.join(d, path)), r.stderr[-300:])
+    check("no temporary files beside the outputs", [n for n in os.listdir(d) if is_temp(n)] == [])
+
+
+def test_concurrent_writers(d):
+    print("-- two runs writing to one --output-dir")
+    folder = os.path.join(d, "shared-run")
+    first = subprocess.Popen([BINARY, "train", "--data", "moons", "--units", "64,64", "--batch-size", "8", "--epochs", "100000",
+                              "--checkpoint-every", "1", "--log-every", "100000", "--output-dir", folder],
+                             cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for_training(first, folder)
+    for label, args in [
+        ("same options", ["train", "--data", "moons", "--units", "64,64", "--epochs", "2", "--output-dir", folder]),
+        ("another architecture", ["train", "--data", "moons", "--units", "3", "--epochs", "2", "--output-dir", folder]),
+        ("the folder through a .. path", ["train", "--data", "moons", "--units", "3", "--epochs", "2",
+                                          "--output-dir", os.path.join(folder, "..", "shared-run")]),
+    ]:
+        r = run(args, d)
+        line = one_error_line(r) or ""
+        check(f"a second writer ({label}) fails with one Error: line naming the first run's PID {first.pid}",
+              r.returncode == 1 and no_crash(r) and f"PID {first.pid}" in line and "--output-dir" in line,
+              f"status {r.returncode} {r.stderr[-300:]!r}")
+    check("the first run is still training", first.poll() is None)
+    first.send_signal(signal.SIGINT)
+    out, err = first.communicate(timeout=60)
+    check("the first run stops cleanly (130)", first.returncode == 130, f"status {first.returncode} {err[-300:]}")
+    state, meta = inspect(os.path.join(folder, "checkpoint.safetensors"))
+    check("its checkpoint is complete and of its own architecture", state == "valid" and meta["sizes"] == "2,64,64,1", state)
+    check("no model of another architecture beside it", not os.path.exists(os.path.join(folder, "model.safetensors")))
+    r = run(["train", "--data", "moons", "--units", "3", "--epochs", "2", "--output-dir", folder], d)
+    check("once the first run has ended, the folder can be written again", r.returncode == 0, r.stderr[-300:])
+
+
+def test_empty_output_dir(d):
+    print("-- an empty --output-dir")
+    work = os.path.join(d, "empty-dir-cwd")
+    os.makedirs(work)
+    for value in ["", "   "]:
+        r = run(["train", "--data", "moons", "--units", "4", "--epochs", "2", "--output-dir", value], work)
+        lines = [line for line in r.stderr.splitlines() if line.strip()]
+        check(f"--output-dir {value!r}: one Error: line naming --output-dir, exit 64, nothing written",
+              r.returncode == 64 and no_crash(r) and lines and lines[0].startswith("Error:") and "--output-dir" in lines[0]
+              and sum(line.startswith("Error:") for line in lines) == 1 and os.listdir(work) == [],
+              f"status {r.returncode} {r.stderr[-300:]!r} {os.listdir(work)}")
+
+
+
 def main():
     start = time.time()
     with tempfile.TemporaryDirectory(prefix="backprop-faults-") as d:
-        for test in (test_output_dirs, test_divergence, test_sigint, test_kill_training):
+        for test in (test_output_dirs, test_empty_output_dir, test_overwrites, test_stale_temporaries, test_concurrent_writers,
+                     test_divergence, test_sigint, test_sigterm_sighup, test_sigterm_during_save, test_kill_training):
             t = time.time()
             test(d)
             print(f"     ({time.time() - t:.1f} s)")

@@ -48,12 +48,26 @@ public enum Checkpoint {
 
     /// The training configuration a checkpoint was saved with (`nil` for checkpoints written
     /// before it was recorded).
+    /// - Throws: ``BackpropError/malformedFile(path:reason:)`` naming the file and the field
+    ///   when `configuration` is there but does not parse, or holds a value training cannot use.
     public static func configuration(savedIn url: URL) throws -> TrainingConfiguration? {
         let file = try SafeTensors.read(contentsOf: url)
         guard file.metadata["checkpoint"] == "1" else {
             throw BackpropError.malformedFile(path: url.path, reason: "not a Backprop checkpoint (a model file?)")
         }
-        return file.metadata["configuration"].flatMap { try? JSONDecoder().decode(TrainingConfiguration.self, from: Data($0.utf8)) }
+        guard let text = file.metadata["configuration"] else { return nil }
+        let configuration: TrainingConfiguration
+        do {
+            configuration = try JSONDecoder().decode(TrainingConfiguration.self, from: Data(text.utf8))
+        } catch {
+            throw BackpropError.malformedFile(path: url.path, reason: "checkpoint metadata field 'configuration' does not parse (\(MetadataField.describe(error)))")
+        }
+        do {
+            try configuration.validate()
+        } catch {
+            throw BackpropError.malformedFile(path: url.path, reason: "checkpoint metadata field 'configuration': \(error)")
+        }
+        return configuration
     }
 
     /// Restores a trainer from `url` to continue with `configuration` (whose optimizer must be
@@ -68,10 +82,25 @@ public enum Checkpoint {
         guard file.metadata["optimizer"] == configuration.optimizer.description else {
             throw fail("checkpoint was trained with \(file.metadata["optimizer"] ?? "?"), not \(configuration.optimizer)")
         }
-        guard let step = Int(file.metadata["optimizer_step"] ?? ""),
-              let historyText = file.metadata["history"],
-              let history = try? jsonDecoder.decode([EpochRecord].self, from: Data(historyText.utf8))
-        else { throw fail("checkpoint metadata lacks optimizer_step or history") }
+        // Every field is read strictly: an edited checkpoint is refused naming the field, and
+        // nothing in it can overflow a counter or index out of range later.
+        guard let stepText = file.metadata["optimizer_step"] else { throw fail("checkpoint metadata lacks optimizer_step") }
+        guard let step = Int(stepText), (0...MetadataField.maximumCount).contains(step) else {
+            throw fail("checkpoint metadata field 'optimizer_step' is '\(MetadataField.excerpt(stepText))', not a whole number in 0…2^53")
+        }
+        guard let historyText = file.metadata["history"] else { throw fail("checkpoint metadata lacks history") }
+        let history: [EpochRecord]
+        do {
+            history = try jsonDecoder.decode([EpochRecord].self, from: Data(historyText.utf8))
+        } catch {
+            throw fail("checkpoint metadata field 'history' does not parse (\(MetadataField.describe(error)))")
+        }
+        if let bad = history.enumerated().first(where: { $0.element.epoch != $0.offset + 1 }) {
+            throw fail("checkpoint metadata field 'history': record \(bad.offset + 1) is for epoch \(bad.element.epoch), not \(bad.offset + 1)")
+        }
+        if let text = file.metadata["epochs_completed"], Int(text) != history.count {
+            throw fail("checkpoint metadata field 'epochs_completed' is '\(MetadataField.excerpt(text))', but the history has \(history.count) epochs")
+        }
         func buffers(_ prefix: String) throws -> ContiguousArray<S> {
             let parameters = network.parameters
             guard let first = parameters.tensors.first, file["optimizer.\(prefix).\(first.name)"] != nil else { return [] }
@@ -81,17 +110,29 @@ public enum Checkpoint {
                       stored.shape == tensor.fileShape || stored.shape == [tensor.shape.rows, tensor.shape.columns]
                 else { throw fail("optimizer \(prefix) buffer of \(tensor.name) is missing or misshapen") }
                 let values = Matrix<S>(rows: tensor.shape.rows, columns: tensor.shape.columns, rowMajor: stored.values.map { S($0) })
+                guard values.isFinite else { throw fail("optimizer.\(prefix).\(tensor.name) holds NaN or infinity") }
                 slab.replaceSubrange(tensor.range, with: values.elements)
             }
             return slab
         }
-        var trainer = try Trainer(network: network, configuration: configuration)
+        var trainer: Trainer<S>
+        do {
+            trainer = try Trainer(network: network, configuration: configuration)
+        } catch {
+            throw fail("cannot resume with its configuration: \(error)")
+        }
         trainer.optimizer = Optimizer(configuration.optimizer, step: step, velocity: try buffers("velocity"), squares: try buffers("squares"))
         trainer.history = history
         if let text = file.metadata["partial_epoch"] {
-            guard let partial = try? jsonDecoder.decode(PartialEpoch.self, from: Data(text.utf8)),
-                  partial.epoch == history.count + 1
-            else { throw fail("checkpoint's partial_epoch metadata is malformed") }
+            let partial: PartialEpoch
+            do {
+                partial = try jsonDecoder.decode(PartialEpoch.self, from: Data(text.utf8))
+            } catch {
+                throw fail("checkpoint metadata field 'partial_epoch' does not parse (\(MetadataField.describe(error)))")
+            }
+            if let problem = partial.problem(epochsCompleted: history.count, depth: network.depth) {
+                throw fail("checkpoint metadata field 'partial_epoch': \(problem)")
+            }
             trainer.partialEpoch = partial
         }
         return trainer

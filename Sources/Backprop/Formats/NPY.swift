@@ -87,9 +87,9 @@ public enum NPY {
         encode(NPYArray(matrix, order: order))
     }
 
-    /// Writes `array` to `url` as a `.npy` file, atomically.
+    /// Writes `array` to `url` as a `.npy` file, atomically (``AtomicFile``).
     public static func write(_ array: NPYArray, to url: URL) throws {
-        try encode(array).write(to: url, options: .atomic)
+        try AtomicFile.write(encode(array), to: url)
     }
 
     /// Writes `matrix` to `url` as a 2-D `(rows, columns)` `.npy` file in `order`, atomically.

@@ -53,8 +53,8 @@ public enum NPZ {
 
     /// Writes `arrays` to `url` as a `.npz` file, in the given order, each as `name.npy`;
     /// deflated when `compressed` (like `np.savez_compressed`), stored otherwise (like
-    /// `np.savez`). The archive is written to a temporary file in the same folder and then
-    /// renamed over `url`, so a reader never sees half a file.
+    /// `np.savez`). The archive is built in memory and written with ``AtomicFile`` (a temporary
+    /// file in the same folder, then a rename), so a reader never sees half a file.
     public static func write(_ arrays: [(name: String, array: NPYArray)], to url: URL, compressed: Bool = false) throws {
         var seen = Set<String>()
         for (name, _) in arrays {
@@ -62,10 +62,9 @@ public enum NPZ {
                 throw BackpropError.invalidArgument("NPZ \(url.path): array name '\(name)' is empty or repeated")
             }
         }
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        let data: Data
         do {
-            let archive = try Archive(url: temporary, accessMode: .create)
+            let archive = try Archive(data: Data(), accessMode: .create)
             for (name, array) in arrays {
                 let bytes = NPY.encode(array)
                 try archive.addEntry(
@@ -78,15 +77,12 @@ public enum NPZ {
                     return bytes.subdata(in: start..<min(start + size, bytes.count))
                 }
             }
+            guard let built = archive.data else { throw BackpropError.invalidArgument("the archive was not built in memory") }
+            data = built
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
             throw BackpropError.invalidArgument("cannot write NPZ \(url.path): \(error)")
         }
-        guard rename(temporary.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw BackpropError.invalidArgument("cannot write NPZ \(url.path): \(reason)")
-        }
+        try AtomicFile.write(data, to: url)
     }
 
     /// Writes matrices to `url` as a `.npz` file of 2-D `(rows, columns)` C-order arrays; see

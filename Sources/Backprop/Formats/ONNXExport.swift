@@ -59,12 +59,7 @@ extension Network {
     /// Writes ``onnxModel(standardizer:metadata:)`` to `url` atomically: a temporary file in
     /// the same folder, then a rename, so a crash never leaves half a file where the old one was.
     public func exportONNX(to url: URL, standardizer: Standardizer? = nil, metadata: [String: String] = [:]) throws {
-        let data = try onnxModel(standardizer: standardizer, metadata: metadata)
-        do {
-            try data.write(to: url, options: .atomic)
-        } catch {
-            throw BackpropError.malformedFile(path: url.path, reason: "cannot write: \(error.localizedDescription)")
-        }
+        try AtomicFile.write(try onnxModel(standardizer: standardizer, metadata: metadata), to: url)
     }
 
     /// A tensor's name in the graph: its course symbol (`W2`) when that is a C identifier, as

@@ -93,15 +93,10 @@ public enum SafeTensors {
         return data
     }
 
-    /// Writes the file atomically: a temporary file in the same folder, then a rename, so a
-    /// crash never leaves half a model where the old one was.
+    /// Writes the file atomically (``AtomicFile``): a temporary file in the same folder, then a
+    /// rename, so a crash never leaves half a model where the old one was.
     public static func write(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String], to url: URL) throws {
-        let data = try encode(tensors, metadata: metadata)
-        do {
-            try data.write(to: url, options: .atomic)
-        } catch {
-            throw BackpropError.malformedFile(path: url.path, reason: "cannot write: \(error.localizedDescription)")
-        }
+        try AtomicFile.write(try encode(tensors, metadata: metadata), to: url)
     }
 
     /// Bytes per element of the dtypes Backprop reads and writes: `F32`, `F64`, and `I64` (for

@@ -74,8 +74,31 @@ extension Network {
     public init(safeTensors file: SafeTensors.File, source: String, kinds: LayerKinds = .builtIn) throws {
         func fail(_ reason: String) -> BackpropError { .malformedFile(path: source, reason: reason) }
         let meta = file.metadata
-        guard let lossText = meta["loss"], let loss = Loss(name: lossText) else {
+        guard let lossText = meta["loss"] else {
             throw fail("no Backprop architecture in __metadata__ (layers or sizes, activations, loss); pass --layers/--hidden/--output instead")
+        }
+        guard let loss = Loss(name: lossText) else { throw fail("metadata field 'loss' is '\(lossText)', not bce, ce or mse") }
+        if let format = meta["format"], format != "backprop.sequential" {
+            throw fail("metadata field 'format' is '\(format)', not backprop.sequential")
+        }
+        if let dtype = meta["dtype"], dtype != "float32", dtype != "float64" {
+            throw fail("metadata field 'dtype' is '\(dtype)', not float32 or float64")
+        }
+        // `sizes` and `activations` are checked whenever present: a reader that takes them
+        // (an older Backprop, a notebook) must not see other values than the layers say.
+        let sizes: [Int]? = try meta["sizes"].map { text in
+            let parsed = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+            guard parsed.count >= 2, parsed.allSatisfy({ ($0 ?? 0) > 0 }) else {
+                throw fail("metadata field 'sizes' is '\(text)', not two or more positive whole numbers")
+            }
+            return parsed.map { $0 ?? 0 }
+        }
+        let activations: [Activation]? = try meta["activations"].map { text in
+            let parsed = text.split(separator: ",", omittingEmptySubsequences: false).map { Activation(name: String($0)) }
+            guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil }) else {
+                throw fail("metadata field 'activations' is '\(text)', not a list of activations (sigmoid, tanh, relu, leaky_relu, softmax, identity)")
+            }
+            return parsed.compactMap { $0 }
         }
         if let layersText = meta["layers"] {
             guard let entries = try? JSONDecoder().decode([[String: String]].self, from: Data(layersText.utf8)), !entries.isEmpty else {
@@ -95,15 +118,19 @@ extension Network {
                 }
             }
             try self.init(parameters: file, layers: layers, loss: loss, source: source)
+            if let sizes, sizes != self.sizes {
+                throw fail("metadata field 'sizes' is \(meta["sizes"] ?? ""), but the layers are \(self.sizes.map(String.init).joined(separator: ","))")
+            }
+            if let activations, isDense, activations != self.layers.map({ $0.activation ?? .identity }) {
+                throw fail("metadata field 'activations' is \(meta["activations"] ?? ""), but the layers say otherwise")
+            }
             return
         }
-        guard let sizesText = meta["sizes"], let activationsText = meta["activations"] else {
+        guard let sizes, let activations else {
             throw fail("no Backprop architecture in __metadata__ (sizes, activations, loss); pass --layers/--hidden/--output instead")
         }
-        let sizes = sizesText.split(separator: ",").compactMap { Int($0) }
-        let activations = activationsText.split(separator: ",").compactMap { Activation(name: String($0)) }
-        guard sizes.count >= 2, activations.count == sizes.count - 1 else {
-            throw fail("architecture metadata is inconsistent (sizes \(sizesText), activations \(activationsText), loss \(lossText))")
+        guard activations.count == sizes.count - 1 else {
+            throw fail("architecture metadata is inconsistent (sizes \(meta["sizes"] ?? ""), activations \(meta["activations"] ?? ""), loss \(lossText))")
         }
         try self.init(parameters: file, sizes: sizes, activations: activations, loss: loss, source: source)
     }

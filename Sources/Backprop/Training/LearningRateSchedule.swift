@@ -60,6 +60,32 @@ public enum LearningRateSchedule: Hashable, Sendable, Codable, CustomStringConve
         }
     }
 
+    /// Why the schedule would make a rate that is not positive and finite, or `nil` when it
+    /// cannot: a step factor or exponential rate outside (0, 1], an inverse-time rate that is not
+    /// positive, a cosine minimum below 0, or a count below 1.
+    public var problem: String? {
+        switch self {
+        case .constant: return nil
+        case let .step(every, factor):
+            if every < 1 { return "EVERY must be at least 1, not \(every)" }
+            if !(factor > 0 && factor <= 1) { return "the factor must be in (0, 1], not \(factor)" }
+        case let .exponential(rate):
+            if !(rate > 0 && rate <= 1) { return "the rate (a factor per epoch) must be in (0, 1], not \(rate)" }
+        case let .inverseTime(decayRate, interval):
+            if !(decayRate > 0 && decayRate.isFinite) { return "the rate must be a positive finite number, not \(decayRate)" }
+            if interval < 1 { return "the interval must be at least 1, not \(interval)" }
+        case let .cosine(epochs, minimum):
+            if epochs < 0 { return "the epoch count must be ≥ 0, not \(epochs)" }
+            if !(minimum >= 0 && minimum.isFinite) { return "the minimum must be a finite number ≥ 0, not \(minimum)" }
+        }
+        return nil
+    }
+
+    /// Throws ``problem``, naming the schedule.
+    public func validate() throws {
+        if let problem { throw BackpropError.invalidArgument("schedule \(description): \(problem)") }
+    }
+
     public var description: String {
         switch self {
         case .constant: "constant"

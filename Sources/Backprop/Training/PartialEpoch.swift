@@ -19,3 +19,23 @@ public struct PartialEpoch: Sendable, Codable, Equatable {
     /// Training seconds spent on it so far.
     public var seconds: Double
 }
+
+extension PartialEpoch {
+    /// Why this record cannot continue a run that has finished `epochsCompleted` epochs of a
+    /// network of `depth` layers (`nil` when it can): counts out of range or inconsistent,
+    /// sums that are not finite, a norm per layer missing.
+    func problem(epochsCompleted: Int, depth: Int) -> String? {
+        let limit = MetadataField.maximumCount
+        if epoch != epochsCompleted + 1 { return "epoch \(epoch) does not follow the \(epochsCompleted) epochs of the history" }
+        if !(0...limit).contains(batches) { return "batches \(batches) is not a count" }
+        if !(0...limit).contains(examples) { return "examples \(examples) is not a count" }
+        if !(0...examples).contains(correct) { return "correct \(correct) is not between 0 and the \(examples) examples" }
+        if !(0...batches).contains(gradientNormSamples) { return "gradientNormSamples \(gradientNormSamples) is not between 0 and the \(batches) batches" }
+        if (batches == 0) != (examples == 0) { return "\(batches) batches but \(examples) examples" }
+        if gradientNormSums.count != depth { return "gradientNormSums has \(gradientNormSums.count) values for a network of \(depth) layers" }
+        if !lossSum.isFinite || !seconds.isFinite || seconds < 0 || gradientNormSums.contains(where: { !$0.isFinite || $0 < 0 }) {
+            return "a sum (lossSum, seconds or gradientNormSums) is not a finite number"
+        }
+        return nil
+    }
+}

@@ -113,6 +113,10 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         // sums carried over.
         let resumed = partialEpoch.flatMap { $0.epoch == epoch ? $0 : nil }
         partialEpoch = nil
+        if let resumed, resumed.batches > batches.count || resumed.examples > data.count {
+            throw BackpropError.invalidArgument(
+                "the checkpoint's partial epoch \(epoch) has \(resumed.batches) batches (\(resumed.examples) examples) done, but an epoch of \(data.name) has \(batches.count) (\(data.count)); resume with the data and batch size it was saved with")
+        }
         var (lossSum, correct, seen) = (resumed?.lossSum ?? 0, resumed?.correct ?? 0, resumed?.examples ?? 0)
         var normSums = resumed?.gradientNormSums ?? Array(repeating: 0.0, count: network.depth)
         var normSamples = resumed?.gradientNormSamples ?? 0

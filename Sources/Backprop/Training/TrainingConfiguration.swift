@@ -46,6 +46,7 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
         if let keep = keepProbabilities, let bad = keep.first(where: { !($0 > 0 && $0 <= 1) }) {
             throw BackpropError.invalidArgument("a dropout keep probability must be in (0, 1], not \(bad)")
         }
+        try schedule.validate()
         try optimizer.validate()
     }
 }
