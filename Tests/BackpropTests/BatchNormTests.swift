@@ -59,6 +59,21 @@ struct BatchNormTests {
         }
     }
 
+    @Test("Dropout with batch norm: the masks follow the batch norm's activation, and the gradient check passes")
+    func dropout() throws {
+        let network = try Self.network(sizes: [3, 6, 5, 2], hidden: .tanh, pair: .softmaxCE)
+        let data: Dataset<Double> = Generators.random(inputs: 3, outputs: 2, examples: 11, loss: .categoricalCrossEntropy, seed: 8)
+        var generator = SeededGenerator(seed: 1)
+        let masks = try DropoutMasks(keepProbabilities: [0.8, 0.6], network: network, examples: 11, using: &generator)
+        #expect(masks.masks.map { $0 != nil } == [false, true, false, true, false])
+        #expect(masks.keepProbabilities == [1, 0.8, 1, 0.6, 1])
+        let report = try GradientCheck.run(network: network, X: data.X, Y: data.Y, dropout: masks)
+        #expect(report.overall < 1e-7, "\(report.overall)")
+        #expect(throws: BackpropError.self) {
+            try DropoutMasks(keepProbabilities: [0.8, 0.6, 0.5, 0.5], network: network, examples: 11, using: &generator)
+        }
+    }
+
     @Test("The compact dZ equals the step-by-step chain through dσ² and dμ, under both conventions")
     func compactEqualsChain() throws {
         let network = try Self.network(sizes: [3, 5, 2], hidden: .relu, pair: .softmaxCE)

@@ -22,17 +22,22 @@ public struct DropoutMasks<Scalar: BackpropScalar>: Sendable {
         keepProbabilities: [Double], network: Network<Scalar>, examples m: Int,
         using generator: inout SeededGenerator
     ) throws {
-        let hidden = network.depth - 1
-        let keep = keepProbabilities.count == 1 ? Array(repeating: keepProbabilities[0], count: hidden) : keepProbabilities
-        guard keep.count == hidden else {
+        // The hidden layers are those that end in an activation: a linear layer before batch
+        // norm is not one (the mask goes after the batch norm's activation).
+        let hiddenLayers = network.hiddenActivationLayers
+        let hidden = hiddenLayers.count
+        let given = keepProbabilities.count == 1 ? Array(repeating: keepProbabilities[0], count: hidden) : keepProbabilities
+        guard given.count == hidden else {
             throw BackpropError.invalidArgument("dropout needs one keep probability or \(hidden) (one per hidden layer), got \(keepProbabilities.count)")
         }
-        if let bad = keep.first(where: { !($0 > 0 && $0 <= 1) }) {
+        if let bad = given.first(where: { !($0 > 0 && $0 <= 1) }) {
             throw BackpropError.invalidArgument("a keep probability must be in (0, 1], not \(bad)")
         }
+        var keep = Array(repeating: 1.0, count: network.depth)
+        for (index, l) in hiddenLayers.enumerated() { keep[l - 1] = given[index] }
         var masks: [Matrix<Scalar>?] = []
         for l in 1...network.depth {
-            guard l <= hidden, keep[l - 1] < 1 else {
+            guard keep[l - 1] < 1 else {
                 masks.append(nil)
                 continue
             }
@@ -46,7 +51,7 @@ public struct DropoutMasks<Scalar: BackpropScalar>: Sendable {
             masks.append(D)
         }
         self.masks = masks
-        self.keepProbabilities = keep + [1]
+        self.keepProbabilities = keep
     }
 
     /// Masks from given uniform draws, as the course writes them: `D[l] = (U[l] < p[l])`
@@ -117,5 +122,14 @@ public struct DropoutMasks<Scalar: BackpropScalar>: Sendable {
                 for i in a.indices { a[i] = a[i] * d[i] * scale }
             }
         }
+    }
+}
+
+extension Network {
+    /// The 1-based layers dropout may follow: every layer but the last that ends in an
+    /// activation (for a dense network, layers `1 … L−1`; with batch norm, its layers, not the
+    /// linear layers before them).
+    var hiddenActivationLayers: [Int] {
+        (1..<depth).filter { layers[$0 - 1].activation != nil }
     }
 }

@@ -39,8 +39,8 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
     /// A trainer starting from `network` with a fresh optimizer.
     public init(network: Network<Scalar>, configuration: TrainingConfiguration) throws {
         try configuration.validate()
-        if let keep = configuration.keepProbabilities, keep.count != 1, keep.count != network.depth - 1 {
-            throw BackpropError.invalidArgument("dropout needs one keep probability or \(network.depth - 1), got \(keep.count)")
+        if let keep = configuration.keepProbabilities, keep.count != 1, keep.count != network.hiddenActivationLayers.count {
+            throw BackpropError.invalidArgument("dropout needs one keep probability or \(network.hiddenActivationLayers.count), got \(keep.count)")
         }
         self.network = network
         self.optimizer = Optimizer(configuration.optimizer)
