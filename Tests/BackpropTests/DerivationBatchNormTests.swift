@@ -146,6 +146,9 @@ struct DerivationBatchNormTests {
         let line = try #require(report.line(named: "dgamma1"))
         #expect(line.status == .notChecked)
         #expect(line.diagnosis?.contains("this network has no batch norm") == true)
+        // A dense file's own mu1 is just a temporary.
+        let temporary = try checker.check("mu1 = np.mean(X, axis=1, keepdims=True)\n").lines[0]
+        #expect(temporary.status == .notChecked && temporary.diagnosis == nil)
     }
 
     @Test func closureFormChecksBatchNormGradients() throws {

@@ -2,7 +2,9 @@
 ///
 /// The derivation is evaluated on several random networks and batches of the given architecture
 /// (m = 7, 11, 13 by default: never a power of two, so a misplaced 1/m shows). Each gradient it
-/// assigns — `dZl`, `dAl`, `dWl`, `dbl` (and `Zl`, `Al` for a recomputed forward pass) — is
+/// assigns — `dZl`, `dAl`, `dWl`, `dbl` (and `Zl`, `Al` for a recomputed forward pass; with
+/// ``DerivationArchitecture/batchNorm`` also `dZtildel`, `dgammal`, `dbetal`, `dZhatl`,
+/// `dvarl`, `dmul` and the forward `mul`, `varl`, `Zhatl`, `Ztildel`) — is
 /// compared with ``Network/gradients(_:_:convention:l2:dropout:)`` under **both** 1/m
 /// conventions. The first line that matches exactly one convention fixes the derivation's
 /// convention, and every line is judged in it; a derivation consistent in either is correct.
@@ -140,7 +142,10 @@ public struct DerivationChecker: Sendable {
            let known = GradientName(name, depth: 99, batchNorm: true) ?? GradientName(name, depth: 99) {
             let L = architecture.depth
             if known.kind.isBatchNorm && !architecture.batchNorm {
-                diagnosis = "not compared: this network has no batch norm (declare it with 'batchnorm: yes' in the header, or --batch-norm)"
+                // `mu1`, `var1` may well be a dense file's own temporaries; `dgamma1` is not.
+                diagnosis = known.kind.rawValue.hasPrefix("d")
+                    ? "not compared: this network has no batch norm (declare it with 'batchnorm: yes' in the header, or --batch-norm)"
+                    : nil
             } else if known.kind.isBatchNorm && known.layer == L {
                 diagnosis = "not compared: batch norm is on the hidden layers only; layer \(L) is the output layer"
             } else if known.kind == .db, architecture.batchNorm, known.layer < L {
