@@ -1,4 +1,4 @@
-# Two batch-normalized hidden layers, softmax output: the chain repeats per layer.
+# Two batch-normalized hidden layers and a softmax output; the chain repeats per layer.
 # layers: 3,5,4,3  hidden: relu  output: softmax  batchnorm: yes
 # convention: deferred
 dZ3 = A3 - Y                                                        # expect: correct
