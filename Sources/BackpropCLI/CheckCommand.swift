@@ -24,16 +24,31 @@ struct CheckCommand: ParsableCommand {
             reported on the line that makes it, not on every line after it. Lint warnings flag a \
             double softmax and cross-entropy computed from probabilities.
 
+            Batch norm (--batch-norm, or 'batchnorm: yes' in the header), as in the course \
+            (C2W3): each hidden layer is Z1 = W1 A0 (no b1), mu1, var1 (biased), \
+            Zhat1 = (Z1 - mu1) / np.sqrt(var1 + eps), Ztilde1 = gamma1 * Zhat1 + beta1, \
+            A1 = g(Ztilde1); all are predefined (also as Z_norm1, Z_tilde1, γ1, β1, μ1), with eps \
+            and running_mean1, running_var1. Judged besides dZ, dA, dW, db: dZtilde1, dgamma1, \
+            dbeta1, dZhat1, dvar1, dmu1 (also dZ_tilde1, dZ_norm1, dγ1, dβ1, dsigma2_1). Under \
+            either convention batch norm's dZ1 carries its own 1/m (μ and σ² are averages over \
+            m); under 'absorbed' dZtilde1 carries the loss's too. Diagnoses name the classic \
+            mistakes: the dσ² path left out of dZ (a dμ without its dσ² term is right: that term \
+            is zero, and the note says so), the dμ path left out, μ and σ² treated as constants, \
+            1/m applied twice, the unbiased variance (m − 1), the running statistics used in \
+            train mode, γ missing, ε missing, dγ or dβ summed over the wrong axis.
+
             The architecture comes from the options, else from a header comment in the file \
-            ('# layers: 2,4,1  hidden: tanh  output: sigmoid'), else 2,4,1 tanh → sigmoid. A header \
-            line holds only known fields (layers, hidden, output, loss, convention) with valid \
-            values; anything else in it is an error.
+            ('# layers: 2,4,1  hidden: tanh  output: sigmoid', optionally 'loss: bce' and \
+            'batchnorm: yes'), else 2,4,1 tanh → sigmoid. A header line holds only known fields \
+            (layers, hidden, output, loss, batchnorm, convention) with valid values; anything \
+            else in it is an error.
             Exit status: 0 all correct, 1 something wrong, 2 the file does not parse.
 
             Examples:
               backprop check derivation.py --layers 2,4,1 --hidden tanh --output sigmoid
               backprop check backward.py --layers 3,5,4,3 --hidden relu --output softmax
               backprop check mine.py --seeds 5 --plain
+              backprop check bn_backward.py --layers 3,5,1 --hidden relu --batch-norm
             """
     )
 
@@ -51,6 +66,9 @@ struct CheckCommand: ParsableCommand {
 
     @Option(help: "Loss: bce, ce or mse (default: the one the output activation implies).")
     var loss: String?
+
+    @Flag(help: "Batch norm after each hidden layer's Z, before its activation (as in the course; default: the file's 'batchnorm:' header, else none).")
+    var batchNorm = false
 
     @Option(help: "How many random networks and batches to check on.")
     var seeds: Int = 3
@@ -122,7 +140,9 @@ struct CheckCommand: ParsableCommand {
             chosenLoss = parsed
         }
         do {
-            return try DerivationArchitecture(sizes: sizes, hidden: hiddenActivation, output: outputActivation, loss: chosenLoss)
+            return try DerivationArchitecture(
+                sizes: sizes, hidden: hiddenActivation, output: outputActivation, loss: chosenLoss,
+                batchNorm: batchNorm || (header?.batchNorm ?? false))
         } catch {
             throw ValidationError("\(error)")
         }
@@ -152,7 +172,7 @@ struct CheckCommand: ParsableCommand {
             let number = String(repeating: " ", count: width - String(line.line).count) + String(line.line)
             let mark = marks.mark(line.status)
             out.append("  line \(number)  \(mark)  \(line.text)")
-            if let diagnosis = line.diagnosis, line.status != .correct {
+            if let diagnosis = line.diagnosis {
                 let indent = String(repeating: " ", count: 2 + 5 + width + 2 + marks.width + 2)
                 out.append(indent + diagnosis)
             }

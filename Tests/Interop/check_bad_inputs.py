@@ -497,6 +497,14 @@ dW1 = 1/m * np.dot(dZ1, X.T)
 db1 = 1/m * np.sum(dZ1, axis=1, keepdims=True)
 """
 
+CORRECT_BATCH_NORM_DERIVATION = """dZ2 = A2 - Y
+dW2 = 1/m * np.dot(dZ2, A1.T)
+dZtilde1 = np.dot(W2.T, dZ2) * (1 - A1 ** 2)
+dgamma1 = 1/m * np.sum(dZtilde1 * Zhat1, axis=1, keepdims=True)
+dZ1 = gamma1 / (m * np.sqrt(var1 + eps)) * (m * dZtilde1 - np.sum(dZtilde1, axis=1, keepdims=True) - Zhat1 * np.sum(dZtilde1 * Zhat1, axis=1, keepdims=True))
+dW1 = 1/m * np.dot(dZ1, X.T)
+"""
+
 
 def edited_safetensors(source, target, metadata_edits=None, tensor_edits=None):
     """Copies a safetensors file with metadata fields replaced (None deletes) and tensors edited."""
@@ -635,12 +643,15 @@ def make_guard_fixtures(d, model, checkpoint):
         "hdr_convention.py": "# layers: 2,4,1  convention: sideways",
         "hdr_loss_output.py": "# layers: 2,4,1  output: sigmoid  loss: ce",
         "hdr_softmax_hidden.py": "# layers: 2,4,1  hidden: softmax",
+        "hdr_batchnorm.py": "# layers: 2,4,1  batchnorm: maybe",
+        "hdr_batchnorm_no_hidden.py": "# layers: 2,1  batchnorm: yes",
     }
     for name, header in headers.items():
         write(g(name), header + "\n" + CORRECT_DERIVATION)
     write(g("hdr_ok.py"), "# The course's network: planar data.\n# layers: 2,4,1  hidden: tanh  output: sigmoid  loss: bce\n"
           "# convention: deferred\n" + CORRECT_DERIVATION)
     write(g("hdr_none.py"), "# Note: no header here.\n" + CORRECT_DERIVATION)
+    write(g("hdr_batchnorm_ok.py"), "# layers: 2,4,1  hidden: tanh  output: sigmoid\n# batchnorm: yes\n" + CORRECT_BATCH_NORM_DERIVATION)
     return momentum
 
 
@@ -705,12 +716,15 @@ def guard_rows(d, model, momentum):
         ("hdr_extra_word", "please"), ("hdr_typo", "layer"), ("hdr_outputs", "outputs"), ("hdr_layers_text", "layers"),
         ("hdr_layers_zero", "layers"), ("hdr_layers_one", "layers"), ("hdr_twice", "twice"), ("hdr_no_value", "hidden"),
         ("hdr_convention", "convention"), ("hdr_loss_output", "line"), ("hdr_softmax_hidden", "hidden"),
+        ("hdr_batchnorm", "batchnorm"), ("hdr_batchnorm_no_hidden", "batch norm"),
     ]:
         rows.append((f"guard: check {name}.py", ["check", f"{name}.py"], e(f"{name}.py", field)))
         rows.append((f"guard: check {name}.py --layers 2,4,1 (the file is still refused)",
                      ["check", f"{name}.py", "--layers", "2,4,1"], e(f"{name}.py")))
     rows.append(("guard: check a valid header with prose and convention lines", ["check", "hdr_ok.py", "--plain"], ok))
     rows.append(("guard: check a file whose comments hold no header", ["check", "hdr_none.py", "--plain"], ok))
+    rows.append(("guard: check a batch-norm derivation (batchnorm: yes on its own header line)",
+                 ["check", "hdr_batchnorm_ok.py", "--plain"], ok))
     return rows
 
 

@@ -1,4 +1,5 @@
-/// The network a derivation is written for: layer sizes, hidden and output activations, loss.
+/// The network a derivation is written for: layer sizes, hidden and output activations, loss,
+/// and whether each hidden layer is batch-normalized.
 public struct DerivationArchitecture: Sendable, Equatable, CustomStringConvertible {
     /// `[n_x, n_1, …, n_L]`.
     public var sizes: [Int]
@@ -8,16 +9,26 @@ public struct DerivationArchitecture: Sendable, Equatable, CustomStringConvertib
     public var output: Activation
     /// The loss on the output.
     public var loss: Loss
+    /// Whether each hidden layer is batch-normalized, as in the course (C2W3):
+    /// `Z[l] = W[l] A[l−1]` (no bias), `Z̃[l] = γ[l] Ẑ[l] + β[l]`, `A[l] = g(Z̃[l])`. The output
+    /// layer stays `Z[L] = W[L] A[L−1] + b[L]`.
+    public var batchNorm: Bool
 
     /// An architecture; `loss` defaults to the one the course pairs with `output`.
     /// - Throws: ``BackpropError`` when there are fewer than two sizes, a size is not positive,
-    ///   the hidden activation is softmax, or the loss does not suit the output.
-    public init(sizes: [Int], hidden: Activation = .tanh, output: Activation = .sigmoid, loss: Loss? = nil) throws {
+    ///   the hidden activation is softmax, the loss does not suit the output, or `batchNorm`
+    ///   is asked of a network without a hidden layer.
+    public init(
+        sizes: [Int], hidden: Activation = .tanh, output: Activation = .sigmoid, loss: Loss? = nil, batchNorm: Bool = false
+    ) throws {
         guard sizes.count >= 2, sizes.allSatisfy({ $0 > 0 }) else {
             throw BackpropError.invalidArgument("layer sizes must be two or more positive integers, e.g. 2,4,1; got \(sizes)")
         }
         guard hidden.isElementwise else {
             throw BackpropError.invalidArgument("softmax is an output activation; it cannot be the hidden activation")
+        }
+        guard !batchNorm || sizes.count >= 3 else {
+            throw BackpropError.invalidArgument("batch norm needs a hidden layer to normalize; \(sizes.map(String.init).joined(separator: ",")) has none")
         }
         let loss = loss ?? Loss.natural(for: output)
         try loss.validate(output: output)
@@ -25,25 +36,28 @@ public struct DerivationArchitecture: Sendable, Equatable, CustomStringConvertib
         self.hidden = hidden
         self.output = output
         self.loss = loss
+        self.batchNorm = batchNorm
     }
 
     /// `L`, the number of layers with parameters.
     public var depth: Int { sizes.count - 1 }
 
-    /// `2-4-1 tanh → sigmoid + bce`.
+    /// `2-4-1 tanh → sigmoid + bce` (`…, batch norm` with batch norm).
     public var description: String {
         sizes.map(String.init).joined(separator: "-") + (depth > 1 ? " \(hidden) →" : "") + " \(output) + \(loss)"
+            + (batchNorm ? ", batch norm" : "")
     }
 
     /// The fields a header comment may hold. `convention:` records which 1/m convention the
     /// author meant (deferred, absorbed or none); the checker finds the convention itself.
-    public static let headerFields = ["layers", "hidden", "output", "loss", "convention"]
+    public static let headerFields = ["layers", "hidden", "output", "loss", "batchnorm", "convention"]
 
     /// The architecture a file's header comment declares, e.g.
-    /// `# layers: 2,4,1  hidden: tanh  output: sigmoid` (optionally `loss: bce`), or `nil` when
-    /// the leading comment lines declare none. A missing `hidden:` is tanh, a missing `output:`
-    /// sigmoid for one unit and softmax for several; fields without `layers:` describe a 2-4-1
-    /// network.
+    /// `# layers: 2,4,1  hidden: tanh  output: sigmoid` (optionally `loss: bce`, and
+    /// `batchnorm: yes` for batch norm after each hidden layer), or `nil` when the leading
+    /// comment lines declare none. A missing `hidden:` is tanh, a missing `output:` sigmoid for
+    /// one unit and softmax for several, a missing `batchnorm:` no; fields without `layers:`
+    /// describe a 2-4-1 network.
     ///
     /// A leading comment line that names one of ``headerFields`` is a header line: it must
     /// hold only `field: value` pairs, each field known, given once, with a valid value. A line
@@ -110,13 +124,21 @@ public struct DerivationArchitecture: Sendable, Equatable, CustomStringConvertib
             guard let parsed = Loss(name: name) else { throw invalid("loss", "a loss (bce, ce, mse)") }
             loss = parsed
         }
+        var batchNorm = false
+        if let value = fields["batchnorm"]?.value {
+            switch value.lowercased() {
+            case "yes", "true": batchNorm = true
+            case "no", "false": batchNorm = false
+            default: throw invalid("batchnorm", "yes or no")
+            }
+        }
         if let name = fields["convention"]?.value, !["deferred", "absorbed", "none"].contains(name.lowercased()) {
             throw invalid("convention", "deferred, absorbed or none")
         }
         do {
-            return try DerivationArchitecture(sizes: sizes, hidden: hidden, output: output, loss: loss)
+            return try DerivationArchitecture(sizes: sizes, hidden: hidden, output: output, loss: loss, batchNorm: batchNorm)
         } catch {
-            let line = (fields["loss"] ?? fields["output"] ?? fields["layers"] ?? fields["hidden"])?.line ?? 1
+            let line = (fields["loss"] ?? fields["output"] ?? fields["batchnorm"] ?? fields["layers"] ?? fields["hidden"])?.line ?? 1
             throw BackpropError.invalidArgument("line \(line): header: \(error)")
         }
     }

@@ -2,7 +2,9 @@
 ///
 /// The derivation is evaluated on several random networks and batches of the given architecture
 /// (m = 7, 11, 13 by default: never a power of two, so a misplaced 1/m shows). Each gradient it
-/// assigns — `dZl`, `dAl`, `dWl`, `dbl` (and `Zl`, `Al` for a recomputed forward pass) — is
+/// assigns — `dZl`, `dAl`, `dWl`, `dbl` (and `Zl`, `Al` for a recomputed forward pass; with
+/// ``DerivationArchitecture/batchNorm`` also `dZtildel`, `dgammal`, `dbetal`, `dZhatl`,
+/// `dvarl`, `dmul` and the forward `mul`, `varl`, `Zhatl`, `Ztildel`) — is
 /// compared with ``Network/gradients(_:_:convention:l2:dropout:)`` under **both** 1/m
 /// conventions. The first line that matches exactly one convention fixes the derivation's
 /// convention, and every line is judged in it; a derivation consistent in either is correct.
@@ -48,7 +50,6 @@ public struct DerivationChecker: Sendable {
     /// Checks parsed statements.
     func check(statements: [DerivationStatement]) throws -> DerivationReport {
         let references = try referencePasses()
-        let L = architecture.depth
         var values = Array(repeating: [Convention: [Result<DerivationValue, DerivationEvaluationError>]](), count: statements.count)
         for convention in Convention.allCases {
             for reference in references {
@@ -57,7 +58,7 @@ public struct DerivationChecker: Sendable {
                     let result = Self.capture { try evaluator.evaluate(statement.expression) }
                     values[index][convention, default: []].append(result)
                     // Later lines read correct inputs: the true value of every gradient.
-                    if let gradient = GradientName(statement.target, depth: L) {
+                    if let gradient = gradientName(statement.target) {
                         evaluator.environment[statement.target] = .matrix(reference.value(of: gradient, convention))
                     } else {
                         evaluator.environment[statement.target] = try? result.get()
@@ -67,14 +68,15 @@ public struct DerivationChecker: Sendable {
         }
         let entries = statements.enumerated().map { index, statement in
             DiagnosisEntry(
-                name: statement.target, gradient: GradientName(statement.target, depth: L),
+                name: statement.target, gradient: gradientName(statement.target),
                 location: "on line \(statement.line)", values: values[index],
                 earlierOneOverM: Self.earlierOneOverM(statements, index),
                 ownExampleCountUses: statement.expression.exampleCountUses)
         }
         let diagnosis = Diagnoser(entries: entries, references: references).judge()
         let lines = statements.enumerated().map { index, statement in
-            line(for: diagnosis.verdicts[index], line: statement.line, name: statement.target, text: statement.text)
+            line(for: diagnosis.verdicts[index], line: statement.line, name: statement.target, text: statement.text,
+                 note: note(statements, index))
         }
         return DerivationReport(
             lines: lines, convention: diagnosis.convention,
@@ -84,8 +86,9 @@ public struct DerivationChecker: Sendable {
     }
 
     /// Checks gradients computed by `gradients(network, X, Y)`, e.g. for a custom layer: each
-    /// returned name (`"dW1"`, `"db1"`, `"dZ2"`, …) is compared and diagnosed exactly as a
-    /// formula file's line would be. Lines come in backward order: `dZL, dWL, dbL, dA(L−1),
+    /// returned name (`"dW1"`, `"db1"`, `"dZ2"`, …; with batch norm also `"dZtilde1"`,
+    /// `"dgamma1"`, `"dbeta1"`, `"dZhat1"`, `"dvar1"`, `"dmu1"`) is compared and diagnosed exactly
+    /// as a formula file's line would be. Lines come in backward order: `dZL, dWL, dbL, dA(L−1),
     /// dZ(L−1), …`, then any other names.
     /// - Throws: whatever `gradients` throws.
     public func check(
@@ -93,10 +96,12 @@ public struct DerivationChecker: Sendable {
     ) throws -> DerivationReport {
         let references = try referencePasses()
         let L = architecture.depth
+        let batchNorm = ["dZtilde", "dgamma", "dbeta", "dZhat", "dvar", "dmu"]
         let results = try references.map { try gradients($0.network, $0.X, $0.Y) }
         var order: [String] = []
         for l in stride(from: L, through: 1, by: -1) {
-            for name in ["dA\(l)", "dZ\(l)", "dW\(l)", "db\(l)"] where results[0][name] != nil { order.append(name) }
+            let names = ["dA\(l)"] + batchNorm.map { "\($0)\(l)" } + ["dZ\(l)", "dW\(l)", "db\(l)"]
+            for name in names where results[0][name] != nil { order.append(name) }
         }
         order += results[0].keys.filter { !order.contains($0) }.sorted()
         let entries = order.map { name in
@@ -105,7 +110,7 @@ public struct DerivationChecker: Sendable {
                     ?? .failure(DerivationEvaluationError("\(name) is missing for some of the random instances"))
             }
             return DiagnosisEntry(
-                name: name, gradient: GradientName(name, depth: L), location: "in \(name)",
+                name: name, gradient: gradientName(name), location: "in \(name)",
                 values: [.deferred: perSeed, .absorbed: perSeed], earlierOneOverM: nil, ownExampleCountUses: 0)
         }
         let diagnosis = Diagnoser(entries: entries, references: references).judge()
@@ -123,10 +128,31 @@ public struct DerivationChecker: Sendable {
         try zip(seeds, exampleCounts).map { try ReferencePass(architecture: architecture, seed: $0, examples: $1) }
     }
 
-    private func line(for verdict: Diagnosis.Verdict, line: Int, name: String, text: String) -> DerivationReport.Line {
+    /// What the reference knows `name` as, in this architecture.
+    private func gradientName(_ name: String) -> GradientName? {
+        GradientName(name, depth: architecture.depth, batchNorm: architecture.batchNorm)
+    }
+
+    private func line(
+        for verdict: Diagnosis.Verdict, line: Int, name: String, text: String, note: String? = nil
+    ) -> DerivationReport.Line {
         var diagnosis = verdict.diagnosis
-        if verdict.status == .notChecked, GradientName(name, depth: 99) != nil {
-            diagnosis = "not compared: a \(architecture.depth)-layer network has no \(name)"
+        if verdict.status == .correct { diagnosis = note }
+        if verdict.status == .notChecked,
+           let known = GradientName(name, depth: 99, batchNorm: true) ?? GradientName(name, depth: 99) {
+            let L = architecture.depth
+            if known.kind.isBatchNorm && !architecture.batchNorm {
+                // `mu1`, `var1` may well be a dense file's own temporaries; `dgamma1` is not.
+                diagnosis = known.kind.rawValue.hasPrefix("d")
+                    ? "not compared: this network has no batch norm (declare it with 'batchnorm: yes' in the header, or --batch-norm)"
+                    : nil
+            } else if known.kind.isBatchNorm && known.layer == L {
+                diagnosis = "not compared: batch norm is on the hidden layers only; layer \(L) is the output layer"
+            } else if known.kind == .db, architecture.batchNorm, known.layer < L {
+                diagnosis = "not compared: with batch norm, hidden layer \(known.layer) has no bias (β[\(known.layer)] takes its place)"
+            } else {
+                diagnosis = "not compared: a \(L)-layer network has no \(name)"
+            }
         }
         return DerivationReport.Line(
             line: line, name: name, text: text, status: verdict.status, diagnosis: diagnosis, mistake: verdict.mistake)
@@ -138,6 +164,30 @@ public struct DerivationChecker: Sendable {
         } catch {
             return .failure(DerivationEvaluationError("\(error)"))
         }
+    }
+
+    /// A note on a correct line: a batch-norm `dμ` without its `dσ²` term is right, and why.
+    private func note(_ statements: [DerivationStatement], _ index: Int) -> String? {
+        guard let gradient = gradientName(statements[index].target), gradient.kind == .dmu else { return nil }
+        // The dσ² term needs dσ² itself, or Z − μ (from Z or Ẑ), here or through a temporary.
+        var names = statements[index].expression.names
+        var visited = Set<Int>()
+        var pending = [(names: names, before: index)]
+        while let (read, before) = pending.popLast() {
+            for name in read where gradientName(name) == nil {
+                guard let source = statements[..<before].lastIndex(where: { $0.target == name }),
+                      visited.insert(source).inserted else { continue }
+                names.formUnion(statements[source].expression.names)
+                pending.append((statements[source].expression.names, source))
+            }
+        }
+        let l = gradient.layer
+        let hasTerm = names.contains { name in
+            gradientName(name).map { [.dvar, .Z, .Zhat].contains($0.kind) && $0.layer == l } ?? false
+        }
+        guard !hasTerm else { return nil }
+        return "note: no dσ²[\(l)] term, and rightly so here: dμ's term dσ²[\(l)] · (−2/m) Σ (Z\(l) − μ[\(l)]) is zero, since"
+            + " Σ (Z − μ) = 0 over the batch. The dσ² path that matters is the one into dZ\(l): dσ²[\(l)] · 2(Z\(l) − μ[\(l)])/m"
     }
 
     /// The earliest statement that statement `index` depends on (through the names it reads)

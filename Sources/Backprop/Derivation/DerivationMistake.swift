@@ -22,6 +22,23 @@ public enum DerivationMistake: String, Sendable, Equatable, CaseIterable {
     case wrongAxis
     /// `np.sum(…, axis=1)` without `keepdims=True`: shape `(n,)` instead of `(n, 1)`.
     case keepdimsMissing
+    /// Batch norm: `dZ` without the path through `dσ²` (no `dσ² · 2(Z − μ)/m` term). The
+    /// mistake that matters; leaving the `dσ²` term out of `dμ` does not, since it is zero.
+    case varianceGradientMissing
+    /// Batch norm: `dZ` without the path through `dμ` (no `dμ/m` term).
+    case meanGradientMissing
+    /// Batch norm: `dZ = dẐ/√(σ²+ε)` alone, as if `μ` and `σ²` did not depend on `Z`.
+    case statisticsTreatedAsConstants
+    /// Batch norm: the unbiased variance (m − 1) where the biased one (m) is meant.
+    case unbiasedVariance
+    /// Batch norm: the running mean or variance used in train mode.
+    case runningStatistics
+    /// Batch norm: `γ` missing (`dZ̃` where `dẐ = γ ⊙ dZ̃` is meant, or `Z̃ = Ẑ + β`).
+    case gammaMissing
+    /// Batch norm: `√σ²` where `√(σ² + ε)` is meant.
+    case epsilonMissing
+    /// Batch norm: `Z` used where `Ẑ` or `Z̃` is meant (the normalization skipped).
+    case normalizationSkipped
     /// NaN or infinite entries.
     case nonFinite
     /// The line could not be evaluated (undefined name, shapes that do not fit in a product).

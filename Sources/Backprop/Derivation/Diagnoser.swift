@@ -123,7 +123,7 @@ struct Diagnoser {
         var findings: [Finding] = []
         for (result, reference) in zip(results, references) {
             guard case let .success(value) = result else { return nil }
-            let context = Context(
+            let context = DiagnosisContext(
                 gradient: gradient, convention: convention, reference: reference,
                 origin: origin(entry, convention, deciding))
             findings.append(context.classify(value))
@@ -131,7 +131,7 @@ struct Diagnoser {
         guard let first = findings.first else { return nil }
         if findings.allSatisfy({ $0.key == first.key }) { return first }
         guard case let .success(value) = results[0] else { return nil }
-        return Context(gradient: gradient, convention: convention, reference: references[0], origin: "").generic(value)
+        return DiagnosisContext(gradient: gradient, convention: convention, reference: references[0], origin: "").generic(value)
     }
 
     /// Where the first 1/m came from, for "1/m applied twice (first applied on line N)".
@@ -146,25 +146,27 @@ struct Diagnoser {
 }
 
 /// The classification of one value against one instance's reference.
-private struct Context {
+struct DiagnosisContext {
     let gradient: GradientName
     let convention: Convention
     let reference: ReferencePass
     let origin: String
 
     typealias Finding = Diagnoser.Finding
+    /// A known wrong form of the gradient: the value it would have, and what to say.
+    typealias Pattern = (key: String, mistake: DerivationMistake, message: String, value: Matrix<Double>)
 
     var m: Int { reference.m }
     var expected: Matrix<Double> { reference.value(of: gradient, convention) }
-    var L: Int { reference.network.depth }
+    var L: Int { reference.depth }
     var l: Int { gradient.layer }
 
     func classify(_ value: DerivationValue) -> Finding {
         let r = expected
         switch value {
         case let .scalar(x):
-            if gradient.kind == .db {
-                let total = reference.parameterScale(convention) * reference.value(of: GradientName(kind: .dZ, layer: l), convention).sum()
+            if let summand = summand() {
+                let total = reference.parameterScale(convention) * summand.sum()
                 if let f = factor(Matrix(rows: 1, columns: 1, repeating: x), Matrix(rows: 1, columns: 1, repeating: total)) {
                     return Finding(key: "allAxes" + f.key, mistake: .wrongAxis,
                         message: "summed over the wrong axis: over all axes (axis=1 missing), got a scalar, expected \(r.shape)" + f.also)
@@ -202,6 +204,7 @@ private struct Context {
                 }
             }
             if let c = constantFactor(u, r) {
+                if let finding = unbiasedCount(c) { return finding }
                 let text = String(format: "%.6g", c)
                 return Finding(key: "constant" + text, mistake: .constantFactor, message: "off by a constant factor: every entry is \(text) times the right value")
             }
@@ -218,11 +221,23 @@ private struct Context {
         return c
     }
 
-    /// `db` summed over axis 0 (the units) instead of axis 1 (the examples).
+    /// What a bias-like gradient sums over the examples: `dZ` for `db`, `dZ̃` for `dβ`,
+    /// `dZ̃ ⊙ Ẑ` for `dγ` (before the convention's scale); `nil` for other gradients.
+    private func summand() -> Matrix<Double>? {
+        switch gradient.kind {
+        case .db: return reference.value(of: GradientName(kind: .dZ, layer: l), convention)
+        case .dbeta: return reference.value(of: GradientName(kind: .dZtilde, layer: l), convention)
+        case .dgamma:
+            return reference.value(of: GradientName(kind: .dZtilde, layer: l), convention)
+                * reference.value(of: GradientName(kind: .Zhat, layer: l), convention)
+        default: return nil
+        }
+    }
+
+    /// `db` (`dγ`, `dβ`) summed over axis 0 (the units) instead of axis 1 (the examples).
     private func wrongAxis(_ u: Matrix<Double>, shape: String) -> Finding? {
-        guard gradient.kind == .db, u.count == m, u.rows == 1 || u.columns == 1 else { return nil }
-        let dZ = reference.value(of: GradientName(kind: .dZ, layer: l), convention)
-        let wrong = reference.parameterScale(convention) * dZ.sum(axis: 0)
+        guard let summand = summand(), u.count == m, u.rows == 1 || u.columns == 1 else { return nil }
+        let wrong = reference.parameterScale(convention) * summand.sum(axis: 0)
         let row = u.rows == 1 ? u : u.transposed()
         guard let f = factor(row, wrong) else { return nil }
         return Finding(key: "axis" + f.key, mistake: .wrongAxis,
@@ -230,18 +245,22 @@ private struct Context {
     }
 
     /// Known wrong forms of this gradient, each with the value it would have.
-    private func patterns() -> [(key: String, mistake: DerivationMistake, message: String, value: Matrix<Double>)] {
+    private func patterns() -> [Pattern] {
+        if gradient.kind.isBatchNorm || (reference.batchNorm && l < L && (gradient.kind == .dZ || gradient.kind == .A)) {
+            return batchNormPatterns()
+        }
         if gradient.kind == .dA, l < L {
-            var result: [(key: String, mistake: DerivationMistake, message: String, value: Matrix<Double>)] = []
+            var result: [Pattern] = []
             if l >= 1 {
-                let activation = reference.network.layer(l).activation
-                let derivative = activation.derivative(Z: reference.cache.Z(l), A: reference.cache.A(l))
+                let activation = reference.activation(l)
+                let derivative = activation.derivative(Z: reference.preActivation(l), A: reference.A(l))
+                let (pre, dPre) = reference.normIndex(l) == nil ? ("Z\(l)", "dZ\(l)") : ("Z̃[\(l)]", "dZ̃[\(l)]")
                 result.append(("twice", .activationDerivativeTwice,
-                    "activation derivative applied twice: this dA\(l) already includes ⊙ \(activation)′(Z\(l)), which dZ\(l) = dA\(l) ⊙ \(activation)′(Z\(l)) applies again",
+                    "activation derivative applied twice: this dA\(l) already includes ⊙ \(activation)′(\(pre)), which \(dPre) = dA\(l) ⊙ \(activation)′(\(pre)) applies again",
                     expected * derivative))
             }
             // W[l+1] where W[l+1]ᵀ is meant: the same shape only when W[l+1] is square.
-            let W = reference.network.layer(l + 1).W
+            let W = reference.W(l + 1)
             if W.rows == W.columns {
                 let dZ = reference.value(of: GradientName(kind: .dZ, layer: l + 1), convention)
                 result.append(("W", .transposed, "transposed: W\(l + 1) used where W\(l + 1)ᵀ is meant", W.dot(dZ)))
@@ -250,8 +269,8 @@ private struct Context {
         }
         guard gradient.kind == .dZ else { return [] }
         let r = expected
-        let (Z, A) = (reference.cache.Z(l), reference.cache.A(l))
-        let activation = reference.network.layer(l).activation
+        let (Z, A) = (reference.Z(l), reference.A(l))
+        let activation = reference.activation(l)
         if l == L {
             let fused = reference.network.loss != .meanSquaredError
             let derivative = switch activation {
@@ -270,23 +289,33 @@ private struct Context {
                  reference.outputDA(convention)),
             ]
         }
+        return activationPatterns(pre: Z, preName: "Z\(l)")
+    }
+
+    /// The wrong forms of `dA[l] ⊙ g′(pre)` (`dZ[l]`, or `dZ̃[l]` with batch norm), with `pre`
+    /// the value `g` is applied to.
+    func activationPatterns(pre Z: Matrix<Double>, preName: String) -> [Pattern] {
+        let r = expected
+        let A = reference.A(l)
+        let activation = reference.activation(l)
         let dA = reference.value(of: GradientName(kind: .dA, layer: l), convention)
         let derivative = activation.derivative(Z: Z, A: A)
-        var result: [(key: String, mistake: DerivationMistake, message: String, value: Matrix<Double>)] = [
+        var result: [Pattern] = [
             ("missing", .activationDerivativeMissing,
-             "activation derivative missing: the value is W\(l + 1)ᵀ dZ\(l + 1) without ⊙ \(activation)′(Z\(l))", dA),
+             "activation derivative missing: the value is W\(l + 1)ᵀ dZ\(l + 1) without ⊙ \(activation)′(\(preName))", dA),
             ("twice", .activationDerivativeTwice,
-             "activation derivative applied twice: ⊙ \(activation)′(Z\(l)) appears twice", r * derivative),
+             "activation derivative applied twice: ⊙ \(activation)′(\(preName)) appears twice", r * derivative),
         ]
         for other in [Activation.sigmoid, .tanh, .relu] where other != activation {
             result.append(("other-\(other)", .wrongActivationDerivative,
                 "wrong activation derivative: \(other)′ used, but layer \(l) is \(activation)",
                 dA * other.derivative(Z: Z, A: other.forward(Z))))
         }
-        if l + 1 <= L, reference.network.layer(l + 1).W.rows == reference.network.layer(l + 1).W.columns {
+        let W = reference.W(l + 1)
+        if l + 1 <= L, W.rows == W.columns {
             let dZ = reference.value(of: GradientName(kind: .dZ, layer: l + 1), convention)
             result.append(("W", .transposed, "transposed: W\(l + 1) used where W\(l + 1)ᵀ is meant",
-                reference.network.layer(l + 1).W.dot(dZ) * derivative))
+                W.dot(dZ) * derivative))
         }
         switch activation {
         case .tanh:
@@ -299,18 +328,18 @@ private struct Context {
                 dA * A.map { 1 - $0 * $0 }))
         case .relu:
             result.append(("reluA", .wrongActivationDerivative,
-                "wrong activation derivative: multiplied by A\(l) instead of the 0/1 mask (Z\(l) > 0)",
+                "wrong activation derivative: multiplied by A\(l) instead of the 0/1 mask (\(preName) > 0)",
                 dA * A))
         default: break
         }
         switch activation {
         case .tanh:
             result.append(("onZ", .wrongActivationDerivative,
-                "activation derivative evaluated at Z instead of A: 1 − Z\(l)² where 1 − A\(l)² is meant",
+                "activation derivative evaluated at Z instead of A: 1 − \(preName)² where 1 − A\(l)² is meant",
                 dA * Z.map { 1 - $0 * $0 }))
         case .sigmoid:
             result.append(("onZ", .wrongActivationDerivative,
-                "activation derivative evaluated at Z instead of A: Z\(l)(1 − Z\(l)) where A\(l)(1 − A\(l)) is meant",
+                "activation derivative evaluated at Z instead of A: \(preName)(1 − \(preName)) where A\(l)(1 − A\(l)) is meant",
                 dA * Z.map { $0 * (1 - $0) }))
         default: break
         }
@@ -353,13 +382,18 @@ private struct Context {
 
     private func phrase(sign: Int, power: Int) -> String {
         let scale: String
+        // Batch norm's dZ has a 1/m of its own (from μ and σ²), under either convention.
+        let normInput = reference.batchNorm && gradient.kind == .dZ && l < L
         switch power {
         case 0: scale = ""
-        case 1: scale = "off by a factor m: 1/m missing"
+        case 1: scale = "off by a factor m: 1/m missing" + (normInput ? batchNormOwnOneOverM : "")
         case 2: scale = "off by a factor m²: 1/m missing twice"
         case -1:
-            if gradient.dependsOnConvention && convention == .deferred && origin.isEmpty {
-                scale = "off by 1/m: 1/m applied to \(gradient.spelling), but this derivation defers it to dW and db"
+            if normInput {
+                scale = "off by 1/m: 1/m applied twice" + origin + batchNormOwnOneOverM
+            } else if gradient.dependsOnConvention && convention == .deferred && origin.isEmpty {
+                let parameters = reference.batchNorm ? "dW, db, dγ and dβ" : "dW and db"
+                scale = "off by 1/m: 1/m applied to \(gradient.spelling), but this derivation defers it to \(parameters)"
             } else {
                 scale = "off by 1/m: 1/m applied twice" + origin
             }

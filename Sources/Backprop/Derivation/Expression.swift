@@ -46,8 +46,8 @@ indirect enum DerivationExpression: Sendable, Equatable, CustomStringConvertible
         }
     }
 
-    /// How many times the expression brings in the batch size: each use of `m`, each `mean`,
-    /// each `.shape[…]`. A line that divides by m once counts 1.
+    /// How many times the expression brings in the batch size: each use of `m`, each `mean`
+    /// (`var`, `std`), each `.shape[…]`. A line that divides by m once counts 1.
     var exampleCountUses: Int {
         switch self {
         case .number: return 0
@@ -55,7 +55,7 @@ indirect enum DerivationExpression: Sendable, Equatable, CustomStringConvertible
         case let .negate(operand): return operand.exampleCountUses
         case let .binary(_, left, right): return left.exampleCountUses + right.exampleCountUses
         case let .call(function, arguments):
-            let own = function == "mean" || function == "shape" ? 1 : 0
+            let own = ["mean", "var", "std", "shape"].contains(function) ? 1 : 0
             let inner = function == "shape" ? 0 : arguments.reduce(0) { $0 + $1.value.exampleCountUses }
             return own + inner
         case let .tuple(items): return items.reduce(0) { $0 + $1.exampleCountUses }

@@ -7,7 +7,7 @@ extension DerivationEvaluator {
         "dot", "matmul", "multiply", "add", "subtract", "divide", "sum", "mean", "exp", "log",
         "log1p", "tanh", "sqrt", "abs", "square", "power", "maximum", "minimum", "where",
         "transpose", "sigmoid", "relu", "softmax", "astype", "reshape", "ones_like", "zeros_like",
-        "sign", "shape", "float",
+        "sign", "shape", "float", "var", "std",
     ]
 
     /// Calls `function` with NumPy's semantics.
@@ -51,6 +51,12 @@ extension DerivationEvaluator {
             let a = try bind(function, arguments, ["a", "axis", "keepdims"], required: 1)
             let keepdims = try a["keepdims"].map { try truth(evaluate($0), "keepdims") } ?? false
             return try reduce(evaluate(a["a"]!), axis: axis(a["axis"]), keepdims: keepdims, mean: function == "mean")
+        case "var", "std":
+            let a = try bind(function, arguments, ["a", "axis", "dtype", "out", "ddof", "keepdims"], required: 1)
+            guard a["out"] == nil else { throw DerivationEvaluationError("\(function)() does not take out=") }
+            let keepdims = try a["keepdims"].map { try truth(evaluate($0), "keepdims") } ?? false
+            let ddof = try a["ddof"].map { try integer(evaluate($0), "ddof") } ?? 0
+            return try spread(evaluate(a["a"]!), axis: axis(a["axis"]), ddof: ddof, keepdims: keepdims, root: function == "std")
         case "where":
             let a = try bind(function, arguments, ["condition", "x", "y"])
             return try DerivationValue.elementwise(
@@ -171,6 +177,22 @@ extension DerivationEvaluator {
             if keepdims { return .matrix(reduced) }
             return .vector(axis == 1 ? reduced.transposed() : reduced)
         }
+    }
+
+    /// `np.var` (`np.std` with `root`): `Σ (x − mean)² / (N − ddof)` over `axis`, N the count
+    /// reduced over, as NumPy computes it.
+    private func spread(_ value: DerivationValue, axis: Int?, ddof: Int, keepdims: Bool, root: Bool) throws -> DerivationValue {
+        let mean = try reduce(value, axis: axis, keepdims: true, mean: true)
+        let squares = try DerivationValue.elementwise([value, mean], operation: "np.var") { ($0[0] - $0[1]) * ($0[0] - $0[1]) }
+        let total = try reduce(squares, axis: axis, keepdims: keepdims, mean: false)
+        let count: Int
+        switch value {
+        case .scalar: count = 1
+        case let .vector(row): count = row.columns
+        case let .matrix(matrix): count = axis.map { $0 == 0 ? matrix.rows : matrix.columns } ?? matrix.count
+        }
+        let divisor = Double(count - ddof)
+        return total.map { root ? ($0 / divisor).squareRoot() : $0 / divisor }
     }
 
     /// `x.reshape(r, c)`, `x.reshape((r, c))`, `np.reshape(x, (r, c))`, `-1` inferred, C order.

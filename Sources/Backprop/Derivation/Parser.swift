@@ -18,7 +18,7 @@ struct DerivationParser {
         while true {
             skipNewlines()
             if peek.kind == .end { return statements }
-            statements.append(try statement())
+            statements += try statement()
         }
     }
 
@@ -30,12 +30,14 @@ struct DerivationParser {
         return e
     }
 
-    private mutating func statement() throws -> DerivationStatement {
+    /// One assignment, or a parallel one (`a, b = x, y`) as one statement per name, in order.
+    private mutating func statement() throws -> [DerivationStatement] {
         let start = peek
         guard case let .name(target) = start.kind else {
             throw error(at: start, "expected a name to assign to, found \(start.spelling)")
         }
         advance()
+        if peek.isSymbol(",") { return try parallelAssignment(first: target, at: start) }
         let assignment = peek
         let augmented: [String: DerivationOperator] = ["+=": .add, "-=": .subtract, "*=": .multiply, "/=": .divide]
         guard case let .symbol(symbol) = assignment.kind, symbol == "=" || augmented[symbol] != nil else {
@@ -48,9 +50,53 @@ struct DerivationParser {
         guard peek.kind == .newline || peek.kind == .end else {
             throw error(at: peek, "expected the end of the statement, found \(peek.spelling)")
         }
-        return DerivationStatement(
+        return [DerivationStatement(
             target: target, expression: value, line: start.line, column: start.column,
-            text: text(from: start.line, to: endLine))
+            text: text(from: start.line, to: endLine))]
+    }
+
+    /// `a, b = x, y`: as many values as names, none reading a name the statement assigns
+    /// before it (Python evaluates the whole right side first; one per line reads the same).
+    private mutating func parallelAssignment(first: String, at start: DerivationToken) throws -> [DerivationStatement] {
+        var targets = [(name: first, token: start)]
+        while peek.isSymbol(",") {
+            advance()
+            let token = peek
+            targets.append((try expectName("a name to assign to after ','"), token))
+        }
+        guard peek.isSymbol("=") else { throw error(at: peek, "expected '=' after '\(targets.map(\.name).joined(separator: ", "))', found \(peek.spelling)") }
+        advance()
+        var values: [(expression: DerivationExpression, first: DerivationToken, after: DerivationToken)] = []
+        repeat {
+            if !values.isEmpty { advance() }
+            let first = peek
+            values.append((try expression(), first, peek))
+        } while peek.isSymbol(",")
+        guard peek.kind == .newline || peek.kind == .end else {
+            throw error(at: peek, "expected the end of the statement, found \(peek.spelling)")
+        }
+        guard values.count == targets.count else {
+            let what = values.count == 1 ? "one value (unpacking a tuple such as a cache is not supported)" : "\(values.count) values"
+            throw error(at: values[0].first, "\(targets.count) names but \(what): write one value per name, a, b = x, y")
+        }
+        let endLine = tokens[position - 1].line
+        var statements: [DerivationStatement] = []
+        for (index, (target, value)) in zip(targets, values).enumerated() {
+            if let read = targets[..<index].first(where: { value.expression.names.contains($0.name) }) {
+                throw error(at: value.first, "'\(read.name)' is assigned by this statement and read by it: split it into one assignment per line")
+            }
+            // `target = value` from the source, when the value sits on one line.
+            var text = text(from: start.line, to: endLine)
+            if value.first.line == value.after.line, value.first.line - 1 < sourceLines.count {
+                let line = Array(sourceLines[value.first.line - 1])
+                let range = (value.first.column - 1)..<min(value.after.column - 1, line.count)
+                let source = String(line[range]).split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+                if !range.isEmpty { text = target.name + " = " + String(source).trimmingWhitespace() }
+            }
+            statements.append(DerivationStatement(
+                target: target.name, expression: value.expression, line: start.line, column: target.token.column, text: text))
+        }
+        return statements
     }
 
     /// The source lines of a statement without comments or continuation backslashes.
