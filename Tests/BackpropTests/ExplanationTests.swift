@@ -361,3 +361,29 @@ struct BatchNormExplanationTests {
         #expect(latex.contains("{\\hat{Z}}^{[1]}"))
     }
 }
+
+extension BatchNormExplanationTests {
+    /// The NumPy listing of one convention's backward pass, as `explain` prints it.
+    static func backwardNumPy(_ explanation: Explanation, convention: Convention) -> [String] {
+        let column = explanation.conventions.firstIndex(of: convention) ?? 0
+        let backward = explanation.sections.filter { $0.title.hasPrefix("Backward") }
+        return backward.flatMap(\.blocks).flatMap { block -> [String] in
+            guard case let .equations(_, rows) = block else { return [] }
+            return rows.compactMap { row in row.equations[row.equations.count > 1 ? column : 0].numpy }
+        }
+    }
+
+    @Test("explain --batch-norm's NumPy, under each convention, is judged correct line by line by check",
+          arguments: [([2, 4, 1], Activation.tanh, Activation.sigmoid), ([3, 5, 4, 3], .relu, .softmax)])
+    func listingPassesCheck(sizes: [Int], hidden: Activation, output: Activation) throws {
+        let explanation = try Explanation(sizes: sizes, hidden: hidden, output: output, batchNorm: true)
+        let architecture = try DerivationArchitecture(sizes: sizes, hidden: hidden, output: output, batchNorm: true)
+        for convention in Convention.allCases {
+            let lines = Self.backwardNumPy(explanation, convention: convention)
+            #expect(lines.contains { $0.hasPrefix("dgamma1 = ") } && lines.contains { $0.hasPrefix("dvar1 = ") })
+            let report = try DerivationChecker(architecture: architecture, seeds: 2).check(lines.joined(separator: "\n"))
+            #expect(report.isCorrect, "\(sizes) \(convention): \(report.lines.filter { $0.status != .correct }.map(\.text))")
+            #expect(report.lines.filter { $0.status == .correct }.count == lines.count, "\(sizes) \(convention)")
+        }
+    }
+}
