@@ -58,7 +58,7 @@ struct ArchitectureOptions: ParsableArguments {
             let parts = layers.split(separator: ",", omittingEmptySubsequences: false)
             let sizes = parts.map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard sizes.count >= 2, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
-                throw ValidationError("--layers '\(layers)' must be two or more positive integers separated by commas, e.g. 2,4,1")
+                throw ValidationError("--layers '\(BackpropError.excerpt(layers))' must be two or more positive integers separated by commas, e.g. 2,4,1")
             }
             return sizes.map { $0! }
         }
@@ -70,18 +70,18 @@ struct ArchitectureOptions: ParsableArguments {
         if units.isEmpty || units == "none" { return [] }
         let sizes = units.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw ValidationError("--units '\(units)' must be positive integers separated by commas, e.g. 256,128")
+            throw ValidationError("--units '\(BackpropError.excerpt(units))' must be positive integers separated by commas, e.g. 256,128")
         }
         return sizes.map { $0! }
     }
 
     func activations(outputs: Int? = nil) throws -> (hidden: Activation, output: Activation) {
         guard let h = Activation(name: hidden), h.isElementwise else {
-            throw ValidationError("--hidden '\(hidden)' is not a hidden activation (sigmoid, tanh, relu, leaky_relu, identity)")
+            throw ValidationError("--hidden '\(BackpropError.excerpt(hidden))' is not a hidden activation (sigmoid, tanh, relu, leaky_relu, identity)")
         }
         let outputName = output ?? ((outputs ?? (try? sizes().last) ?? 1) > 1 ? "softmax" : "sigmoid")
         guard let o = Activation(name: outputName) else {
-            throw ValidationError("--output '\(outputName)' is not an activation (sigmoid, softmax, identity, tanh, relu)")
+            throw ValidationError("--output '\(BackpropError.excerpt(outputName))' is not an activation (sigmoid, softmax, identity, tanh, relu)")
         }
         return (h, o)
     }
@@ -91,7 +91,7 @@ struct ArchitectureOptions: ParsableArguments {
         let chosen: Loss
         if let loss {
             guard let parsed = Loss(name: loss) else {
-                throw ValidationError("--loss '\(loss)' is not a loss (bce, ce, mse)")
+                throw ValidationError("--loss '\(BackpropError.excerpt(loss))' is not a loss (bce, ce, mse)")
             }
             chosen = parsed
         } else {
@@ -104,13 +104,16 @@ struct ArchitectureOptions: ParsableArguments {
     func resolvedInitializer() throws -> Initializer? {
         guard let initializer else { return nil }
         guard let parsed = Initializer(name: initializer) else {
-            throw ValidationError("--initializer '\(initializer)' is not one of he, xavier, glorot, normal[:scale], zeros")
+            throw ValidationError("--initializer '\(BackpropError.excerpt(initializer))' is not one of he, xavier, glorot, normal[:scale], zeros")
         }
         return parsed
     }
 
     /// The network these options describe; `inputs`/`outputs` come from the data when known.
-    func makeNetwork<S: BackpropScalar>(_: S.Type, inputs: Int? = nil, outputs: Int? = nil) throws -> Network<S> {
+    /// Its weights are checked against `budget` before they are allocated.
+    func makeNetwork<S: BackpropScalar>(
+        _: S.Type, inputs: Int? = nil, outputs: Int? = nil, budget: MemoryBudget
+    ) throws -> Network<S> {
         let sizes = try sizes(inputs: inputs, outputs: outputs)
         let (h, o) = try activations(outputs: sizes.last)
         if batchNorm && sizes.count < 3 {
@@ -119,7 +122,7 @@ struct ArchitectureOptions: ParsableArguments {
         return try Network(
             sizes: sizes, hidden: h, output: o, loss: resolvedLoss(outputs: sizes.last),
             initializer: resolvedInitializer(), seed: seed,
-            batchNorm: batchNorm, biasBeforeBatchNorm: biasBeforeBatchNorm)
+            batchNorm: batchNorm, biasBeforeBatchNorm: biasBeforeBatchNorm, budget: budget)
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backprop
+import Foundation
 
 @main
 struct BackpropCommand: ParsableCommand {
@@ -16,6 +17,25 @@ struct BackpropCommand: ParsableCommand {
         version: backpropVersion,
         subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, ExportCommand.self, GradsCommand.self, InfoCommand.self, GradcheckCommand.self, LedgerCommand.self, ExplainCommand.self, CheckCommand.self, BenchCommand.self]
     )
+
+    /// Runs the command; every error is printed here, as one `Error:` line (newlines and
+    /// control characters escaped, length capped), followed for a usage error by
+    /// ArgumentParser's usage block.
+    static func main() {
+        do {
+            var command = try parseAsRoot(nil)
+            try command.run()
+        } catch {
+            let message = Self.message(for: error)
+            let code = exitCode(for: error)
+            guard !message.isEmpty, code != .success else { exit(withError: error) }
+            let full = fullMessage(for: error)
+            let prefix = "Error: " + message
+            let usage = full.hasPrefix(prefix) ? String(full.dropFirst(prefix.count)) : ""
+            FileHandle.standardError.write(Data(("Error: " + BackpropError.singleLine(message) + usage + "\n").utf8))
+            Foundation.exit(code.rawValue)
+        }
+    }
 }
 
 /// Stops with the backend search's error when `BACKPROP_BLAS` named something unusable.

@@ -39,6 +39,7 @@ struct BenchCommand: ParsableCommand {
     var threads: Int?
     @Option(help: "Matrix sizes for gemm, comma-separated.")
     var sizes: String = "256,512,1024,2048"
+    @OptionGroup(title: "Memory") var memoryOptions: MemoryOptions
 
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, not \(repeats)") }
@@ -50,7 +51,7 @@ struct BenchCommand: ParsableCommand {
     private func gemmSizes() throws -> [Int] {
         let list = sizes.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !list.isEmpty, list.allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw ValidationError("--sizes '\(sizes)' must be positive integers separated by commas, e.g. 256,512")
+            throw ValidationError("--sizes '\(BackpropError.excerpt(sizes))' must be positive integers separated by commas, e.g. 256,512")
         }
         return list.map { $0! }
     }
@@ -91,7 +92,11 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func gemm<S: BackpropScalar>(_: S.Type, sizes: [Int]) throws {
+        let budget = try memoryOptions.budget()
         for n in sizes {
+            // Three n × n matrices, plus the elements drawn for two of them.
+            let elements = try CheckedSize.multiply(try CheckedSize.multiply(n, n, "--sizes \(n)"), 5, "--sizes \(n)")
+            try budget.require(elements: elements, of: S.self, for: "--sizes \(n) (three \(n) × \(n) matrices of \(S.dtypeName))")
             var generator = SeededGenerator(seed: 7)
             let a = Matrix<S>(rows: n, columns: n, columnMajor: (0..<(n * n)).map { _ in S(generator.nextUniform()) })
             let b = Matrix<S>(rows: n, columns: n, columnMajor: (0..<(n * n)).map { _ in S(generator.nextUniform()) })

@@ -16,7 +16,15 @@ struct BuiltInDataOptions: ParsableArguments {
         }
     }
 
-    func dataset<S: BackpropScalar>(for network: Network<S>, seed: UInt64) throws -> Dataset<S> {
+    /// The examples for `network`, once its passes over them (both ledgers' worth) are known
+    /// to fit `budget`.
+    func dataset<S: BackpropScalar>(for network: Network<S>, seed: UInt64, budget: MemoryBudget) throws -> Dataset<S> {
+        let examples = try CheckedSize.multiply(self.examples, 2, "--examples")
+        do {
+            try NetworkFootprint(network).requirePasses(of: S.self, examples: examples, within: budget)
+        } catch {
+            throw BackpropError.tooLarge("--examples \(self.examples): \(error)")
+        }
         if data == "flower" {
             guard network.inputSize == 2, network.outputSize == 1 else {
                 throw ValidationError("--data flower has 2 features and 1 label row; --layers must start with 2 and end with 1")

@@ -76,6 +76,8 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "Print 'ok' and 'WRONG' instead of ✓ and ✗ even on a terminal.")
     var plain = false
 
+    @OptionGroup(title: "Memory") var memory: MemoryOptions
+
     func validate() throws {
         guard seeds >= 1, seeds <= 50 else { throw ValidationError("--seeds must be between 1 and 50, not \(seeds)") }
     }
@@ -92,6 +94,13 @@ struct CheckCommand: ParsableCommand {
             throw BackpropError.malformedFile(path: file, reason: "\(error)")
         }
         let architecture = try resolvedArchitecture(header: header)
+        // The checker builds networks of these sizes and runs both ledgers on up to 13 examples.
+        do {
+            try NetworkFootprint(sizes: architecture.sizes).requirePasses(
+                of: Double.self, examples: 26, optimizer: .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8), within: try memory.budget())
+        } catch let error as BackpropError {
+            throw BackpropError.tooLarge("\(file): \(error)")
+        }
         let checker = try DerivationChecker(architecture: architecture, seeds: seeds)
         let report: DerivationReport
         do {

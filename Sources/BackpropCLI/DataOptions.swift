@@ -46,8 +46,8 @@ struct DataOptions: ParsableArguments {
 
     /// Loads and splits the data for training: a standardiser is fitted on the training split
     /// (unless `--no-standardize`).
-    func load<S: BackpropScalar>(_: S.Type, seed: UInt64, outputHint: Activation? = nil) throws -> Loaded<S> {
-        try load(S.self, seed: seed, outputHint: outputHint, model: nil)
+    func load<S: BackpropScalar>(_: S.Type, seed: UInt64, outputHint: Activation? = nil, budget: MemoryBudget) throws -> Loaded<S> {
+        try load(S.self, seed: seed, outputHint: outputHint, model: nil, budget: budget)
     }
 
     /// What a saved model fixes about its inputs: the standardisation it was trained with (or
@@ -58,9 +58,10 @@ struct DataOptions: ParsableArguments {
     }
 
     /// Loads data for a saved model (`evaluate`): nothing is fitted; the model's standardiser,
-    /// if it has one, is applied, and CSV labels map onto the model's classes.
+    /// if it has one, is applied, and CSV labels map onto the model's classes. Every size is
+    /// checked against `budget` before it is allocated.
     func load<S: BackpropScalar>(
-        _: S.Type, seed: UInt64, outputHint: Activation? = nil, model: ModelInputs?
+        _: S.Type, seed: UInt64, outputHint: Activation? = nil, model: ModelInputs?, budget: MemoryBudget
     ) throws -> Loaded<S> {
         let saved = model?.standardizer
         var all: Dataset<S>
@@ -81,27 +82,36 @@ struct DataOptions: ParsableArguments {
                 throw BackpropError.invalidArgument("--data '\(data)': no such file or folder, and not a built-in set (\(Self.builtInNames.joined(separator: ", ")))")
             }
             if isDirectory.boolValue {
-                all = try IDXDataset.loadFolder(url, split: .train)
-                test = try IDXDataset.loadFolder(url, split: .test)
+                all = try IDXDataset.loadFolder(url, split: .train, budget: budget)
+                test = try IDXDataset.loadFolder(url, split: .test, budget: budget)
                 classNames = (0..<all.Y.rows).map(String.init)
             } else if url.pathExtension.lowercased() == "npz" {
-                let archive = try NPZ.read(contentsOf: url)
+                let archive = try NPZ.read(contentsOf: url, budget: budget)
                 guard let x = archive["X"], let y = archive["Y"] else {
-                    throw BackpropError.malformedFile(path: data, reason: "an NPZ dataset needs arrays named X (n_x, m) and Y (n_y, m); found \(archive.names.joined(separator: ", "))")
+                    let found = archive.names.prefix(10).map { BackpropError.excerpt($0) }.joined(separator: ", ")
+                    throw BackpropError.malformedFile(path: data, reason: "an NPZ dataset needs arrays named X (n_x, m) and Y (n_y, m); found \(found)")
                 }
+                try budget.require(
+                    elements: try CheckedSize.add(x.count, y.count, "\(data): X and Y"), of: S.self,
+                    for: "\(data): X and Y as \(S.dtypeName)")
                 all = try Dataset(X: x.matrix(S.self), Y: y.matrix(S.self), name: url.lastPathComponent)
                 standardizable = true
             } else {
                 let column: CSVLoader.LabelColumn = label.map { Int($0).map(CSVLoader.LabelColumn.index) ?? .name($0) } ?? .last
                 let encoding: CSVLoader.LabelEncoding = outputHint == .softmax ? .oneHot : (outputHint == .sigmoid ? .binary : .automatic)
                 let table: LabeledDataset<S> = try CSVLoader.load(
-                    contentsOf: url, labelColumn: column, labelEncoding: encoding, classes: model?.classNames)
+                    contentsOf: url, labelColumn: column, labelEncoding: encoding, classes: model?.classNames, budget: budget)
                 all = table.dataset
                 classNames = table.classNames
                 standardizable = true
             }
         }
         if let limit, limit < all.count { all = all.prefix(limit) }
+        // Splitting and standardising copy the examples: about twice the data again.
+        let dataElements = try CheckedSize.add(all.X.count, all.Y.count, "\(data): X and Y")
+        try budget.require(
+            elements: try CheckedSize.multiply(dataElements, 2, "\(data): X and Y"), of: S.self,
+            for: "splitting and standardising \(data) (X \(all.X.shape), Y \(all.Y.shape))")
         var train = all
         var validation: Dataset<S>?
         let testFraction = test == nil ? testSplit : 0

@@ -19,6 +19,7 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup(title: "Data") var data: DataOptions
+    @OptionGroup(title: "Memory") var memory: MemoryOptions
 
     func run() throws {
         _ = try requireBackend()
@@ -29,12 +30,13 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     private func evaluate<S: BackpropScalar>(_: S.Type) throws {
-        let network: Network<S> = try model.load(S.self)
+        let budget = try memory.budget()
+        let network: Network<S> = try model.load(S.self, budget: budget)
         let metadata = model.weights.hasSuffix(".npz") ? [:] : try SafeTensors.read(contentsOf: URL(fileURLWithPath: model.weights)).metadata
         let saved = try StandardizerMetadata.decode(metadata, source: model.weights, features: network.inputSize)
         let loaded = try data.load(
             S.self, seed: 1, outputHint: network.outputActivation,
-            model: DataOptions.ModelInputs(standardizer: saved.standardizer, classNames: saved.classNames))
+            model: DataOptions.ModelInputs(standardizer: saved.standardizer, classNames: saved.classNames), budget: budget)
         let set = loaded.test ?? loaded.train
         guard set.X.rows == network.inputSize else {
             throw BackpropError.shapeMismatch(operation: "data \(data.data) X against the model's W1 (X rows must equal W1 columns)", left: set.X.shape, right: network.layer(1).W.shape)
@@ -42,6 +44,7 @@ struct EvaluateCommand: ParsableCommand {
         guard set.Y.rows == network.outputSize else {
             throw BackpropError.shapeMismatch(operation: "data \(data.data) Y against the model's output layer (Y rows must equal n_L = \(network.outputSize))", left: set.Y.shape, right: Shape(network.outputSize, set.count))
         }
+        try NetworkFootprint(network).requirePasses(of: S.self, examples: Swift.min(set.count, 4096), within: budget)
         let result = try network.evaluate(set)
         print("\(network.summary) on \(set.name): \(set.count) examples")
         print(String(format: "loss %.6f  accuracy %.2f%%", result.loss, 100 * result.accuracy))

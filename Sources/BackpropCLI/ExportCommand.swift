@@ -31,6 +31,7 @@ struct ExportCommand: ParsableCommand {
     )
 
     @OptionGroup var model: ModelOptions
+    @OptionGroup(title: "Memory") var memory: MemoryOptions
     @Option(help: "Where to write the ONNX model (.onnx).")
     var onnx: String
     @Flag(help: "Write --onnx even when its extension is not .onnx.")
@@ -59,7 +60,7 @@ struct ExportCommand: ParsableCommand {
             throw BackpropError.invalidArgument("--weights \(model.weights): no such file")
         }
         if url.pathExtension.lowercased() == "npz" {
-            return try NPZ.read(contentsOf: url)["W1"]?.dataType == .float32 ? .float : .double
+            return try NPZ.read(contentsOf: url, budget: try memory.budget())["W1"]?.dataType == .float32 ? .float : .double
         }
         let file = try SafeTensors.read(contentsOf: url)
         let dtype = file.metadata["dtype"] ?? file.tensors.first?.tensor.dtype ?? "float64"
@@ -67,7 +68,7 @@ struct ExportCommand: ParsableCommand {
     }
 
     private func export<S: BackpropScalar>(_: S.Type) throws {
-        let network: Network<S> = try model.load(S.self)
+        let network: Network<S> = try model.load(S.self, budget: try memory.budget())
         let isNPZ = model.weights.lowercased().hasSuffix(".npz")
         let metadata = isNPZ ? [:] : try SafeTensors.read(contentsOf: URL(fileURLWithPath: model.weights)).metadata
         let saved = try StandardizerMetadata.decode(metadata, source: model.weights, features: network.inputSize)

@@ -20,6 +20,7 @@ struct GradcheckCommand: ParsableCommand {
 
     @OptionGroup var architecture: ArchitectureOptions
     @OptionGroup var builtIn: BuiltInDataOptions
+    @OptionGroup(title: "Memory") var memory: MemoryOptions
 
     @Option(help: "Where 1/m goes: deferred (the course) or absorbed (PyTorch's mean).")
     var convention: Convention = .deferred
@@ -47,8 +48,9 @@ struct GradcheckCommand: ParsableCommand {
     }
 
     private func check<S: BackpropScalar>(_: S.Type) throws -> GradientCheckReport {
-        let network: Network<S> = try architecture.makeNetwork(S.self)
-        let data = try builtIn.dataset(for: network, seed: architecture.seed)
+        let budget = try memory.budget()
+        let network: Network<S> = try architecture.makeNetwork(S.self, budget: budget)
+        let data = try builtIn.dataset(for: network, seed: architecture.seed, budget: budget)
         print("Gradient check of \(network.summary), \(S.dtypeName) model checked in float64, "
             + "convention \(convention), m = \(data.count), ε = \(epsilon)\(l2 > 0 ? ", λ = \(l2)" : "")")
         return try GradientCheck.run(

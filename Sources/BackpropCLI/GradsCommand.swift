@@ -20,6 +20,7 @@ struct GradsCommand: ParsableCommand {
     )
 
     @OptionGroup var model: ModelOptions
+    @OptionGroup(title: "Memory") var memory: MemoryOptions
     @Option(help: "Features, a .npy of shape (n_x, m).")
     var x: String
     @Option(help: "Labels, a .npy of shape (n_y, m).")
@@ -51,10 +52,14 @@ struct GradsCommand: ParsableCommand {
     }
 
     private func grads<S: BackpropScalar>(_: S.Type) throws {
-        let network: Network<S> = try model.load(S.self)
-        let X = try readMatrix(x, as: S.self, option: "--x")
-        let Y = try readMatrix(y, as: S.self, option: "--y")
+        let budget = try memory.budget()
+        let network: Network<S> = try model.load(S.self, budget: budget)
+        let X = try readMatrix(x, as: S.self, option: "--x", budget: budget)
+        let Y = try readMatrix(y, as: S.self, option: "--y", budget: budget)
         guard X.isFinite, Y.isFinite else { throw BackpropError.nonFinite("--x or --y holds NaN or infinity") }
+        // The ledger keeps every Z, A, dZ, dA, and the NPZ copies them all once more.
+        try NetworkFootprint(network).requirePasses(
+            of: S.self, examples: try CheckedSize.multiply(X.columns, 2, "--x"), within: budget)
         let ledger = try network.gradients(X, Y, convention: convention, l2: l2)
         var arrays: [(name: String, array: NPYArray)] = []
         var table = TextTable(columns: ["name", "shape", "‖·‖", "max |·|"])

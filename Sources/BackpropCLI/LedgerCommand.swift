@@ -22,6 +22,7 @@ struct LedgerCommand: ParsableCommand {
 
     @OptionGroup var architecture: ArchitectureOptions
     @OptionGroup var builtIn: BuiltInDataOptions
+    @OptionGroup(title: "Memory") var memory: MemoryOptions
 
     @Flag(help: "Also print every matrix of both ledgers (for small networks).")
     var values = false
@@ -35,8 +36,9 @@ struct LedgerCommand: ParsableCommand {
     }
 
     private func show<S: BackpropScalar>(_: S.Type) throws {
-        let network: Network<S> = try architecture.makeNetwork(S.self)
-        let data = try builtIn.dataset(for: network, seed: architecture.seed)
+        let budget = try memory.budget()
+        let network: Network<S> = try architecture.makeNetwork(S.self, budget: budget)
+        let data = try builtIn.dataset(for: network, seed: architecture.seed, budget: budget)
         let deferred = try network.gradients(data.X, data.Y, convention: .deferred)
         let absorbed = try network.gradients(data.X, data.Y, convention: .absorbed)
         let m = data.count

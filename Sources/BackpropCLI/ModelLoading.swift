@@ -19,19 +19,21 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Precision to compute in: float or double.")
     var precision: ArchitectureOptions.Precision = .double
 
-    func load<S: BackpropScalar>(_: S.Type) throws -> Network<S> {
+    /// The model; a course `.npz` is read within `budget`.
+    func load<S: BackpropScalar>(_: S.Type, budget: MemoryBudget) throws -> Network<S> {
         let url = URL(fileURLWithPath: weights)
         guard FileManager.default.fileExists(atPath: weights) else {
             throw BackpropError.invalidArgument("--weights \(weights): no such file")
         }
         if url.pathExtension.lowercased() != "npz" { return try Network<S>(contentsOf: url) }
-        let archive = try NPZ.read(contentsOf: url)
+        let archive = try NPZ.read(contentsOf: url, budget: budget)
         var layersFound: [(W: Matrix<S>, b: Matrix<S>)] = []
         var l = 1
         while let w = archive["W\(l)"] {
             guard let b = archive["b\(l)"] else {
                 throw BackpropError.malformedFile(path: weights, reason: "has W\(l) but no b\(l)")
             }
+            try budget.require(elements: try CheckedSize.add(w.count, b.count, weights), of: S.self, for: "\(weights): W\(l) and b\(l)")
             layersFound.append((try w.matrix(S.self), try b.matrix(S.self)))
             l += 1
         }
@@ -40,13 +42,13 @@ struct ModelOptions: ParsableArguments {
         }
         let sizes = [layersFound[0].W.columns] + layersFound.map(\.W.rows)
         if let layers, layers.split(separator: ",", omittingEmptySubsequences: false).map({ Int($0.trimmingCharacters(in: .whitespaces)) }) != sizes {
-            throw BackpropError.invalidArgument("--layers \(layers) does not match the arrays in \(weights), whose sizes are \(sizes.map(String.init).joined(separator: ","))")
+            throw BackpropError.invalidArgument("--layers \(BackpropError.excerpt(layers)) does not match the arrays in \(weights), whose sizes are \(sizes.map(String.init).joined(separator: ","))")
         }
         guard let h = Activation(name: hidden), h.isElementwise else {
-            throw BackpropError.invalidArgument("--hidden '\(hidden)' is not a hidden activation")
+            throw BackpropError.invalidArgument("--hidden '\(BackpropError.excerpt(hidden))' is not a hidden activation")
         }
         let outputName = output ?? (sizes.last! > 1 ? "softmax" : "sigmoid")
-        guard let o = Activation(name: outputName) else { throw BackpropError.invalidArgument("--output '\(outputName)' is not an activation") }
+        guard let o = Activation(name: outputName) else { throw BackpropError.invalidArgument("--output '\(BackpropError.excerpt(outputName))' is not an activation") }
         var dense: [DenseLayer<S>] = []
         for (index, pair) in layersFound.enumerated() {
             do {
@@ -71,13 +73,15 @@ struct ModelOptions: ParsableArguments {
 
 /// Reads a matrix from `.npy` (course layout `(rows, m)`) or a CSV of numbers without header
 /// (one example per row, transposed into a column).
-func readMatrix<S: BackpropScalar>(_ path: String, as _: S.Type, option: String) throws -> Matrix<S> {
+func readMatrix<S: BackpropScalar>(_ path: String, as _: S.Type, option: String, budget: MemoryBudget) throws -> Matrix<S> {
     let url = URL(fileURLWithPath: path)
     guard FileManager.default.fileExists(atPath: path) else { throw BackpropError.invalidArgument("\(option) \(path): no such file") }
     switch url.pathExtension.lowercased() {
     case "npy":
         do {
-            return try NPY.read(contentsOf: url).matrix(S.self)
+            let array = try NPY.read(contentsOf: url)
+            try budget.require(elements: array.count, of: S.self, for: "\(option) \(path) as \(S.dtypeName)")
+            return try array.matrix(S.self)
         } catch let error as BackpropError {
             if case .malformedFile = error { throw error }
             throw BackpropError.invalidArgument("\(option) \(path): \(error)")

@@ -19,6 +19,7 @@ struct PredictCommand: ParsableCommand {
     )
 
     @OptionGroup var model: ModelOptions
+    @OptionGroup(title: "Memory") var memory: MemoryOptions
     @Option(help: "Inputs: .npy (n_x, m) or .csv (one example per row).")
     var input: String
     @Option(help: "Where to write: .csv (class and probabilities) or .npy (A[L], (n_y, m)); default: CSV on standard output.")
@@ -41,24 +42,26 @@ struct PredictCommand: ParsableCommand {
     }
 
     private func predict<S: BackpropScalar>(_: S.Type) throws {
-        let network: Network<S> = try model.load(S.self)
+        let budget = try memory.budget()
+        let network: Network<S> = try model.load(S.self, budget: budget)
         let metadata = model.weights.hasSuffix(".npz") ? [:] : try SafeTensors.read(contentsOf: URL(fileURLWithPath: model.weights)).metadata
         let saved = try StandardizerMetadata.decode(metadata, source: model.weights, features: network.inputSize)
         var X: Matrix<S>
         if input.lowercased().hasSuffix(".csv") {
             do {
-                X = try CSVLoader.loadFeatures(contentsOf: URL(fileURLWithPath: input), as: S.self).X
+                X = try CSVLoader.loadFeatures(contentsOf: URL(fileURLWithPath: input), as: S.self, budget: budget).X
             } catch let error as BackpropError {
                 throw BackpropError.invalidArgument("--input \(error)")
             }
         } else {
-            X = try readMatrix(input, as: S.self, option: "--input")
+            X = try readMatrix(input, as: S.self, option: "--input", budget: budget)
         }
         guard X.rows == network.inputSize else {
             throw BackpropError.shapeMismatch(operation: "--input \(input) against the model's W1 (rows of X must equal W1 columns)", left: X.shape, right: network.layer(1).W.shape)
         }
         guard X.isFinite else { throw BackpropError.nonFinite("--input \(input) holds NaN or infinity") }
         if let standardizer = saved.standardizer { X = try standardizer.transform(X) }
+        try NetworkFootprint(network).requirePasses(of: S.self, examples: X.columns, within: budget)
         let A = try network.predict(X)
         let classes = Metrics.predictedClasses(A)
         let names = saved.classNames

@@ -27,6 +27,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Data") var data: DataOptions
     @OptionGroup(title: "Network") var architecture: ArchitectureOptions
     @OptionGroup(title: "Training") var training: TrainingOptions
+    @OptionGroup(title: "Memory") var memory: MemoryOptions
 
     @Option(help: "Run folder for the model, checkpoint, metrics, report and plots (default: runs/<data>-<time>).")
     var outputDir: String?
@@ -69,15 +70,20 @@ struct TrainCommand: ParsableCommand {
         let folder = URL(fileURLWithPath: outputDir ?? defaultFolder())
 
         let outputHint = try? architecture.activations(outputs: architecture.layers == nil ? nil : try architecture.sizes().last).output
-        let loaded = try data.load(S.self, seed: seed, outputHint: architecture.output == nil ? nil : outputHint)
+        let budget = try memory.budget()
+        let loaded = try data.load(S.self, seed: seed, outputHint: architecture.output == nil ? nil : outputHint, budget: budget)
         var trainer: Trainer<S>
         if let resume {
             trainer = try Checkpoint.load(from: URL(fileURLWithPath: resume), configuration: configuration)
         } else {
-            let network: Network<S> = try architecture.makeNetwork(S.self, inputs: loaded.train.X.rows, outputs: loaded.train.Y.rows)
+            let network: Network<S> = try architecture.makeNetwork(S.self, inputs: loaded.train.X.rows, outputs: loaded.train.Y.rows, budget: budget)
             trainer = try Trainer(network: network, configuration: configuration)
         }
         let network = trainer.network
+        // A batch's passes (and validation's, in chunks of up to 4096) must fit before training starts.
+        let batch = Swift.max(Swift.min(configuration.batchSize ?? loaded.train.count, loaded.train.count),
+                              Swift.min(loaded.validation?.count ?? 0, 4096))
+        try NetworkFootprint(network).requirePasses(of: S.self, examples: batch, optimizer: configuration.optimizer, within: budget)
         guard loaded.train.X.rows == network.inputSize, loaded.train.Y.rows == network.outputSize else {
             throw BackpropError.invalidArgument("the network \(network.summary) takes \(network.inputSize) features and gives \(network.outputSize) outputs, but \(data.data) has X \(loaded.train.X.shape) and Y \(loaded.train.Y.shape); use --units to size hidden layers from the data")
         }
@@ -86,7 +92,7 @@ struct TrainCommand: ParsableCommand {
         try OutputGuard.checkRunFolder(folder, inputs: [("--data", data.data)] + (resume.map { [("--resume", $0)] } ?? []))
         try RunFolder.prepare(folder)
 
-        var progress = Progress(json: json, logEvery: logEvery ?? Swift.max(1, (configuration.epochs + 19) / 20))
+        var progress = Progress(json: json, logEvery: logEvery ?? Swift.max(1, configuration.epochs / 20 + (configuration.epochs % 20 == 0 ? 0 : 1)))
         progress.note("backprop \(backpropVersion) · \(backend.name) \(LinearAlgebra.threadCount) thread(s) · \(S.dtypeName) · seed \(seed)")
         progress.note("data \(data.data): train \(loaded.train.count)" + (loaded.validation.map { ", validation \($0.count)" } ?? "")
             + (loaded.test.map { ", test \($0.count)" } ?? "") + "; X (\(loaded.train.X.rows), m), Y (\(loaded.train.Y.rows), m)")

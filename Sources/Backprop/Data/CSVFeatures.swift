@@ -5,14 +5,16 @@ extension CSVLoader {
     /// what `predict` takes. A first row that is not all numbers is the header. Quoted fields,
     /// `\r\n` line ends and blank lines are handled as in ``load(contentsOf:labelColumn:labelEncoding:classes:separator:as:)``;
     /// a cell that is not a finite number or a ragged row is an error naming the line and column.
+    /// Reading is checked against `budget` before anything is allocated.
     public static func loadFeatures<T: BackpropScalar>(
-        contentsOf url: URL, separator: Character = ",", as _: T.Type = T.self
+        contentsOf url: URL, separator: Character = ",", as _: T.Type = T.self, budget: MemoryBudget = .standard
     ) throws -> (X: Matrix<T>, featureNames: [String]?) {
         func fail(_ reason: String) -> BackpropError { .malformedFile(path: url.path, reason: reason) }
         let data = try BackpropError.contents(of: url)
         guard let separatorByte = separator.asciiValue else {
             throw BackpropError.invalidArgument("CSV separator must be an ASCII character, got '\(separator)'")
         }
+        try requireParsing(data.count, of: T.self, source: url.path, budget: budget)
         var tokenizer = CSVTokenizer([UInt8](data), separator: separatorByte)
         var header: [String]?
         var columns: [T] = []
@@ -25,7 +27,7 @@ extension CSVLoader {
             }
             guard let row = next else { break }
             let cells = row.fields.map { $0.trimmingCharacters(in: .whitespaces) }
-            let values = cells.map { Double($0) }
+            let values = cells.map { NumberText.double($0) }
             if count == 0 && header == nil && values.contains(where: { $0 == nil }) {
                 header = cells
                 width = cells.count
@@ -37,8 +39,9 @@ extension CSVLoader {
             width = cells.count
             for (index, value) in values.enumerated() {
                 guard let value, value.isFinite else {
-                    let name = header.map { "'\($0[index])'" } ?? "\(index + 1)"
-                    throw fail("line \(row.line), column \(name): '\(cells[index])' is not a finite number")
+                    let name = header.map { index < $0.count ? "'\(BackpropError.excerpt($0[index]))'" : "\(index + 1)" } ?? "\(index + 1)"
+                    let why = value == nil ? NumberText.whyNot(cells[index]) : "is not a finite number"
+                    throw fail("line \(row.line), column \(name): '\(BackpropError.excerpt(cells[index]))' \(why)")
                 }
                 columns.append(T(value))
             }

@@ -15,8 +15,15 @@ import Foundation
 /// Every problem throws ``BackpropError/malformedFile(path:reason:)`` with a one-line
 /// message naming the file, the line and the column: a cell that is not a number, a missing
 /// cell, a row with too few or too many cells, a NaN or infinite feature, an empty file or one
-/// with only a header.
+/// with only a header. A cell is a number only if it is printable text `Double` reads (a NUL
+/// byte makes it not one) of at most 400 characters; quoted cells are cut to a short excerpt.
+/// Sizes are checked against a ``MemoryBudget`` before the matrices are allocated, and a label
+/// column with more than ``maximumClasses`` distinct labels is refused.
 public enum CSVLoader {
+    /// The most classes a label column may have (more suggests an ID or a continuous column
+    /// picked as the label; `Y` and the confusion matrix grow with the class count).
+    public static let maximumClasses = 1000
+
     /// Which column holds the labels.
     public enum LabelColumn: Sendable, Equatable {
         /// The last column (the default, as in the bundled tables' `target`).
@@ -47,26 +54,29 @@ public enum CSVLoader {
     ///     classes this file happens to contain; a label outside it is an error.
     ///   - separator: the field separator, an ASCII character.
     ///   - scalarType: the precision of `X` and `Y`, `Float` or `Double`.
+    ///   - budget: the memory parsing and `X`, `Y` may take.
     public static func load<T: BackpropScalar>(
         contentsOf url: URL, labelColumn: LabelColumn = .last, labelEncoding: LabelEncoding = .automatic,
-        classes: [String]? = nil, separator: Character = ",", as scalarType: T.Type = T.self
+        classes: [String]? = nil, separator: Character = ",", as scalarType: T.Type = T.self,
+        budget: MemoryBudget = .standard
     ) throws -> LabeledDataset<T> {
         let data = try BackpropError.contents(of: url)
         return try decode(
             data, source: url.path, labelColumn: labelColumn, labelEncoding: labelEncoding, classes: classes,
-            separator: separator)
+            separator: separator, budget: budget)
     }
 
     /// Decodes CSV bytes; `source` names them in error messages and becomes the dataset's name.
     public static func decode<T: BackpropScalar>(
         _ data: Data, source: String = "CSV data", labelColumn: LabelColumn = .last,
         labelEncoding: LabelEncoding = .automatic, classes: [String]? = nil, separator: Character = ",",
-        as _: T.Type = T.self
+        as _: T.Type = T.self, budget: MemoryBudget = .standard
     ) throws -> LabeledDataset<T> {
         guard let separatorByte = separator.asciiValue, separator != "\"", separator != "\n" else {
             throw BackpropError.invalidArgument("CSV separator must be an ASCII character other than a quote or a newline, got '\(separator)'")
         }
         func fail(_ reason: String) -> BackpropError { .malformedFile(path: source, reason: reason) }
+        try requireParsing(data.count, of: T.self, source: source, budget: budget)
         var tokenizer = CSVTokenizer([UInt8](data), separator: separatorByte)
         func nextRow() throws -> CSVTokenizer.Row? {
             do {
@@ -88,12 +98,13 @@ public enum CSVLoader {
             labelIndex = index
         case let .name(name):
             guard let index = names.firstIndex(of: name) else {
-                throw fail("line \(header.line): no column named '\(name)' (columns: \(names.map { "'\($0)'" }.joined(separator: ", ")))")
+                let columns = names.prefix(10).map { "'\(BackpropError.excerpt($0))'" }.joined(separator: ", ") + (names.count > 10 ? ", …" : "")
+                throw fail("line \(header.line): no column named '\(BackpropError.excerpt(name))' (columns: \(columns))")
             }
             labelIndex = index
         }
         guard names.count >= 2 else {
-            throw fail("line \(header.line): only one column, '\(names[0])'; need features and a label")
+            throw fail("line \(header.line): only one column, '\(BackpropError.excerpt(names[0]))'; need features and a label")
         }
         for (index, name) in names.enumerated() where name.isEmpty {
             throw fail("line \(header.line), column \(index + 1): empty column name")
@@ -101,44 +112,50 @@ public enum CSVLoader {
         let featureColumns = names.indices.filter { $0 != labelIndex }
 
         var features = ContiguousArray<T>()
-        features.reserveCapacity(data.count / 4)
+        features.reserveCapacity(data.count / 4)  // at most one value per two bytes; budgeted above
         var labelTexts = [String]()
         while let row = try nextRow() {
             guard row.fields.count == names.count else {
                 let detail = row.fields.count < names.count
-                    ? "missing column '\(names[row.fields.count])'"
-                    : "extra cells after column '\(names[names.count - 1])'"
+                    ? "missing column '\(BackpropError.excerpt(names[row.fields.count]))'"
+                    : "extra cells after column '\(BackpropError.excerpt(names[names.count - 1]))'"
                 throw fail("line \(row.line): \(row.fields.count) cells but the header has \(names.count) columns (\(detail))")
             }
             for column in featureColumns {
                 let text = row.fields[column]
-                guard !text.isEmpty else { throw fail("line \(row.line), column '\(names[column])': missing value") }
-                guard let parsed = Double(text) else {
-                    throw fail("line \(row.line), column '\(names[column])': '\(text)' is not a number")
+                let name = BackpropError.excerpt(names[column])
+                guard !text.isEmpty else { throw fail("line \(row.line), column '\(name)': missing value") }
+                guard let parsed = NumberText.double(text) else {
+                    throw fail("line \(row.line), column '\(name)': '\(BackpropError.excerpt(text))' \(NumberText.whyNot(text))")
                 }
                 let value = T(parsed)
                 guard value.isFinite else {
-                    throw fail("line \(row.line), column '\(names[column])': '\(text)' is not a finite \(T.dtypeName)")
+                    throw fail("line \(row.line), column '\(name)': '\(BackpropError.excerpt(text))' is not a finite \(T.dtypeName)")
                 }
                 features.append(value)
             }
             let label = row.fields[labelIndex]
-            guard !label.isEmpty else { throw fail("line \(row.line), column '\(names[labelIndex])': missing value") }
+            guard !label.isEmpty else { throw fail("line \(row.line), column '\(BackpropError.excerpt(names[labelIndex]))': missing value") }
             labelTexts.append(label)
         }
         guard !labelTexts.isEmpty else {
             throw fail("line \(header.line + 1): no data rows after the header")
         }
 
+        let labelName = BackpropError.excerpt(names[labelIndex])
         var (classNames, classIndices) = classify(labelTexts)
         if let classes {
             // A model's classes: labels map onto its class list, not onto the ones this file has.
             let position = Dictionary(classes.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
             if let unknown = classNames.first(where: { position[$0] == nil }) {
-                throw fail("column '\(names[labelIndex])': label '\(unknown)' is not one of the model's classes (\(classes.prefix(10).joined(separator: ", ")))")
+                let known = classes.prefix(10).map { BackpropError.excerpt($0) }.joined(separator: ", ") + (classes.count > 10 ? ", …" : "")
+                throw fail("column '\(labelName)': label '\(BackpropError.excerpt(unknown))' is not one of the model's classes (\(known))")
             }
             classIndices = classIndices.map { position[classNames[$0]]! }
             classNames = classes
+        } else if classNames.count > maximumClasses {
+            throw fail("column '\(labelName)' has \(classNames.count) distinct labels in \(labelTexts.count) rows; at most"
+                + " \(maximumClasses) classes are supported (is it an ID or a continuous column? pick the label column with --label)")
         }
         let m = labelTexts.count
         let binary: Bool
@@ -147,12 +164,16 @@ public enum CSVLoader {
         case .oneHot: binary = false
         case .binary:
             guard classNames.count <= 2 else {
-                throw fail("column '\(names[labelIndex])': binary labels need at most 2 classes, found \(classNames.count)"
-                    + " (\(classNames.prefix(5).joined(separator: ", "))\(classNames.count > 5 ? ", …" : ""))")
+                throw fail("column '\(labelName)': binary labels need at most 2 classes, found \(classNames.count)"
+                    + " (\(classNames.prefix(5).map { BackpropError.excerpt($0) }.joined(separator: ", "))\(classNames.count > 5 ? ", …" : ""))")
             }
             binary = true
         }
-        var Y = Matrix<T>(rows: binary ? 1 : classNames.count, columns: m)
+        let labelRows = binary ? 1 : classNames.count
+        try budget.require(
+            elements: try CheckedSize.multiply(labelRows, m, "\(source): Y"), of: T.self,
+            for: "\(source): Y (\(labelRows), \(m))" + (binary ? "" : ", one-hot over \(labelRows) classes"))
+        var Y = Matrix<T>(rows: labelRows, columns: m)
         Y.withUnsafeMutableBufferPointer { y in
             for (j, k) in classIndices.enumerated() {
                 if binary { y[j] = T(k) } else { y[k + j * classNames.count] = 1 }
@@ -167,7 +188,7 @@ public enum CSVLoader {
     /// The sorted class names and each label's class index: numeric order when every label is
     /// a finite number (`"2"` before `"10"`), string order otherwise.
     static func classify(_ labels: [String]) -> (names: [String], indices: [Int]) {
-        let numbers = labels.map { Double($0) }
+        let numbers = labels.map { NumberText.double($0) }
         if numbers.allSatisfy({ $0?.isFinite == true }) {
             let values = numbers.map { $0! }
             var nameOf = [Double: String]()
@@ -181,5 +202,12 @@ public enum CSVLoader {
         let sorted = Array(Set(labels)).sorted()
         let indexOf = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, $0) })
         return (sorted, labels.map { indexOf[$0]! })
+    }
+
+    /// Checks that reading `byteCount` bytes of CSV fits `budget`: a copy of the bytes and
+    /// room for up to one value of `T` per four bytes.
+    static func requireParsing<T>(_ byteCount: Int, of _: T.Type, source: String, budget: MemoryBudget) throws {
+        let values = try CheckedSize.multiply(byteCount / 4, MemoryLayout<T>.stride, source)
+        try budget.require(bytes: try CheckedSize.add(byteCount, values, source), for: "reading \(source) (\(byteCount) bytes)")
     }
 }

@@ -18,8 +18,8 @@ struct CSVTokenizer {
 
     init(_ bytes: [UInt8], separator: UInt8) {
         // Skip a UTF-8 byte order mark.
-        let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-        self.bytes = Array(bytes[start...])
+        self.bytes = bytes
+        self.position = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         self.separator = separator
     }
 

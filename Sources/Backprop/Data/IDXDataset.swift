@@ -33,32 +33,56 @@ public enum IDXDataset {
     ///   - labelsURL: a `uint8` file of dimensions `(N)`, every label below `classes`.
     ///   - classes: the number of classes, the rows of `Y`.
     ///   - scalarType: the precision of `X` and `Y`, `Float` or `Double`.
-    /// - Throws: ``BackpropError/malformedFile(path:reason:)`` for a bad file, counts that
-    ///   differ, or a label out of range (naming its index).
+    ///   - budget: the memory the files' data and `X`, `Y` may take; checked from the headers
+    ///     before the data is read.
+    /// - Throws: ``BackpropError/malformedFile(path:reason:)`` for a bad file, no images,
+    ///   counts that differ, or a label out of range (naming its index);
+    ///   ``BackpropError/tooLarge(_:)`` when `X` or `Y` would not fit `budget`.
     public static func load<T: BackpropScalar>(
-        imagesAt imagesURL: URL, labelsAt labelsURL: URL, classes: Int = 10, as scalarType: T.Type = T.self
+        imagesAt imagesURL: URL, labelsAt labelsURL: URL, classes: Int = 10, as scalarType: T.Type = T.self,
+        budget: MemoryBudget = .standard
     ) throws -> Dataset<T> {
         guard classes > 0 else { throw BackpropError.invalidArgument("classes must be positive, got \(classes)") }
-        let images = try IDX.read(contentsOf: imagesURL)
-        let labels = try IDX.read(contentsOf: labelsURL)
-        guard images.elementType == .uint8, images.dimensions.count >= 2 else {
+        // Headers first: every size is checked before any data is inflated or allocated.
+        let imagesHeader = try IDX.header(contentsOf: imagesURL, budget: budget)
+        let labelsHeader = try IDX.header(contentsOf: labelsURL, budget: budget)
+        func shape(_ dimensions: [Int]) -> String { dimensions.map(String.init).joined(separator: ", ") }
+        guard imagesHeader.elementType == .uint8, imagesHeader.dimensions.count >= 2 else {
             throw BackpropError.malformedFile(
                 path: imagesURL.path,
-                reason: "expected uint8 images of dimensions (N, height, width), found \(images.elementType)"
-                    + " of dimensions (\(images.dimensions.map(String.init).joined(separator: ", ")))")
+                reason: "expected uint8 images of dimensions (N, height, width), found \(imagesHeader.elementType)"
+                    + " of dimensions (\(shape(imagesHeader.dimensions)))")
         }
-        guard labels.elementType == .uint8, labels.dimensions.count == 1 else {
+        guard labelsHeader.elementType == .uint8, labelsHeader.dimensions.count == 1 else {
             throw BackpropError.malformedFile(
                 path: labelsURL.path,
-                reason: "expected uint8 labels of dimensions (N), found \(labels.elementType)"
-                    + " of dimensions (\(labels.dimensions.map(String.init).joined(separator: ", ")))")
+                reason: "expected uint8 labels of dimensions (N), found \(labelsHeader.elementType)"
+                    + " of dimensions (\(shape(labelsHeader.dimensions)))")
         }
-        let m = images.dimensions[0]
-        let pixels = images.dimensions.dropFirst().reduce(1, *)
-        guard labels.dimensions[0] == m else {
+        let m = imagesHeader.dimensions[0]
+        let pixels: Int
+        do {
+            pixels = try CheckedSize.product(imagesHeader.dimensions.dropFirst(), "pixels per image")
+        } catch {
+            throw BackpropError.malformedFile(path: imagesURL.path, reason: "\(error)")
+        }
+        guard m > 0, pixels > 0 else {
+            throw BackpropError.malformedFile(
+                path: imagesURL.path, reason: "no data: dimensions (\(shape(imagesHeader.dimensions))) hold no pixels")
+        }
+        guard labelsHeader.dimensions[0] == m else {
             throw BackpropError.malformedFile(
                 path: labelsURL.path,
-                reason: "\(labels.dimensions[0]) labels for the \(m) images of \(imagesURL.path)")
+                reason: "\(labelsHeader.dimensions[0]) labels for the \(m) images of \(imagesURL.path)")
+        }
+        let xElements = try CheckedSize.multiply(pixels, m, "\(imagesURL.path): X")
+        try budget.require(elements: xElements, of: T.self, for: "\(imagesURL.path): X (\(pixels), \(m))")
+        try budget.require(elements: try CheckedSize.multiply(classes, m, "\(labelsURL.path): Y"), of: T.self,
+                           for: "\(labelsURL.path): Y (\(classes), \(m))")
+        let images = try IDX.read(contentsOf: imagesURL, budget: budget)
+        let labels = try IDX.read(contentsOf: labelsURL, budget: budget)
+        guard images.dimensions == imagesHeader.dimensions, labels.dimensions == labelsHeader.dimensions else {
+            throw BackpropError.malformedFile(path: imagesURL.path, reason: "changed while being read")
         }
         if let bad = labels.bytes.firstIndex(where: { Int($0) >= classes }) {
             throw BackpropError.malformedFile(
@@ -87,9 +111,9 @@ public enum IDXDataset {
     /// `t10k-labels-idx1-ubyte`), each with or without `.gz`.
     ///
     /// - Throws: ``BackpropError/invalidArgument(_:)`` when a file is missing, and whatever
-    ///   ``load(imagesAt:labelsAt:classes:as:)`` throws.
+    ///   ``load(imagesAt:labelsAt:classes:as:budget:)`` throws.
     public static func loadFolder<T: BackpropScalar>(
-        _ folder: URL, split: Split, classes: Int = 10, as _: T.Type = T.self
+        _ folder: URL, split: Split, classes: Int = 10, as _: T.Type = T.self, budget: MemoryBudget = .standard
     ) throws -> Dataset<T> {
         func locate(_ name: String) throws -> URL {
             for candidate in [name, name + ".gz"] {
@@ -100,7 +124,7 @@ public enum IDXDataset {
         }
         let names = split.fileNames
         var dataset: Dataset<T> = try load(
-            imagesAt: try locate(names.images), labelsAt: try locate(names.labels), classes: classes)
+            imagesAt: try locate(names.images), labelsAt: try locate(names.labels), classes: classes, budget: budget)
         dataset.name = "\(folder.lastPathComponent) \(split.rawValue)"
         return dataset
     }

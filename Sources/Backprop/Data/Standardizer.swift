@@ -20,6 +20,9 @@ public struct Standardizer: Sendable, Equatable {
             throw BackpropError.invalidArgument(
                 "standardizer: \(means.count) means but \(standardDeviations.count) standard deviations")
         }
+        if let bad = means.firstIndex(where: { !$0.isFinite }) {
+            throw BackpropError.invalidArgument("standardizer: mean \(means[bad]) of feature \(bad) is not finite")
+        }
         if let bad = standardDeviations.firstIndex(where: { !($0 > 0 && $0.isFinite) }) {
             throw BackpropError.invalidArgument(
                 "standardizer: standard deviation \(standardDeviations[bad]) of feature \(bad) is not positive")
@@ -30,6 +33,10 @@ public struct Standardizer: Sendable, Equatable {
 
     /// Fits the means and standard deviations of the rows of `X` `(n_x, m)` over its columns.
     ///
+    /// Each feature is first scaled by its largest magnitude, so the sums cannot overflow for
+    /// any finite values (features of ±1e308 give a finite mean and deviation), and the
+    /// variance is taken in two passes (mean, then squared deviations) for accuracy.
+    ///
     /// - Throws: ``BackpropError/invalidArgument(_:)`` when `X` has no columns, and
     ///   ``BackpropError/nonFinite(_:)`` when a feature holds NaN or an infinity.
     public init<T: BackpropScalar>(fittedTo X: Matrix<T>) throws {
@@ -38,26 +45,40 @@ public struct Standardizer: Sendable, Equatable {
         }
         let n = X.rows
         let m = X.columns
-        var sums = [Double](repeating: 0, count: n)
-        X.withUnsafeBufferPointer { x in
-            for j in 0..<m { for i in 0..<n { sums[i] += Double(x[i + j * n]) } }
-        }
-        let means = sums.map { $0 / Double(m) }
-        // Two passes (mean, then squared deviations) for accuracy.
-        var squares = [Double](repeating: 0, count: n)
+        var scales = [Double](repeating: 0, count: n)
+        var finite = [Bool](repeating: true, count: n)
         X.withUnsafeBufferPointer { x in
             for j in 0..<m {
                 for i in 0..<n {
-                    let d = Double(x[i + j * n]) - means[i]
+                    let value = Double(x[i + j * n])
+                    if value.isFinite { scales[i] = Swift.max(scales[i], value.magnitude) } else { finite[i] = false }
+                }
+            }
+        }
+        if let bad = finite.firstIndex(of: false) {
+            throw BackpropError.nonFinite("standardizer: feature \(bad) holds NaN or an infinity")
+        }
+        // In units of the largest magnitude every value is in [−1, 1]: the sums stay below m.
+        var sums = [Double](repeating: 0, count: n)
+        X.withUnsafeBufferPointer { x in
+            for j in 0..<m {
+                for i in 0..<n where scales[i] > 0 { sums[i] += Double(x[i + j * n]) / scales[i] }
+            }
+        }
+        let scaledMeans = sums.map { $0 / Double(m) }
+        var squares = [Double](repeating: 0, count: n)
+        X.withUnsafeBufferPointer { x in
+            for j in 0..<m {
+                for i in 0..<n where scales[i] > 0 {
+                    let d = Double(x[i + j * n]) / scales[i] - scaledMeans[i]
                     squares[i] += d * d
                 }
             }
         }
-        if let bad = squares.firstIndex(where: { !$0.isFinite }) {
-            throw BackpropError.nonFinite("standardizer: feature \(bad) holds NaN or an infinity")
-        }
-        let deviations = squares.map { ($0 / Double(m)).squareRoot() }
-        try self.init(means: means, standardDeviations: deviations.map { $0 > 0 ? $0 : 1 })
+        // The population deviation of values in [−s, s] is at most s: finite whenever s is.
+        let means = (0..<n).map { scaledMeans[$0] * scales[$0] }
+        let deviations = (0..<n).map { (squares[$0] / Double(m)).squareRoot() * scales[$0] }
+        try self.init(means: means, standardDeviations: deviations.map { $0 > 0 && $0.isFinite ? $0 : 1 })
     }
 
     /// The number of features.
@@ -75,14 +96,20 @@ public struct Standardizer: Sendable, Equatable {
         }
         var result = X
         let n = X.rows
-        let shifts = means.map { T($0) }
-        let scales = standardDeviations.map { T(1 / $0) }
         result.withUnsafeMutableBufferPointer { x in
             for j in 0..<X.columns {
-                for i in 0..<n { x[i + j * n] = (x[i + j * n] - shifts[i]) * scales[i] }
+                for i in 0..<n { x[i + j * n] = T(Self.standardized(Double(x[i + j * n]), means[i], standardDeviations[i])) }
             }
         }
         return result
+    }
+
+    /// `(x − μ) / σ` in `Double`, halving first when `x − μ` alone would overflow (a feature
+    /// spanning ±1e308): the quotient is finite whenever `x` is within the fitted spread.
+    static func standardized(_ x: Double, _ mean: Double, _ deviation: Double) -> Double {
+        let difference = x - mean
+        if difference.isFinite { return difference / deviation }
+        return (x * 0.5 - mean * 0.5) / deviation * 2
     }
 
     /// The dataset with its features standardised; `Y` unchanged.

@@ -12,7 +12,11 @@ enum Gzip {
     }
 
     /// The decompressed contents of the gzip file `data`; `source` names it in errors.
-    static func decompress(_ data: Data, source: String) throws -> Data {
+    ///
+    /// Inflating stops with ``BackpropError/tooLarge(_:)`` once the output passes `budget`,
+    /// whatever the trailer declares. With `prefix`, only the first `prefix` bytes are inflated
+    /// and returned (unchecked: the CRC and size need the whole stream), to read a header.
+    static func decompress(_ data: Data, source: String, budget: MemoryBudget, prefix: Int? = nil) throws -> Data {
         let bytes = [UInt8](data)
         func fail(_ reason: String) -> BackpropError { .malformedFile(path: source, reason: "gzip: \(reason)") }
 
@@ -54,9 +58,10 @@ enum Gzip {
         let streamStart = offset
         let streamLength = trailerStart - streamStart
         var output = Data()
-        // ISIZE is untrusted: deflate expands at most ~1032:1.
-        output.reserveCapacity(Int(min(UInt64(storedSize), UInt64(streamLength) * 1032)))
+        // ISIZE is untrusted: deflate expands at most ~1032:1; reserve at most 64 MiB.
+        output.reserveCapacity(min(Int(storedSize), streamLength.multipliedReportingOverflow(by: 1032).partialValue, budget.bytes, 1 << 26))
         let computedCRC: UInt32
+        let limit = prefix.map { Swift.min($0, budget.bytes) } ?? budget.bytes
         do {
             computedCRC = try Data.decompress(
                 size: Int64(streamLength), bufferSize: 1 << 20, skipCRC32: false,
@@ -71,12 +76,21 @@ enum Gzip {
                     if chunk.count < size { chunk.append(Data(count: size - chunk.count)) }
                     return chunk
                 },
-                consumer: { chunk in output.append(chunk) })
+                consumer: { chunk in
+                    output.append(chunk)
+                    if let prefix, output.count >= prefix { throw PrefixRead() }
+                    if output.count > limit {
+                        throw BackpropError.tooLarge("\(source): the gzip data inflate to more than \(MemoryBudget.text(bytes: limit)); \(budget)")
+                    }
+                })
+        } catch is PrefixRead {
+            return output.prefix(prefix ?? output.count)
         } catch let error as BackpropError {
             throw error
         } catch {
             throw fail("corrupt deflate data (\(error))")
         }
+        if prefix != nil { return output }
         guard UInt32(truncatingIfNeeded: output.count) == storedSize else {
             throw fail("size mismatch: the trailer says \(storedSize) bytes, inflated \(output.count)"
                 + " (truncated, corrupt, or several gzip members, which are not supported)")
@@ -86,6 +100,9 @@ enum Gzip {
         }
         return output
     }
+
+    /// Thrown by the consumer to stop inflating once a prefix is in hand.
+    private struct PrefixRead: Error {}
 
     private static func readLittleEndian32(_ bytes: [UInt8], at offset: Int) -> UInt32 {
         (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << (8 * $1) }

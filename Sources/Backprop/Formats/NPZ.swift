@@ -16,17 +16,19 @@ import Darwin
 /// let W1: Matrix<Float> = try archive.matrix(named: "W1")
 /// ```
 public enum NPZ {
-    /// Reads every array in the `.npz` file at `url`.
-    public static func read(contentsOf url: URL) throws -> NPZArchive {
+    /// Reads every array in the `.npz` file at `url`; the arrays together may take at most
+    /// `budget` (each member's declared size is checked before it is inflated, and inflating
+    /// stops at the declared size).
+    public static func read(contentsOf url: URL, budget: MemoryBudget = .standard) throws -> NPZArchive {
         let data = try BackpropError.contents(of: url)
-        return try decode(data, source: url.path)
+        return try decode(data, source: url.path, budget: budget)
     }
 
     /// Decodes the bytes of a `.npz` file; `source` names them in error messages.
     ///
     /// The zip structure is read by Backprop's own zip reader, which checks every offset and size against
     /// the data before using it (ZIPFoundation's reader traps on offsets past the end).
-    public static func decode(_ data: Data, source: String = "NPZ data") throws -> NPZArchive {
+    public static func decode(_ data: Data, source: String = "NPZ data", budget: MemoryBudget = .standard) throws -> NPZArchive {
         let reader = NPZZipReader(data)
         let entries: [NPZZipReader.Entry]
         do {
@@ -36,8 +38,14 @@ public enum NPZ {
         }
         var names = [String]()
         var arrays = [String: NPYArray]()
+        var total = 0
         for entry in entries {
-            let entrySource = "\(source) [\(entry.name)]"
+            let entrySource = "\(source) [\(BackpropError.excerpt(entry.name))]"
+            // Inflated, then decoded into an array of about the same size.
+            total = try CheckedSize.add(total, entry.uncompressedSize, "\(source): the members' sizes")
+            try budget.require(
+                bytes: try CheckedSize.multiply(total, 2, "\(source): the members' sizes"),
+                for: "\(entrySource) (declared \(entry.uncompressedSize) bytes, read and decoded)")
             let bytes: Data
             do {
                 bytes = try reader.contents(of: entry)

@@ -14,9 +14,11 @@ public struct Network<Scalar: BackpropScalar>: Sendable, Equatable {
 
     /// A network of `layers` with zero parameters (to be filled by the caller).
     /// - Throws: when consecutive layers do not fit, when a hidden layer uses softmax, when the
-    ///   last layer has no activation, or when the loss does not suit the output activation.
-    public init(layers: [any Layer], loss: Loss) throws {
+    ///   last layer has no activation, when the loss does not suit the output activation, or
+    ///   (``BackpropError/tooLarge(_:)``) when the parameters would not fit `budget`.
+    public init(layers: [any Layer], loss: Loss, budget: MemoryBudget = .standard) throws {
         try Self.validate(layers, loss: loss)
+        try Self.requireParameters(of: layers, within: budget)
         self.layers = layers
         self.loss = loss
         var module = 0
@@ -35,8 +37,11 @@ public struct Network<Scalar: BackpropScalar>: Sendable, Equatable {
     ///   - loss: the loss on the last layer's activation.
     ///   - initializer: defaults to He when the first activation is ReLU-family, Xavier otherwise.
     ///   - seed: fixes every parameter (see ``SeededGenerator``); layers draw in order.
-    public init(layers: [any Layer], loss: Loss, initializer: Initializer?, seed: UInt64 = 1) throws {
-        try self.init(layers: layers, loss: loss)
+    ///   - budget: the memory the parameters may take.
+    public init(
+        layers: [any Layer], loss: Loss, initializer: Initializer?, seed: UInt64 = 1, budget: MemoryBudget = .standard
+    ) throws {
+        try self.init(layers: layers, loss: loss, budget: budget)
         let initializer = initializer ?? Initializer.default(for: layers.lazy.compactMap(\.activation).first ?? .identity)
         var generator = SeededGenerator(seed: seed)
         let tensors = parameters.layerTensors
@@ -73,10 +78,11 @@ public struct Network<Scalar: BackpropScalar>: Sendable, Equatable {
     ///     activation (`Linear, BatchNorm1d, g` in PyTorch terms).
     ///   - biasBeforeBatchNorm: whether those dense layers keep their bias; it is redundant
     ///     (batch norm subtracts the mean, and β takes its place), so by default they have none.
+    ///   - budget: the memory the parameters may take; checked before anything is allocated.
     public init(
         sizes: [Int], hidden: Activation, output: Activation, loss: Loss? = nil,
         initializer: Initializer? = nil, seed: UInt64 = 1,
-        batchNorm: Bool = false, biasBeforeBatchNorm: Bool = false
+        batchNorm: Bool = false, biasBeforeBatchNorm: Bool = false, budget: MemoryBudget = .standard
     ) throws {
         guard sizes.count >= 2 else {
             throw BackpropError.invalidArgument("layer sizes need an input and an output, e.g. 2,4,1; got \(sizes.count) number(s)")
@@ -93,7 +99,18 @@ public struct Network<Scalar: BackpropScalar>: Sendable, Equatable {
         }
         try self.init(
             layers: layers, loss: loss ?? Loss.natural(for: output),
-            initializer: initializer ?? Initializer.default(for: hidden), seed: seed)
+            initializer: initializer ?? Initializer.default(for: hidden), seed: seed, budget: budget)
+    }
+
+    /// Throws ``BackpropError/tooLarge(_:)`` when the parameters of `layers` overflow or do not fit `budget`.
+    private static func requireParameters(of layers: [any Layer], within budget: MemoryBudget) throws {
+        let sizes = [layers[0].inputSize] + layers.map(\.outputSize)
+        let name = "the network \(NetworkFootprint.name(sizes))"
+        var count = 0
+        for spec in layers.lazy.flatMap(\.parameterSpecs) {
+            count = try CheckedSize.add(count, try CheckedSize.multiply(spec.shape.rows, spec.shape.columns, name), name)
+        }
+        try budget.require(elements: count, of: Scalar.self, for: name, purpose: "its weights")
     }
 
     private static func validate(_ layers: [any Layer], loss: Loss) throws {

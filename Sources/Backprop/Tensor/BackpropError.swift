@@ -15,12 +15,16 @@ public enum BackpropError: LocalizedError, Equatable, Sendable, CustomStringConv
     /// A data file (NPY, NPZ, IDX, CSV, …) that cannot be read; `reason` says what is wrong and
     /// where in the file.
     case malformedFile(path: String, reason: String)
+    /// A size taken from input (a flag, a header, a file) that overflows `Int` or does not fit
+    /// the ``MemoryBudget``; the message names what would not fit and the budget.
+    case tooLarge(String)
 
     public var description: String {
         switch self {
         case let .shapeMismatch(operation, left, right):
             return "shape mismatch in \(operation): \(left) and \(right)"
-        case let .invalidArgument(message), let .nonFinite(message), let .backendUnavailable(message):
+        case let .invalidArgument(message), let .nonFinite(message), let .backendUnavailable(message),
+             let .tooLarge(message):
             return message
         case let .malformedFile(path, reason):
             return "\(path): \(reason)"
