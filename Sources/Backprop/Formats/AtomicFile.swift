@@ -48,7 +48,7 @@ public enum AtomicFile {
         defer { unregister() }
         unlink(temporary)  // one left by an earlier process of the same number
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-        guard descriptor >= 0 else { throw fail("cannot write: \(reason(errno))") }
+        guard descriptor >= 0 else { throw BackpropError.writeFailure(path: url.path, errno: errno) }
         var failure: Int32 = 0
         data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
             var offset = 0
@@ -68,7 +68,7 @@ public enum AtomicFile {
         if failure == 0 && rename(temporary, url.path) != 0 { failure = errno }
         if failure != 0 {
             unlink(temporary)
-            throw failure == ENOSPC ? fail("no space left on device while writing it") : fail("cannot write: \(reason(failure))")
+            throw BackpropError.writeFailure(path: url.path, errno: failure)
         }
     }
 

@@ -23,8 +23,12 @@ enum NumberText {
     /// Why `text` is not a number, for a message: "is not a number", "holds a control
     /// character", "is longer than 400 characters".
     static func whyNot<S: StringProtocol>(_ text: S) -> String {
-        if text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) { return "holds a control character, so it is not a number" }
-        if text.utf8.count > maximumLength { return "is longer than \(maximumLength) characters, so it is not read as a number" }
+        var length = 0
+        for byte in text.utf8 {
+            if byte < 0x20 || byte == 0x7F { return "holds a control character, so it is not a number" }
+            length += 1
+            if length > maximumLength { return "is longer than \(maximumLength) characters, so it is not read as a number" }
+        }
         return "is not a number"
     }
 }

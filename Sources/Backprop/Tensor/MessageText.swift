@@ -1,7 +1,7 @@
 extension BackpropError {
     /// `text` made safe to echo inside a one-line message: control characters escaped (`\n`,
     /// `\0`, `\u{1b}`) and anything past `limit` characters cut, with the full length noted:
-    /// `12345678901234567890… (52428800 characters)`. Every message that quotes a value from
+    /// `12345678901234567890… (52428800 bytes)`. Every message that quotes a value from
     /// input (a CSV cell, a label, an option's value) quotes it through this.
     public static func excerpt<S: StringProtocol>(_ text: S, limit: Int = 40) -> String {
         var shown = ""
@@ -16,7 +16,7 @@ extension BackpropError {
             count += 1
         }
         guard cut else { return shown }
-        return shown + "… (\(text.count) characters)"
+        return shown + "… (\(text.utf8.count) bytes)"
     }
 
     /// `message` as exactly one line: line breaks and other control characters escaped, and
