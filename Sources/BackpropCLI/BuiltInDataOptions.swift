@@ -19,11 +19,11 @@ struct BuiltInDataOptions: ParsableArguments {
     /// The examples for `network`, once its passes over them (both ledgers' worth) are known
     /// to fit `budget`.
     func dataset<S: BackpropScalar>(for network: Network<S>, seed: UInt64, budget: MemoryBudget) throws -> Dataset<S> {
-        let examples = try CheckedSize.multiply(self.examples, 2, "--examples")
+        let columns = try CheckedSize.multiply(examples, 2, "--examples")
         do {
-            try NetworkFootprint(network).requirePasses(of: S.self, examples: examples, within: budget)
+            try NetworkFootprint(network).requirePasses(of: S.self, examples: columns, within: budget)
         } catch {
-            throw BackpropError.tooLarge("--examples \(self.examples): \(error)")
+            throw BackpropError.tooLarge("--examples \(examples): \(error)")
         }
         if data == "flower" {
             guard network.inputSize == 2, network.outputSize == 1 else {

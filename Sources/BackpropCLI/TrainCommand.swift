@@ -72,6 +72,15 @@ struct TrainCommand: ParsableCommand {
         let outputHint = try? architecture.activations(outputs: architecture.layers == nil ? nil : try architecture.sizes().last).output
         let budget = try memory.budget()
         let loaded = try data.load(S.self, seed: seed, outputHint: architecture.output == nil ? nil : outputHint, budget: budget)
+        // A batch's passes (and validation's, in chunks of up to 4096) must fit before anything is built.
+        let batch = Swift.max(Swift.min(configuration.batchSize ?? loaded.train.count, loaded.train.count),
+                              Swift.min(loaded.validation?.count ?? 0, 4096))
+        func requirePasses(_ footprint: NetworkFootprint) throws {
+            try footprint.requirePasses(of: S.self, examples: batch, optimizer: configuration.optimizer, within: budget)
+        }
+        if resume == nil {
+            try requirePasses(NetworkFootprint(sizes: architecture.sizes(inputs: loaded.train.X.rows, outputs: loaded.train.Y.rows)))
+        }
         var trainer: Trainer<S>
         if let resume {
             trainer = try Checkpoint.load(from: URL(fileURLWithPath: resume), configuration: configuration)
@@ -80,10 +89,7 @@ struct TrainCommand: ParsableCommand {
             trainer = try Trainer(network: network, configuration: configuration)
         }
         let network = trainer.network
-        // A batch's passes (and validation's, in chunks of up to 4096) must fit before training starts.
-        let batch = Swift.max(Swift.min(configuration.batchSize ?? loaded.train.count, loaded.train.count),
-                              Swift.min(loaded.validation?.count ?? 0, 4096))
-        try NetworkFootprint(network).requirePasses(of: S.self, examples: batch, optimizer: configuration.optimizer, within: budget)
+        try requirePasses(NetworkFootprint(network))
         guard loaded.train.X.rows == network.inputSize, loaded.train.Y.rows == network.outputSize else {
             throw BackpropError.invalidArgument("the network \(network.summary) takes \(network.inputSize) features and gives \(network.outputSize) outputs, but \(data.data) has X \(loaded.train.X.shape) and Y \(loaded.train.Y.shape); use --units to size hidden layers from the data")
         }

@@ -33,14 +33,17 @@ Usage: check_bad_inputs.py PATH_TO_BACKPROP_BINARY
 """
 import os
 import re
+import resource
 import shutil
 import struct
 import subprocess
 import sys
 
+import signal
 import tempfile
 import time
 import zipfile
+import zlib
 
 import numpy as np
 from safetensors.numpy import save_file
@@ -60,13 +63,25 @@ CRASH_MARKERS = ["Fatal error", "Program crashed", "Stack dump", "Illegal instru
 
 
 
+# Every run is under an address-space limit (`ulimit -v`), so an attempted giant allocation fails
+# the test (a crash) instead of passing on a machine that happens to have the memory. The Swift
+# runtime, the BLAS and its threads reserve address space before any data, but every normal run
+# here passes under 4 GB (measured: training the moons fixture passes even under 256 MB). The
+# default --max-memory follows the limit (3/4 of it), so the bombs below meet a 3 GB budget.
+ADDRESS_SPACE_LIMIT = 4 << 30
+
+
+def limit_address_space():
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_LIMIT, ADDRESS_SPACE_LIMIT))
+
+
 def run(args, cwd, env=None, timeout=120):
     full_env = dict(os.environ)
     if env:
         full_env.update(env)
     try:
         return subprocess.run([BINARY, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                              env=full_env, errors="replace")
+                              env=full_env, errors="replace", preexec_fn=limit_address_space)
     except subprocess.TimeoutExpired:
         return None
 
@@ -272,6 +287,317 @@ def make_fixtures(d):
     os.mkdir(os.path.join(d, "empty_folder"))
     write(os.path.join(d, "afile"), "x")
     return model, checkpoint
+
+
+
+# ---------------------------------------------------------------------------------------------
+# Allocation bombs: tiny files and flags that claim (or inflate to) far more than any budget.
+# Each must end in one Error: line, quickly, without trying the allocation.
+# ---------------------------------------------------------------------------------------------
+
+BOMB_SECONDS = 20  # a bomb refused before inflating or allocating takes well under this
+
+
+def deflate_zeros(header, zero_bytes, chunk=1 << 20):
+    """A raw deflate stream of `header` then `zero_bytes` zeros, and its CRC-32. After a full
+    flush the compressor starts afresh, so one compressed chunk of zeros is repeated instead
+    of compressing a gigabyte."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    parts = [compressor.compress(header), compressor.flush(zlib.Z_FULL_FLUSH)]
+    crc = zlib.crc32(header)
+    block = bytes(chunk)
+    whole, rest = divmod(zero_bytes, chunk)
+    if whole:
+        piece = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+        parts.append(piece * whole)
+        block_crc = zlib.crc32(block)
+        for _ in range(whole):
+            crc = crc32_combine(crc, block_crc, chunk)
+    parts.append(compressor.compress(bytes(rest)) + compressor.flush())
+    crc = zlib.crc32(bytes(rest), crc)
+    return b"".join(parts), crc
+
+
+def crc32_combine(crc, block_crc, block_length):
+    """CRC-32 of A + B from crc(A), crc(B) and len(B), as zlib's crc32_combine: crc(A) carried
+    through len(B) zero bytes, XOR crc(B)."""
+    return zeros_operator(block_length)(crc) ^ block_crc
+
+
+_ZEROS_CACHE = {}
+
+
+def zeros_operator(length):
+    """The linear map crc -> crc32 of (message with CRC crc) followed by `length` zero bytes,
+    without the final XORs, as a function (built once per length by repeated squaring)."""
+    if length not in _ZEROS_CACHE:
+        def gf2_times(matrix, vector):
+            total = 0
+            i = 0
+            while vector:
+                if vector & 1:
+                    total ^= matrix[i]
+                vector >>= 1
+                i += 1
+            return total
+
+        def square(matrix):
+            return [gf2_times(matrix, matrix[n]) for n in range(32)]
+        odd = [0xEDB88320] + [1 << n for n in range(31)]  # one zero bit
+        even = square(odd)   # two zero bits
+        odd = square(even)   # four zero bits
+        operator = None
+        n = length
+        matrices = []
+        while True:
+            even = square(odd)
+            if n & 1:
+                matrices.append(even)
+            n >>= 1
+            if not n:
+                break
+            odd = square(even)
+            if n & 1:
+                matrices.append(odd)
+            n >>= 1
+            if not n:
+                break
+
+        def apply(crc):
+            for matrix in matrices:
+                crc = gf2_times(matrix, crc)
+            return crc
+        operator = apply
+        _ZEROS_CACHE[length] = operator
+    return _ZEROS_CACHE[length]
+
+
+def gzip_stream(header, zero_bytes):
+    """A gzip file: `header` then `zero_bytes` zeros (about 1 KB per MB of zeros)."""
+    body, crc = deflate_zeros(header, zero_bytes)
+    size = (len(header) + zero_bytes) & 0xFFFFFFFF
+    return b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + body + struct.pack("<II", crc, size)
+
+
+def npy_header(descr, shape):
+    text = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (descr, shape)
+    text += " " * ((64 - (10 + len(text) + 1) % 64) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode()
+
+
+def deflated_member_zip(path, name, header, zero_bytes):
+    """A zip with one deflated member, `header` then `zero_bytes` zeros (under 4 GB), written by
+    hand from the repeated deflate stream."""
+    body, crc = deflate_zeros(header, zero_bytes)
+    size = len(header) + zero_bytes
+    encoded = name.encode()
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0, crc, len(body), size, len(encoded), 0) + encoded
+    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0, crc, len(body), size,
+                          len(encoded), 0, 0, 0, 0, 0, 0) + encoded
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central), len(local) + len(body), 0)
+    write(path, local + body + central + end)
+
+
+def lying_zip(path, name, payload, declared):
+    """A stored zip member whose directory claims `declared` bytes (ZIP64) while holding `payload`."""
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(name, payload)
+    with open(path, "rb") as f:
+        data = bytearray(f.read())
+    # Rewrite the central directory's sizes to 0xFFFFFFFF with a ZIP64 extra field of `declared`.
+    cd = data.rfind(b"PK\x01\x02")
+    name_len, extra_len, comment_len = struct.unpack("<HHH", data[cd + 28:cd + 34])
+    extra = struct.pack("<HHQQ", 1, 16, declared, declared)
+    record = data[cd:cd + 46] + data[cd + 46:cd + 46 + name_len] + extra
+    record[20:28] = struct.pack("<II", 0xFFFFFFFF, 0xFFFFFFFF)
+    record[30:32] = struct.pack("<H", len(extra))
+    end = data.rfind(b"PK\x05\x06")
+    tail = data[end:]
+    new = data[:cd] + record + data[cd + 46 + name_len + extra_len + comment_len:end]
+    tail[12:16] = struct.pack("<I", len(record))
+    with open(path, "wb") as f:
+        f.write(new + tail)
+
+
+def idx_header(kind, dims):
+    return bytes([0, 0, kind, len(dims)]) + b"".join(struct.pack(">I", n) for n in dims)
+
+
+def make_bomb_fixtures(d):
+    def folder(name, images, labels, gz=False):
+        os.makedirs(os.path.join(d, name), exist_ok=True)
+        write(os.path.join(d, name, "train-images-idx3-ubyte" + (".gz" if gz else "")), images)
+        write(os.path.join(d, name, "train-labels-idx1-ubyte"), labels)
+        write(os.path.join(d, name, "t10k-images-idx3-ubyte"), idx_header(8, [1, 2, 2]) + bytes(4))
+        write(os.path.join(d, name, "t10k-labels-idx1-ubyte"), idx_header(8, [1]) + bytes(1))
+
+    # 20 bytes: (0, 2^32-1, 2^32-1, 2^32-1); 16 bytes: no images of 65536 x 65536 pixels.
+    folder("idx_overflow", idx_header(8, [0, 2**32 - 1, 2**32 - 1, 2**32 - 1]), idx_header(8, [0]))
+    folder("idx_empty_huge", idx_header(8, [0, 65536, 65536]), idx_header(8, [0]))
+    # ~1 MB of gzip inflating to 1 GB of honest images (X would be 8 GB as float64).
+    folder("idx_gzip_bomb", gzip_stream(idx_header(8, [1_000_000, 32, 32]), 1_024_000_000),
+           idx_header(8, [1_000_000]) + bytes(1_000_000), gz=True)
+    # A gzip whose header says 10 small images but which inflates to 1 GB.
+    folder("idx_gzip_liar", gzip_stream(idx_header(8, [10, 28, 28]), 256 << 20), idx_header(8, [10]) + bytes(10), gz=True)
+    # A 4 KB gzip claiming 4e9 images of 1024 pixels, cut short: refused from its header alone.
+    folder("idx_gzip_claim", gzip_stream(idx_header(8, [4_000_000_000, 32, 32]), 4096), idx_header(8, [10]), gz=True)
+
+    # NPZ: a member that honestly inflates to 1 GB (of uint8: X would be 8 GB), and members
+    # whose directory claims 100 GB and 2^62 bytes while holding a few.
+    deflated_member_zip(os.path.join(d, "npz_bomb.npz"), "X.npy", npy_header("|u1", "(1000, 1000000)"), 1_000_000_000)
+    rng = np.random.default_rng(3)
+    lying_zip(os.path.join(d, "npz_liar.npz"), "X.npy", npy_bytes(rng.standard_normal((2, 10))), 100_000_000_000)
+    lying_zip(os.path.join(d, "npz_liar_max.npz"), "W1.npy", npy_bytes(rng.standard_normal((4, 2))), 1 << 62)
+
+    # CSV: 100,000 distinct labels (an 80 GB one-hot Y), a NUL in a number, a 50 MB cell,
+    # features of +-1e308 (overflowing a naive sum of squares), a quoted newline in a number.
+    write(os.path.join(d, "many_labels.csv"), "a,label\n" + "".join(f"{i % 7},id{i}\n" for i in range(100_000)))
+    write(os.path.join(d, "nul_cell.csv"), b"a,b,label\n1,2,0\n1\x00,3,1\n4,5,0\n")
+    write(os.path.join(d, "nul_inputs.csv"), b"1,2\n3\x00,4\n")
+    write(os.path.join(d, "control_cell.csv"), b"a,b,label\n1,2,0\n\x1b[31m1,3,1\n")
+    write(os.path.join(d, "huge_cell.csv"), "a,b,label\n1,2,0\n" + "7" * 50_000_000 + ",3,1\n4,5,0\n")
+    write(os.path.join(d, "huge_word.csv"), "a,b,label\n1,2,0\n" + "z" * 5_000_000 + ",3,1\n")
+    write(os.path.join(d, "newline_cell.csv"), 'a,b,label\n1,2,0\n3,"4\nEvil: line",1\n')
+    write(os.path.join(d, "extreme.csv"), "a,b,label\n" + "".join(
+        f"{(-1) ** i * 1e308 * (0.5 + (i % 5) / 10)},{i % 3},{i % 2}\n" for i in range(40)))
+    write(os.path.join(d, "extreme_inputs.csv"), "a,b\n1e308,1\n-1e308,2\n")
+
+    # Derivation files whose header asks for giant networks.
+    write(os.path.join(d, "giant.py"), "# layers: 2,1000000000,1\ndZ2 = A2 - Y\n")
+    write(os.path.join(d, "overflow.py"), "# layers: 2,4611686018427387904,4611686018427387904,1\ndZ3 = A3 - Y\n")
+
+
+def bomb_table(model):
+    e = lambda *words: ("error", list(words))
+    tr = ["train", "--epochs", "1", "--output-dir", "out"]
+    M = ["--weights", model]
+    big = "9223372036854775807"
+    return [
+        # flags
+        ("train --layers 2,1000000000,1", tr + ["--data", "moons", "--layers", "2,1000000000,1"], e("2-1000000000-1", "budget")),
+        ("train --units 100000,100000", tr + ["--data", "moons", "--units", "100000,100000"], e("budget")),
+        ("train --units 4611686018427387904", tr + ["--data", "moons", "--units", "4611686018427387904"], e("overflows")),
+        ("train --units 3037000500,3037000500", tr + ["--data", "moons", "--units", "3037000500,3037000500"], e("overflows")),
+        ("train --units 20000,20000 (weights fit, training does not)", tr + ["--data", "moons", "--units", "20000,20000", "--precision", "float"], e("budget")),
+        ("train --max-memory 1M for a 2-100-1 network", tr + ["--data", "moons", "--layers", "2,100,1", "--max-memory", "1M"], e("--max-memory")),
+        ("train --max-memory bogus", tr + ["--max-memory", "lots"], e("--max-memory")),
+        ("train --max-memory 0", tr + ["--max-memory", "0"], e("--max-memory")),
+        ("train --max-memory 1e400G", tr + ["--max-memory", "1e400G"], e("--max-memory")),
+        ("ledger --examples 1000000000", ["ledger", "--examples", "1000000000"], e("--examples", "budget")),
+        ("ledger --examples Int.max", ["ledger", "--examples", big], e("--examples")),
+        ("ledger --layers 2,3037000500,3037000500,1", ["ledger", "--layers", "2,3037000500,3037000500,1"], e("overflows")),
+        ("gradcheck --examples 1000000000", ["gradcheck", "--examples", "1000000000"], e("--examples")),
+        ("gradcheck --layers 2,1000000000,1", ["gradcheck", "--layers", "2,1000000000,1"], e("budget")),
+        ("bench gemm --sizes 1000000", ["bench", "gemm", "--sizes", "1000000"], e("--sizes")),
+        ("bench gemm --sizes 4294967296", ["bench", "gemm", "--sizes", "4294967296"], e("--sizes")),
+        ("check --layers 2,1000000000,1", ["check", "wrong.py", "--layers", "2,1000000000,1"], e("budget")),
+        # files
+        ("check a header asking for 2-1000000000-1", ["check", "giant.py"], e("giant.py", "budget")),
+        ("check a header whose sizes overflow", ["check", "overflow.py"], e("overflow.py")),
+        ("train IDX dims (0, 2^32-1, 2^32-1, 2^32-1)", tr + ["--data", "idx_overflow"], e("idx_overflow", "overflows")),
+        ("train IDX of 0 images of 65536x65536", tr + ["--data", "idx_empty_huge"], e("idx_empty_huge")),
+        ("train IDX gzip inflating to 1 GB (X 8 GB)", tr + ["--data", "idx_gzip_bomb"], e("idx_gzip_bomb", "budget")),
+        ("train IDX gzip bomb --max-memory 100M", tr + ["--data", "idx_gzip_bomb", "--precision", "float", "--max-memory", "100M"], e("--max-memory")),
+        ("train IDX gzip lying about its size", tr + ["--data", "idx_gzip_liar"], e("idx_gzip_liar")),
+        ("train IDX gzip claiming 4e9 images", tr + ["--data", "idx_gzip_claim"], e("idx_gzip_claim")),
+        ("train NPZ member inflating to 1 GB --max-memory 1G", tr + ["--data", "npz_bomb.npz", "--max-memory", "1G"], e("npz_bomb.npz")),
+        ("train NPZ member claiming 100 GB", tr + ["--data", "npz_liar.npz"], e("npz_liar.npz")),
+        ("evaluate NPZ model member claiming 2^62 bytes", ["evaluate", "--weights", "npz_liar_max.npz", "--data", "moons"], e("npz_liar_max.npz")),
+        ("export NPZ model member claiming 2^62 bytes", ["export", "--weights", "npz_liar_max.npz", "--onnx", "m.onnx"], e("npz_liar_max.npz")),
+        ("train CSV of 100,000 distinct labels", tr + ["--data", "many_labels.csv"], e("many_labels.csv", "distinct labels")),
+        ("train CSV of 100,000 labels, softmax", tr + ["--data", "many_labels.csv", "--output", "softmax"], e("many_labels.csv", "classes")),
+        ("train CSV cell '1\\0'", tr + ["--data", "nul_cell.csv"], e("nul_cell.csv", "control")),
+        ("train CSV cell with an escape sequence", tr + ["--data", "control_cell.csv"], e("control_cell.csv", "control")),
+        ("predict CSV input '3\\0'", ["predict", *M, "--input", "nul_inputs.csv"], e("nul_inputs.csv", "control")),
+        ("train CSV with a 50 MB number", tr + ["--data", "huge_cell.csv"], e("huge_cell.csv", "line 3")),
+        ("train CSV with a 5 MB word", tr + ["--data", "huge_word.csv"], e("huge_word.csv")),
+        ("train CSV quoted newline in a number", tr + ["--data", "newline_cell.csv"], e("newline_cell.csv")),
+        ("train --label with a newline", tr + ["--data", "three.csv", "--label", "no\nsuch"], e("no\\nsuch")),
+        ("train --data name with a newline", tr + ["--data", "missing\nError: fake.csv"], e("missing\\nError")),
+        ("train --hidden of 100 KB", tr + ["--hidden", "h" * 100_000], e("--hidden")),
+        ("evaluate --layers of 100 KB", ["evaluate", "--weights", "params_ok.npz", "--data", "moons", "--layers", "9" * 100_000], e("--layers")),
+    ]
+
+
+def bomb_ok_table(model):
+    """Inputs near the edges that must work: huge but harmless flags, extreme finite features."""
+    big = "9223372036854775807"
+    M = ["--weights", model]
+    return [
+        ("train CSV features of +-1e308 (standardised)", ["train", "--data", "extreme.csv", "--epochs", "3", "--output-dir", "ext"]),
+        ("predict CSV inputs of +-1e308", ["predict", "--weights", "ext/model.safetensors", "--input", "extreme_inputs.csv"]),
+        ("train --batch-size Int.max", ["train", "--data", "moons", "--epochs", "1", "--batch-size", big, "--output-dir", "o1"]),
+        ("train --limit, --log-every, --checkpoint-every, --patience Int.max",
+         ["train", "--data", "moons", "--epochs", "1", "--limit", big, "--log-every", big, "--checkpoint-every", big,
+          "--patience", big, "--validation-split", "0.5", "--output-dir", "o2"]),
+        ("train --max-memory 50%", ["train", "--data", "moons", "--epochs", "1", "--max-memory", "50%", "--output-dir", "o3"]),
+        ("evaluate --max-memory 2GiB", ["evaluate", *M, "--data", "moons", "--max-memory", "2GiB"]),
+    ]
+
+
+def check_bombs(d, model):
+    for name, args, expectation in bomb_table(model):
+        start = time.time()
+        result = run(args, cwd=d, timeout=60)
+        seconds = time.time() - start
+        problem = verdict_error(result, expectation[1])
+        if problem is None and seconds > BOMB_SECONDS:
+            problem = f"took {seconds:.1f} s (a bomb must be refused before the work)"
+        if problem is None and len(result.stderr) > 2000:
+            problem = f"the Error: line is {len(result.stderr)} characters (echoed values must be excerpts)"
+        shown = f"\n       stderr: {result.stderr.strip()[:500]!r}" if problem and result is not None else ""
+        check(name, problem is None, (problem or "") + shown)
+    for name, args in bomb_ok_table(model):
+        result = run(args, cwd=d)
+        problem = verdict_ok(result)
+        if problem is None and "nan" in result.stdout.lower():
+            problem = f"NaN in the output: {result.stdout[-300:]!r}"
+        check(name, problem is None, problem or "")
+
+    # --epochs Int.max: the run starts (no overflow in the log or checkpoint intervals) and a
+    # Ctrl-C stops it with a checkpoint.
+    process = subprocess.Popen([BINARY, "train", "--data", "moons", "--epochs", "9223372036854775807", "--output-dir", "forever"],
+                               cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
+                               preexec_fn=limit_address_space)
+    time.sleep(3)
+    process.send_signal(signal.SIGINT)
+    try:
+        out, err = process.communicate(timeout=60)
+        marker = next((m for m in CRASH_MARKERS if m in out or m in err), None)
+        ok = process.returncode == 130 and marker is None and os.path.exists(os.path.join(d, "forever", "checkpoint.safetensors"))
+        check("train --epochs Int.max runs, and Ctrl-C checkpoints", ok, f"status {process.returncode}, marker {marker}: {err[-300:]!r}")
+    except subprocess.TimeoutExpired:
+        process.kill()
+        check("train --epochs Int.max runs, and Ctrl-C checkpoints", False, "did not stop after SIGINT")
+
+    check_full_disk(d, model)
+
+
+def check_full_disk(d, model):
+    """A full disk says so, naming the file; only where a small tmpfs can be mounted (root)."""
+    mount = os.path.join(d, "full")
+    os.mkdir(mount)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mount], capture_output=True).returncode != 0:
+        print("skip full-disk checks (cannot mount a tmpfs here)")
+        return
+    try:
+        try:
+            write(os.path.join(mount, "filler"), bytes(128 * 1024))  # fills it: the write stops at ENOSPC
+        except OSError:
+            pass
+        np.save(os.path.join(d, "X_wide.npy"), np.zeros((2, 5000)))
+        cases = [
+            ("predict --out .npy on a full disk", ["predict", "--weights", model, "--input", "X_wide.npy", "--out", f"{mount}/p.npy"], f"{mount}/p.npy"),
+            ("predict --out .csv on a full disk", ["predict", "--weights", model, "--input", "X_wide.npy", "--out", f"{mount}/p.csv"], f"{mount}/p.csv"),
+            ("export --onnx on a full disk", ["export", "--weights", model, "--onnx", f"{mount}/m.onnx"], f"{mount}/m.onnx"),
+            ("train into a full disk", ["train", "--data", "moons", "--epochs", "2", "--output-dir", f"{mount}/run"], f"{mount}/run"),
+        ]
+        for name, args, path in cases:
+            result = run(args, cwd=d)
+            check(name, verdict_error(result, ["no space left on device", path]) is None,
+                  verdict_error(result, ["no space left on device", path]) or "")
+    finally:
+        subprocess.run(["umount", mount], capture_output=True)
 
 
 def npy_header_claiming(full, shape):
@@ -765,6 +1091,8 @@ def main():
                 print(f"known {name}: {note} ({problem})")
                 continue
             check(name, problem is None, (problem or "") + shown)
+        make_bomb_fixtures(d)
+        check_bombs(d, model)
     extra = f", {known} known (not counted)" if known else ""
     TALLY.finish(f"{extra} ({time.time() - start:.1f} s)")
 

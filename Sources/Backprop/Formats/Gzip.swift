@@ -16,7 +16,10 @@ enum Gzip {
     /// Inflating stops with ``BackpropError/tooLarge(_:)`` once the output passes `budget`,
     /// whatever the trailer declares. With `prefix`, only the first `prefix` bytes are inflated
     /// and returned (unchecked: the CRC and size need the whole stream), to read a header.
-    static func decompress(_ data: Data, source: String, budget: MemoryBudget, prefix: Int? = nil) throws -> Data {
+    /// With `declared`, the size a header inside the data gave, inflating stops just past it.
+    static func decompress(
+        _ data: Data, source: String, budget: MemoryBudget, prefix: Int? = nil, declared: Int? = nil
+    ) throws -> Data {
         let bytes = [UInt8](data)
         func fail(_ reason: String) -> BackpropError { .malformedFile(path: source, reason: "gzip: \(reason)") }
 
@@ -81,6 +84,9 @@ enum Gzip {
                     if let prefix, output.count >= prefix { throw PrefixRead() }
                     if output.count > limit {
                         throw BackpropError.tooLarge("\(source): the gzip data inflate to more than \(MemoryBudget.text(bytes: limit)); \(budget)")
+                    }
+                    if let declared, output.count > declared {
+                        throw fail("the data inflate to more than the \(declared) bytes the header declares")
                     }
                 })
         } catch is PrefixRead {

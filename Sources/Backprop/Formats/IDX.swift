@@ -39,7 +39,8 @@ public enum IDX {
             let prefix = try Gzip.decompress(data, source: source, budget: budget, prefix: 1024)
             let header = try prefix.withUnsafeBytes { try parseHeader($0, source: source, requireData: false) }
             try budget.require(bytes: header.byteCount, for: "\(source): dimensions \(header.shape) of \(header.type)")
-            contents = try Gzip.decompress(data, source: source, budget: budget)
+            contents = try Gzip.decompress(
+                data, source: source, budget: budget, declared: header.byteCount.addingReportingOverflow(header.size).partialValue)
         }
         return try contents.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) throws -> IDXArray in
             let header = try parseHeader(bytes, source: source)
