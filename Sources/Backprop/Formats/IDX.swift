@@ -83,7 +83,7 @@ public enum IDX {
         do {
             byteCount = try CheckedSize.product(dimensions + [type.byteCount], "dimensions \(shape) of \(type)")
         } catch {
-            throw fail("\(error) (more bytes than any file holds)")
+            throw fail("truncated data: dimensions \(shape) of \(type) need more bytes than any file holds")
         }
         guard requireData else { return Header(type: type, dimensions: dimensions, size: headerSize, byteCount: byteCount) }
         let available = bytes.count - headerSize
