@@ -35,7 +35,7 @@ public enum NPY {
             guard let (type, bigEndian) = NPYDataType.parse(descriptor: header.descriptor) else {
                 throw BackpropError.malformedFile(
                     path: source,
-                    reason: "unsupported dtype '\(header.descriptor)' (Backprop reads '<f4', '<f8', '|u1', '<i4', '<i8' and their '>' forms)")
+                    reason: "unsupported dtype '\(BackpropError.excerpt(header.descriptor))' (Backprop reads '<f4', '<f8', '|u1', '<i4', '<i8' and their '>' forms)")
             }
             let shapeText = NPYArray.describe(header.shape)
             guard let count = NPYArray.elementCount(of: header.shape),

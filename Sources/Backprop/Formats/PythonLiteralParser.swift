@@ -74,7 +74,7 @@ struct PythonLiteralParser {
             case "False": return .boolean(false)
             case "None": return .none
             case "": throw error("unexpected '\(character)'")
-            default: throw error("unexpected name '\(word)'")
+            default: throw error("unexpected name '\(BackpropError.excerpt(word))'")
             }
         }
     }
@@ -109,7 +109,7 @@ struct PythonLiteralParser {
         }
         // Python 2 era headers wrote long integers as `3L`.
         if position < characters.count, characters[position] == "L" { position += 1 }
-        guard let value = Int(text) else { throw error("'\(text)' is not an integer Backprop can hold") }
+        guard let value = Int(text) else { throw error("'\(BackpropError.excerpt(text))' is not an integer Backprop can hold") }
         return .integer(value)
     }
 
@@ -146,7 +146,7 @@ struct PythonLiteralParser {
             }
             guard case let .string(key) = try value() else { throw error("a dict key is not a string") }
             skipWhitespace()
-            guard position < characters.count, characters[position] == ":" else { throw error("expected ':' after '\(key)'") }
+            guard position < characters.count, characters[position] == ":" else { throw error("expected ':' after '\(BackpropError.excerpt(key))'") }
             position += 1
             entries.append((key, try value()))
             skipWhitespace()

@@ -16,11 +16,16 @@ public struct Matrix<Scalar: BackpropScalar>: Sendable, Equatable {
     public internal(set) var elements: ContiguousArray<Scalar>
 
     /// A `rows × columns` matrix with every element equal to `value`.
+    ///
+    /// - Precondition: the dimensions are not negative and their product fits an `Int`. Sizes
+    ///   from input are checked first, with ``CheckedSize`` and a ``MemoryBudget``.
     public init(rows: Int, columns: Int, repeating value: Scalar = 0) {
-        precondition(rows >= 0 && columns >= 0, "matrix dimensions must not be negative")
+        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        precondition(rows >= 0 && columns >= 0 && !overflow,
+            "matrix dimensions (\(rows), \(columns)) are negative or overflow; check sizes from input with MemoryBudget")
         self.rows = rows
         self.columns = columns
-        self.elements = ContiguousArray(repeating: value, count: rows * columns)
+        self.elements = ContiguousArray(repeating: value, count: count)
     }
 
     /// A matrix of the given shape with every element equal to `value`.
