@@ -10,7 +10,7 @@ extension BackpropError {
     /// The one-line error for a failed write of `path`: "no space left on device while
     /// writing FILE" for a full disk (`ENOSPC`, Foundation's `NSFileWriteOutOfSpaceError`,
     /// found anywhere in the error's chain of underlying errors), "disk quota exceeded while
-    /// writing FILE" for `EDQUOT`, else "cannot write FILE: reason". The one place write
+    /// writing FILE" for `EDQUOT`, else "FILE: cannot write: reason". The one place write
     /// failures are put into words.
     public static func writeFailure(path: String, _ error: any Error) -> BackpropError {
         if let error = error as? BackpropError { return error }
@@ -27,7 +27,7 @@ extension BackpropError {
             current = nsError.userInfo[NSUnderlyingErrorKey] as? NSError
             depth += 1
         }
-        return .invalidArgument("cannot write \(path): \(error.localizedDescription)")
+        return .malformedFile(path: path, reason: "cannot write: \(error.localizedDescription)")
     }
 
     /// The error for a failed write whose only trace is `errno` (a C call, or a library that
