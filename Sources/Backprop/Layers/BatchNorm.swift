@@ -113,6 +113,8 @@ public struct BatchNorm: BatchStatisticsLayer {
     // MARK: Forward
 
     /// Training: the batch's own statistics; inference: the running estimates.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward<Scalar: BackpropScalar>(
         _ input: Matrix<Scalar>, parameters: ParameterViews<Scalar>, mode: PassMode,
         saved: inout [Matrix<Scalar>], output: inout Matrix<Scalar>
@@ -126,6 +128,8 @@ public struct BatchNorm: BatchStatisticsLayer {
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func moments<Scalar: BackpropScalar>(of input: Matrix<Scalar>) -> BatchMoments {
         BatchMoments(rowsOf: input)
     }
@@ -141,6 +145,8 @@ public struct BatchNorm: BatchStatisticsLayer {
     }
 
     /// Inference in one buffer: `g(γ (Z − μ̂)/√(σ̂² + ε) + β)` with the running estimates.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func infer<Scalar: BackpropScalar>(_ input: Matrix<Scalar>, parameters: ParameterViews<Scalar>) -> Matrix<Scalar> {
         let (mean, variance) = running(parameters)
         var output = Matrix<Scalar>(rows: units, columns: input.columns)
@@ -162,6 +168,8 @@ public struct BatchNorm: BatchStatisticsLayer {
 
     /// `Ẑ` into `saved[3]`, `Z̃` into `saved[0]`, `μ`, `σ²` into `saved[1]`, `saved[2]`, then
     /// `A = g(Z̃)`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     private func normalize<Scalar: BackpropScalar>(
         _ Z: Matrix<Scalar>, mean: [Double], variance: [Double], parameters: ParameterViews<Scalar>,
         saved: inout [Matrix<Scalar>], output: inout Matrix<Scalar>
@@ -219,6 +227,8 @@ public struct BatchNorm: BatchStatisticsLayer {
     // MARK: Backward
 
     /// Both halves back to back (one part holds the whole batch).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward<Scalar: BackpropScalar>(
         _ seed: BackwardSeed<Scalar>, input: Matrix<Scalar>, output: Matrix<Scalar>,
         saved: [Matrix<Scalar>], parameters: ParameterViews<Scalar>,
@@ -323,6 +333,8 @@ public struct BatchNorm: BatchStatisticsLayer {
 
     /// `μ̂ ← (1 − f) μ̂ + f μ`, `σ̂² ← (1 − f) σ̂² + f m/(m−1) σ²`, one more batch tracked, with
     /// `f` the momentum (or `1/batches` for the cumulative average).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func updateState<Scalar: BackpropScalar>(batch moments: BatchMoments, state: MutableParameterViews<Scalar>) {
         guard let unbiased = moments.unbiasedVariance else { return }
         let tracked = Double(state[4][0, 0]) + 1

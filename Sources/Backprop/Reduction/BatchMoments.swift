@@ -32,6 +32,8 @@ public struct BatchMoments: Sendable, Hashable {
 
     /// The moments of each row of `Z` over its columns, in two passes (the mean, then the
     /// squares about it).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init<Scalar: BackpropScalar>(rowsOf Z: Matrix<Scalar>) {
         let (n, m) = (Z.rows, Z.columns)
         var sums = [Double](repeating: 0, count: n)
