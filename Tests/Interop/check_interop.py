@@ -6,8 +6,9 @@ train -> evaluate -> predict -> grads on small data, then:
     layouts, and a NumPy forward pass over those weights equals `backprop predict`;
   * `backprop grads` equals an independent NumPy implementation of the course's backward pass,
     under both 1/m conventions;
-  * with PyTorch installed (optional), nn.Sequential.load_state_dict accepts the file and gives
-    the same predictions, and torch.autograd gives the same gradients.
+  * PyTorch (CI installs torch==2.13.0+cpu; a missing torch fails the run): nn.Sequential's
+    load_state_dict accepts the file and gives the same predictions, and torch.autograd gives the
+    same gradients.
 Prints 'N passed, M failed' and exits non-zero on any failure.
 Usage: check_interop.py PATH_TO_BACKPROP_BINARY
 """
@@ -189,11 +190,11 @@ with tempfile.TemporaryDirectory() as tmp:
             check(f"{label}: every dZ, dA, dW, db equals NumPy (worst relative {worst:.1e})", worst < 1e-10)
             check(f"{label}: db is (n, 1) and dA0 is (n_x, m)", ledger["db1"].shape == (sizes[1], 1) and ledger["dA0"].shape == X.shape)
 
-    # 5. PyTorch, when installed.
+    # 5. PyTorch: required (a skipped check would pass CI silently).
     try:
         import torch
     except ImportError:
-        print("(PyTorch not installed: skipping the torch checks; pip install torch to run them)")
+        check("PyTorch is installed (python3 -m pip install torch==2.13.0+cpu)", False)
     else:
         modules = []
         for (i, o), g in zip([(2, 8), (8, 6), (6, 1)], ["tanh", "tanh", "sigmoid"]):
