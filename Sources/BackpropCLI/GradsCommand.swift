@@ -7,8 +7,11 @@ struct GradsCommand: ParsableCommand {
         commandName: "grads",
         abstract: "One forward and backward pass on given weights and data; write the whole ledger as NPZ.",
         discussion: """
-            The NPZ holds the course's names Z1, A1, dZ1, dA0, dW1, db1, … (b and db as (n, 1); dA0 \
-            is the gradient with respect to X) and cost, so a notebook can compare line by line:
+            The NPZ holds every entry of the ledger's pages under the course's names Z1, A1, dZ1, \
+            dA0, dW1, db1, … (b and db as (n, 1); dA0 is the gradient with respect to X), a batch-norm \
+            layer's Z̃[l], μ[l], σ²[l], Ẑ[l], dZ̃[l], dẐ[l], dσ²[l], dμ[l], dγ[l], dβ[l] (train mode), \
+            every trainable tensor's gradient under its PyTorch state_dict name and in its layout as \
+            grad.<name> (grad.0.weight (out, in), grad.1.bias (out,), …), and cost, so a notebook can compare line by line:
               L = np.load("ledger.npz"); np.allclose(L["dW1"], grads["dW1"])
             X is (n_x, m) and Y is (n_y, m) as in the course: 0/1 labels for a sigmoid output, \
             one-hot columns for softmax.
@@ -62,14 +65,20 @@ struct GradsCommand: ParsableCommand {
             of: S.self, examples: try CheckedSize.multiply(X.columns, 2, "--x"), within: budget)
         let ledger = try network.gradients(X, Y, convention: convention, l2: l2)
         var arrays: [(name: String, array: NPYArray)] = []
+        var written = Set<String>()
         var table = TextTable(columns: ["name", "shape", "‖·‖", "max |·|"])
+        func add(_ name: String, _ matrix: Matrix<S>, vector: Bool = false) throws {
+            // Batch norm's dA_prev is the dense layer's dZ below it, already on that page.
+            guard written.insert(name).inserted else { return }
+            arrays.append((name, vector ? try NPYArray(vector: matrix) : NPYArray(matrix)))
+            table.add([name, vector ? "(\(matrix.count),)" : matrix.shape.description, format(matrix.norm()), format(Double(matrix.maxAbs()))])
+        }
         for page in ledger.layers {
-            let l = page.layer
-            for (name, matrix) in [("Z\(l)", page.Z), ("A\(l)", page.A), ("dZ\(l)", page.dZ), ("dA\(l - 1)", page.dAPrevious),
-                                   ("dW\(l)", page.dW), ("db\(l)", page.db)] {
-                arrays.append((name, NPYArray(matrix)))
-                table.add([name, matrix.shape.description, format(matrix.norm()), format(Double(matrix.maxAbs()))])
-            }
+            for (name, matrix) in page.entries { try add(LedgerCommand.label(name, layer: page.layer, kind: page.kind), matrix) }
+        }
+        // In the state_dict's layout: a weight (out, in), a bias or scale (out,).
+        for tensor in ledger.gradients.tensors where tensor.isTrainable {
+            try add("grad.\(tensor.name)", ledger.gradients.matrix(tensor), vector: tensor.fileShape.count == 1)
         }
         arrays.append(("cost", NPYArray(scalar: Double(ledger.cost))))
         print("\(network.summary), m = \(X.columns), convention \(convention), \(S.dtypeName): cost J = \(ledger.cost)")

@@ -6,8 +6,9 @@ train -> evaluate -> predict -> grads on small data, then:
     layouts, and a NumPy forward pass over those weights equals `backprop predict`;
   * `backprop grads` equals an independent NumPy implementation of the course's backward pass,
     under both 1/m conventions;
-  * with PyTorch installed (optional), nn.Sequential.load_state_dict accepts the file and gives
-    the same predictions, and torch.autograd gives the same gradients.
+  * PyTorch (CI installs torch==2.13.0+cpu; a missing torch fails the run): nn.Sequential's
+    load_state_dict accepts the file and gives the same predictions, and torch.autograd gives the
+    same gradients.
 Prints 'N passed, M failed' and exits non-zero on any failure.
 Usage: check_interop.py PATH_TO_BACKPROP_BINARY
 """
@@ -189,11 +190,11 @@ with tempfile.TemporaryDirectory() as tmp:
             check(f"{label}: every dZ, dA, dW, db equals NumPy (worst relative {worst:.1e})", worst < 1e-10)
             check(f"{label}: db is (n, 1) and dA0 is (n_x, m)", ledger["db1"].shape == (sizes[1], 1) and ledger["dA0"].shape == X.shape)
 
-    # 5. PyTorch, when installed.
+    # 5. PyTorch: required (a skipped check would pass CI silently).
     try:
         import torch
     except ImportError:
-        print("(PyTorch not installed: skipping the torch checks; pip install torch to run them)")
+        check("PyTorch is installed (python3 -m pip install torch==2.13.0+cpu)", False)
     else:
         modules = []
         for (i, o), g in zip([(2, 8), (8, 6), (6, 1)], ["tanh", "tanh", "sigmoid"]):
@@ -247,5 +248,61 @@ with tempfile.TemporaryDirectory() as tmp:
         error_lines = [line for line in r.stderr.splitlines() if line.startswith("Error:")]
         check(f"bad input {' '.join(args[:3])}...: non-zero exit with an error line",
               r.returncode != 0 and len(error_lines) == 1 and "Fatal error" not in r.stderr, f"rc={r.returncode} stderr={r.stderr!r}")
+
+    # 7. batch norm: the checkpoint keeps the running statistics, a resumed run is bit-identical
+    #    to an uninterrupted one, and files or batches that cannot work are refused in one line.
+    bn_args = ["--data", "moons", "--units", "6,5", "--hidden", "relu", "--batch-norm", "--optimizer", "adam",
+               "--learning-rate", "0.01", "--batch-size", "48"]  # 400 examples: 8 batches of 48 and one of 16
+    bn_whole, bn_half, bn_resumed = (os.path.join(tmp, name) for name in ("bn_whole", "bn_half", "bn_resumed"))
+    r_whole = run("train", *bn_args, "--epochs", "6", "--output-dir", bn_whole)
+    r_half = run("train", *bn_args, "--epochs", "3", "--output-dir", bn_half)
+    check("batch norm: train --batch-norm exits 0 and says where batch norm sits and that the bias is dropped",
+          r_whole.returncode == 0 and r_half.returncode == 0 and "β takes its place" in r_whole.stdout + r_whole.stderr,
+          r_whole.stderr + r_half.stderr)
+    checkpoint = load_file(os.path.join(bn_half, "checkpoint.safetensors"))
+    check("batch norm: the checkpoint holds running_mean, running_var and num_batches_tracked (int64, 27 = 3 epochs × 9 batches)",
+          all(f"{k}.{n}" in checkpoint for k in (1, 4) for n in ("running_mean", "running_var", "num_batches_tracked"))
+          and checkpoint["1.num_batches_tracked"].dtype == np.int64 and int(checkpoint["4.num_batches_tracked"]) == 27
+          and not np.allclose(checkpoint["1.running_var"], 1), str(sorted(checkpoint)))
+    r = run("train", "--data", "moons", "--resume", os.path.join(bn_half, "checkpoint.safetensors"), "--epochs", "6",
+            "--output-dir", bn_resumed)
+    whole_model = load_file(os.path.join(bn_whole, "model.safetensors"))
+    resumed_model = load_file(os.path.join(bn_resumed, "model.safetensors")) if r.returncode == 0 else {}
+    check("batch norm: train --resume after 3 epochs ends bit-identical to 6 uninterrupted epochs (every tensor, running state included)",
+          r.returncode == 0 and sorted(whole_model) == sorted(resumed_model)
+          and all(whole_model[k].tobytes() == resumed_model[k].tobytes() for k in whole_model), r.stderr)
+    with open(os.path.join(bn_whole, "metrics.csv")) as a, open(os.path.join(bn_resumed, "metrics.csv")) as b:
+        # every column but the seconds
+        losses = [[row.split(",")[:6] + row.split(",")[7:] for row in f.read().splitlines()] for f in (a, b)]
+    check("batch norm: the resumed run's metrics.csv has the same losses, accuracies and gradient norms", losses[0] == losses[1],
+          f"{losses[0][-1]} vs {losses[1][-1]}")
+
+    bn_model = os.path.join(bn_whole, "model.safetensors")
+    x_bn = os.path.join(tmp, "X.npy")
+    for missing, source in [("4.running_var", bn_model), ("1.num_batches_tracked", bn_model),
+                            ("1.running_mean", os.path.join(bn_half, "checkpoint.safetensors"))]:
+        tensors_bn = load_file(source)
+        with open(source, "rb") as f:
+            meta_bn = json.loads(f.read(int.from_bytes(f.read(8), "little")))["__metadata__"]
+        stripped = os.path.join(tmp, f"stripped_{missing}.safetensors")
+        save_file({k: v for k, v in tensors_bn.items() if k != missing}, stripped, metadata=meta_bn)
+        if source == bn_model:
+            r = run("predict", "--weights", stripped, "--input", x_bn, expect_ok=False)
+            what = "a model"
+        else:
+            r = run("train", "--data", "moons", "--resume", stripped, "--epochs", "4", "--output-dir",
+                    os.path.join(tmp, "bn_refused"), expect_ok=False)
+            what = "a checkpoint (--resume)"
+        errors = [line for line in r.stderr.splitlines() if line.startswith("Error:")]
+        check(f"batch norm: {what} without {missing} is refused in one line naming it",
+              r.returncode != 0 and len(errors) == 1 and missing in errors[0] and "Fatal error" not in r.stderr,
+              f"rc={r.returncode} stderr={r.stderr!r}")
+    for batch in ["1", "399"]:  # a batch of one, and 400 examples leaving a last batch of one
+        r = run("train", "--data", "moons", "--units", "4", "--batch-norm", "--batch-size", batch, "--epochs", "1",
+                "--output-dir", os.path.join(tmp, f"bn_batch_{batch}"), expect_ok=False)
+        errors = [line for line in r.stderr.splitlines() if line.startswith("Error:")]
+        check(f"batch norm: train --batch-norm --batch-size {batch} is refused in one line (σ² = 0 in a batch of one)",
+              r.returncode != 0 and len(r.stderr.strip().splitlines()) == 1 and len(errors) == 1
+              and "at least 2 examples per batch" in errors[0], f"rc={r.returncode} stderr={r.stderr!r}")
 
 TALLY.finish()

@@ -6,11 +6,13 @@ hidden layers; sigmoid and softmax outputs; a model trained on standardised NPZ 
 standardisation the export builds into the graph; a course .npz parameters file), exports each
 with `backprop export --onnx`, validates the file with onnx.checker, runs it in ONNX Runtime on
 a random batch, and compares with `backprop predict --out A.npy` on the same inputs:
-max |ORT − predict| ≤ 1e-6 for float32 models and ≤ 1e-12 for float64 models.
+max |ORT − predict| ≤ 1e-6 for float32 models and ≤ 1e-12 for float64 models. Batch-norm models
+(trained in mini-batches, exported in eval mode as BatchNormalization with the running
+statistics) are compared the same way, in float32 and float64.
 
 Backprop's X.npy is (n_x, m), one example per column; the ONNX input "X" is (m, n_x), one per
 row, so the batch is transposed between the two.
-Needs: numpy, onnx, onnxruntime.
+Needs: numpy, onnx, onnxruntime, safetensors.
 Prints 'N passed, M failed' and exits non-zero on any failure.
 Usage: check_onnx.py PATH_TO_BACKPROP_BINARY
 """
@@ -23,6 +25,7 @@ import tempfile
 import numpy as np
 import onnx
 import onnxruntime as ort
+from safetensors.numpy import load_file
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tally import Tally  # noqa: E402  (the shared ok/FAIL tally beside this script)
@@ -148,6 +151,35 @@ def main():
                 ["Gemm", "Sigmoid", "Gemm", "Softmax"], rng.standard_normal((m, 5)), None)
         compare("course_npz_as_float32", tmp, course, np.float32, 5,
                 ["Gemm", "Sigmoid", "Gemm", "Softmax"], rng.standard_normal((m, 5)), "float")
+
+        # 6./7. batch norm (eval mode: the running statistics), float32 and float64; mini-batches
+        #    so that the running statistics have moved away from 0 and 1.
+        for precision, dtype, data_name, hidden, extra, ops in [
+                ("float", np.float32, "moons", "tanh", [],
+                 ["Gemm", "BatchNormalization", "Tanh", "Gemm", "BatchNormalization", "Tanh", "Gemm", "Sigmoid"]),
+                ("double", np.float64, "spirals", "relu", ["--bias-before-batch-norm"],
+                 ["Gemm", "BatchNormalization", "Relu", "Gemm", "BatchNormalization", "Relu", "Gemm", "Softmax"])]:
+            folder = os.path.join(tmp, f"batch_norm_{precision}")
+            run("train", "--data", data_name, "--units", "8,6", "--hidden", hidden, "--batch-norm", *extra,
+                "--optimizer", "adam", "--learning-rate", "0.01", "--batch-size", "50", "--epochs", "4",
+                "--precision", precision, "--output-dir", folder)
+            model_path = os.path.join(folder, "model.safetensors")
+            compare(f"batch_norm_{data_name}_{np.dtype(dtype).name}", tmp, ["--weights", model_path], dtype, 2,
+                    ops, rng.uniform(-2, 2, size=(m, 2)), None)
+            graph = onnx.load(os.path.join(tmp, f"batch_norm_{data_name}_{np.dtype(dtype).name}.onnx")).graph
+            initializers = {t.name: onnx.numpy_helper.to_array(t) for t in graph.initializer}
+            saved = load_file(model_path)
+            norms = [node for node in graph.node if node.op_type == "BatchNormalization"]
+            running = [(saved[f"{3 * k + 1}.running_mean"], saved[f"{3 * k + 1}.running_var"]) for k in range(len(norms))]
+            check(f"batch_norm_{data_name}: BatchNormalization's mean and var are the file's running statistics "
+                  "(moved from 0 and 1 by training)",
+                  all(np.array_equal(initializers[node.input[3]], mean) and np.array_equal(initializers[node.input[4]], var)
+                      and not np.allclose(var, 1) for node, (mean, var) in zip(norms, running)))
+            check(f"batch_norm_{data_name}: epsilon 1e-5, ONNX momentum 0.9 (PyTorch's 0.1)",
+                  all(abs(a.f - 1e-5) < 1e-11 and abs({x.name: x.f for x in node.attribute}["momentum"] - 0.9) < 1e-7
+                      for node in norms for a in node.attribute if a.name == "epsilon"))
+            check(f"batch_norm_{data_name}: the dense layers before batch norm have {'a' if extra else 'no'} bias",
+                  all((len(node.input) == 3) == bool(extra) for node in graph.node[:-2] if node.op_type == "Gemm"))
 
         # Errors are one line and a non-zero exit.
         missing = run("export", "--weights", os.path.join(tmp, "missing.safetensors"), "--onnx",
