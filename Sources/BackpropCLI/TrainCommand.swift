@@ -93,6 +93,7 @@ struct TrainCommand: ParsableCommand {
         guard loaded.train.X.rows == network.inputSize, loaded.train.Y.rows == network.outputSize else {
             throw BackpropError.invalidArgument("the network \(network.summary) takes \(network.inputSize) features and gives \(network.outputSize) outputs, but \(data.data) has X \(loaded.train.X.shape) and Y \(loaded.train.Y.shape); use --units to size hidden layers from the data")
         }
+        try trainer.check(training: loaded.train, validation: loaded.validation)
         // Made only once the data and the network are known to be good (no empty run folders
         // from a typo), and still before any training time is spent.
         try OutputGuard.checkRunFolder(folder, inputs: [("--data", data.data)] + (resume.map { [("--resume", $0)] } ?? []))

@@ -75,9 +75,7 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         onBatch: (BatchProgress) -> Bool = { _ in true },
         onEpoch: (Trainer) -> Void = { _ in }
     ) throws -> StopReason {
-        try checkData(training, role: "training")
-        if let validation { try checkData(validation, role: "validation") }
-        try checkBatchStatistics(examples: training.count)
+        try check(training: training, validation: validation)
         while epochsCompleted < configuration.epochs {
             guard let record = try trainEpoch(training, validation: validation, onBatch: onBatch) else {
                 return .interrupted
@@ -206,6 +204,15 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
             record.validationAccuracy = result.accuracy
         }
         return record
+    }
+
+    /// Throws what ``fit(training:validation:onBatch:onEpoch:)`` would refuse before training:
+    /// data that does not fit the network, labels the loss cannot take, or batches too small
+    /// for a layer that normalizes over the batch. Call it to fail before writing anything.
+    public func check(training: Dataset<Scalar>, validation: Dataset<Scalar>? = nil) throws {
+        try checkData(training, role: "training")
+        if let validation { try checkData(validation, role: "validation") }
+        try checkBatchStatistics(examples: training.count)
     }
 
     private func checkData(_ data: Dataset<Scalar>, role: String) throws {
