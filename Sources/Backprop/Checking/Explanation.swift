@@ -375,25 +375,12 @@ public struct Explanation: Sendable {
                 rows.append(.init(dZ(l), conventions.map { _ in rhs }, ratio: .m))
             }
             // dW[l], db[l]
-            let gradientW = ExplanationTerm.product(.symbol(dZ(l)), .transpose(A(l - 1)))
-            let penalty = ExplanationTerm.scaled(.lambdaOverM, .symbol(W(l)))
-            rows.append(.init(dW(l), conventions.map { c in
-                let main = c == .deferred ? ExplanationTerm.scaled(.inverseM, gradientW) : gradientW
-                return l2 ? .sum(main, penalty) : main
-            }, ratio: .number(1)))
+            rows.append(weightGradientRow(l))
             let gradientB = ExplanationTerm.sumColumns(.symbol(dZ(l)))
             rows.append(.init(db(l), conventions.map { c in
                 c == .deferred ? .scaled(.inverseM, gradientB) : gradientB
             }, ratio: .number(1)))
-            // dA[l−1], then dropout's mask
-            if l > 1 {
-                rows.append(.init(dA(l - 1), conventions.map { _ in .product(.transpose(W(l)), .symbol(dZ(l))) }, ratio: .m))
-                if dropout {
-                    rows.append(.init(dA(l - 1), conventions.map { _ in
-                        .divided(.hadamard(.symbol(dA(l - 1)), .symbol(D(l - 1))), .keepProbability)
-                    }, ratio: .m, note: .init("the same mask D[\(l - 1)] as forward", latex: "\\text{the forward mask}")))
-                }
-            }
+            rows += previousGradientRows(l)
             let role = l == L ? "output, \(output) + \(loss)" : "hidden, \(hidden)"
             blocks.append(.equations(title: "Layer \(l) (\(role))", rows: rows))
         }
@@ -446,19 +433,28 @@ public struct Explanation: Sendable {
             deviation(l))
         rows.append(.init(dZ(l), conventions.map { _ in compact }, ratio: .m,
                           note: .init("the compact three-term form: the same numbers", latex: "\\text{compact form}")))
+        rows.append(weightGradientRow(l))
+        return rows + previousGradientRows(l)
+    }
+
+    /// `dW[l] = (1/m) dZ[l] A[l−1]ᵀ` (deferred) or `dZ[l] A[l−1]ᵀ` (absorbed), `+ (λ/m) W[l]` with L2.
+    private func weightGradientRow(_ l: Int) -> ExplanationRow {
         let gradientW = ExplanationTerm.product(.symbol(dZ(l)), .transpose(A(l - 1)))
         let penalty = ExplanationTerm.scaled(.lambdaOverM, .symbol(W(l)))
-        rows.append(.init(dW(l), conventions.map { c in
+        return ExplanationRow(dW(l), conventions.map { c in
             let main = c == .deferred ? ExplanationTerm.scaled(.inverseM, gradientW) : gradientW
             return l2 ? .sum(main, penalty) : main
-        }, ratio: .number(1)))
-        if l > 1 {
-            rows.append(.init(dA(l - 1), conventions.map { _ in .product(.transpose(W(l)), .symbol(dZ(l))) }, ratio: .m))
-            if dropout {
-                rows.append(.init(dA(l - 1), conventions.map { _ in
-                    .divided(.hadamard(.symbol(dA(l - 1)), .symbol(D(l - 1))), .keepProbability)
-                }, ratio: .m, note: .init("the same mask D[\(l - 1)] as forward", latex: "\\text{the forward mask}")))
-            }
+        }, ratio: .number(1))
+    }
+
+    /// `dA[l−1] = W[l]ᵀ dZ[l]`, then dropout's mask (none for the first layer).
+    private func previousGradientRows(_ l: Int) -> [ExplanationRow] {
+        guard l > 1 else { return [] }
+        var rows = [ExplanationRow(dA(l - 1), conventions.map { _ in .product(.transpose(W(l)), .symbol(dZ(l))) }, ratio: .m)]
+        if dropout {
+            rows.append(.init(dA(l - 1), conventions.map { _ in
+                .divided(.hadamard(.symbol(dA(l - 1)), .symbol(D(l - 1))), .keepProbability)
+            }, ratio: .m, note: .init("the same mask D[\(l - 1)] as forward", latex: "\\text{the forward mask}")))
         }
         return rows
     }

@@ -253,12 +253,7 @@ public struct BatchNorm: BatchStatisticsLayer {
         gradients: inout [Matrix<Scalar>], parameterGradients: MutableParameterViews<Scalar>
     ) -> [Double] {
         let shifted = saved[0]
-        switch seed {
-        case let .loss(loss, Y, divisor):
-            loss.outputGradient(Z: shifted, A: output, Y: Y, output: g, divisor: divisor, into: &gradients[0])
-        case let .outputGradient(dA):
-            g.backward(dA, Z: shifted, A: output, into: &gradients[0])
-        }
+        seed.preActivationGradient(through: g, Z: shifted, A: output, into: &gradients[0])
         let n = units
         var sums = [Double](repeating: 0, count: 2 * n)
         let shiftedGradient = gradients[0]

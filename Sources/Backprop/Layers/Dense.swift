@@ -124,12 +124,7 @@ public struct Dense: Layer {
         inputGradient: inout Matrix<Scalar>?
     ) {
         let Z = saved[0]
-        switch seed {
-        case let .loss(loss, Y, divisor):
-            loss.outputGradient(Z: Z, A: output, Y: Y, output: g, divisor: divisor, into: &gradients[0])
-        case let .outputGradient(dA):
-            g.backward(dA, Z: Z, A: output, into: &gradients[0])
-        }
+        seed.preActivationGradient(through: g, Z: Z, A: output, into: &gradients[0])
         let dZ = gradients[0]
         // dW = dZ A_prevᵀ (the transpose is a BLAS flag); db = np.sum(dZ, axis=1, keepdims=True).
         parameterGradients[0].formProduct(dZ, .none, input, .transposed, alpha: 1, beta: 0)

@@ -102,4 +102,15 @@ public enum BackwardSeed<Scalar: BackpropScalar> {
     case outputGradient(Matrix<Scalar>)
     /// The network's output layer: `dZ[L] = (∂L/∂Z[L]) / divisor`, from ``Loss`` with the labels.
     case loss(Loss, labels: Matrix<Scalar>, divisor: Scalar)
+
+    /// The gradient with respect to the pre-activation `Z` of an activation `g` with output
+    /// `A`: from the loss for the output layer, `dA ⊙ g′(Z)` otherwise (written into `dZ`).
+    public func preActivationGradient(through g: Activation, Z: Matrix<Scalar>, A: Matrix<Scalar>, into dZ: inout Matrix<Scalar>) {
+        switch self {
+        case let .loss(loss, Y, divisor):
+            loss.outputGradient(Z: Z, A: A, Y: Y, output: g, divisor: divisor, into: &dZ)
+        case let .outputGradient(dA):
+            g.backward(dA, Z: Z, A: A, into: &dZ)
+        }
+    }
 }
