@@ -9,14 +9,16 @@ seconds=$1 out=$2; shift 2
 mkdir -p "$out/bin"
 export SWIFT_BACKTRACE=enable=no
 run() {
-    local t=$1 extra=""
+    local t=$1 extra="" asan=""
     mkdir -p "$out/$t/corpus" "$out/$t/artifacts"
     case $t in
         FuzzSafeTensors) extra="-dict=Dictionaries/safetensors.dict" ;;
-        FuzzCommandLine) extra="-dict=Dictionaries/commandline.dict -max_len=8192 -detect_leaks=0" ;;
-        FuzzCheckpointResume) extra="-dict=Dictionaries/checkpoint.dict -max_len=8192 -detect_leaks=0" ;;
+        # Foundation's fileSystemRepresentation, called by ZIPFoundation's Archive(url:), leaks
+        # 87 bytes per archive opened by path: LeakSanitizer would report it at every exit.
+        FuzzCommandLine) extra="-dict=Dictionaries/commandline.dict -max_len=8192 -detect_leaks=0" asan="detect_leaks=0" ;;
+        FuzzCheckpointResume) extra="-dict=Dictionaries/checkpoint.dict -max_len=8192 -detect_leaks=0" asan="detect_leaks=0" ;;
     esac
-    nice -n 10 "$out/bin/$t" "$out/$t/corpus" "Corpus/$t" \
+    ASAN_OPTIONS=$asan nice -n 10 "$out/bin/$t" "$out/$t/corpus" "Corpus/$t" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -malloc_limit_mb=2048 -max_len=4096 \
         -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
         -artifact_prefix="$out/$t/artifacts/" -print_final_stats=1 $extra > "$out/$t/log" 2>&1
@@ -28,7 +30,7 @@ row() {
     echo "$line" | awk -v t="$t" '{ gsub("#", "", $1); gsub(":", "", $1);
         for (i = 1; i <= NF; i++) { if ($i == "cov:") c = $(i+1); if ($i == "ft:") f = $(i+1); if ($i == "corp:") p = $(i+1);
             if ($i == "exec/s:") e = $(i+1); if ($i == "oom/timeout/crash:") o = $(i+1); if ($i == "time:") s = $(i+1) }
-        gsub("s", "", s); rate = s > 0 ? int($1 / s) : e
+        gsub("s", "", s); rate = s > 0 ? sprintf("%.1f", $1 / s) : e
         printf "| `%s` | %s | %s | %s | %s | %s | %s |\n", t, $1, rate, c, f, p, o }'
 }
 for t in "$@"; do cp .build-fuzz/release/"$t" "$out/bin/$t" || exit 1; done
