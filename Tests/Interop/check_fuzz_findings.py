@@ -8,7 +8,7 @@ those bytes, `@OUT<suffix>` and `@DIR` absent paths in a fresh folder, and `@MOD
 same way (a FuzzCheckpointResume finding is kept in this form too: `train --resume
 @FILE.safetensors …` and the edited checkpoint's bytes).
 
-The rule: the command ends within a minute, not by a signal or a status >= 128, and either
+The rule: the command ends within a minute (under a 4 GB address-space limit), not by a signal or a status >= 128, and either
 succeeds or prints exactly one stderr line starting with "Error:" (ArgumentParser's usage block
 may follow it; `check` keeps its compiler-style parse errors, status 2). Files named
 `known-*.bin` are findings in code this script's owner does not maintain: they print a 'known'
@@ -19,6 +19,7 @@ Usage: check_fuzz_findings.py PATH_TO_BACKPROP_BINARY [FINDINGS_FOLDER]
 """
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -36,10 +37,16 @@ CRASH_MARKERS = ["Fatal error", "Program crashed", "Stack dump", "Illegal instru
                  "Current stack trace", "Crashed thread", "SIGSEGV", "SIGILL", "SIGTRAP", "Aborted"]
 
 
+def limit_memory():
+    """4 GB of address space: a finding that allocates what an input claims fails here, at once."""
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+
 def run(args, cwd):
     env = dict(os.environ, SWIFT_BACKTRACE="enable=no")
     try:
-        p = subprocess.run([BINARY] + args, cwd=cwd, env=env, capture_output=True, text=True, errors="replace", timeout=60)
+        p = subprocess.run([BINARY] + args, cwd=cwd, env=env, capture_output=True, text=True, errors="replace",
+                           timeout=60, preexec_fn=limit_memory)
         return p.returncode, p.stdout, p.stderr
     except subprocess.TimeoutExpired:
         return None, "", "timed out after 60 s"
