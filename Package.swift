@@ -6,7 +6,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "Backprop", targets: ["Backprop"]),
-        .executable(name: "backprop", targets: ["BackpropCLI"]),
+        .executable(name: "backprop", targets: ["BackpropMain"]),
+        // The commands behind `backprop`, as a library so the fuzz targets in Fuzz/ can drive them.
+        .library(name: "BackpropCLI", targets: ["BackpropCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,13 +26,15 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
-        .executableTarget(
+        .target(
             name: "BackpropCLI",
             dependencies: [
                 "Backprop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Only `BackpropCommand.main()`: the executable is named by the product, `backprop`.
+        .executableTarget(name: "BackpropMain", dependencies: ["BackpropCLI"]),
         .testTarget(name: "BackpropTests", dependencies: ["Backprop"], resources: [.copy("Derivations"), .copy("FuzzRegressions"), .copy("CourseReference")]),
     ],
     swiftLanguageModes: [.v6]

@@ -2,9 +2,10 @@ import ArgumentParser
 import Backprop
 import Foundation
 
-@main
-struct BackpropCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The `backprop` command line: its subcommands are the tools (train, evaluate, predict, …).
+/// `Sources/BackpropMain` runs it; the fuzz targets in `Fuzz/` parse argument vectors with it.
+public struct BackpropCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "backprop",
         abstract: "Neural networks trained by backpropagation, with every derivative in plain sight.",
         discussion: """
@@ -18,10 +19,13 @@ struct BackpropCommand: ParsableCommand {
         subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, ExportCommand.self, GradsCommand.self, InfoCommand.self, GradcheckCommand.self, LedgerCommand.self, ExplainCommand.self, CheckCommand.self, BenchCommand.self]
     )
 
+    public init() {}
+
     /// Runs the command; every error is printed here, as one `Error:` line (newlines and
     /// control characters escaped, length capped), followed for a usage error by
-    /// ArgumentParser's usage block.
-    static func main() {
+    /// ArgumentParser's usage block. Public, so `BackpropMain` calls this one and not
+    /// ArgumentParser's own `main()`.
+    public static func main() {
         do {
             var command = try parseAsRoot(nil)
             try command.run()
