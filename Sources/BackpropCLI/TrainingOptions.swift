@@ -71,6 +71,9 @@ struct TrainingOptions: ParsableArguments {
         }
         if let epochs {
             guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, not \(epochs)") }
+            guard epochs <= TrainingConfiguration.maximumEpochs else {
+                throw ValidationError("--epochs must be at most \(TrainingConfiguration.maximumEpochs) (each epoch keeps a record in the history), not \(epochs)")
+            }
             c.epochs = epochs
         }
         if let schedule {

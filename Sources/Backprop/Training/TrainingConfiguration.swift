@@ -2,6 +2,9 @@
 public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// Passes over the training set.
     public var epochs: Int = 10
+    /// The most epochs a run may ask for: each keeps an ``EpochRecord``, so the history of a
+    /// run is bounded (ten million records are about a gigabyte).
+    public static let maximumEpochs = 10_000_000
     /// Examples per mini-batch; `nil` (or ≥ m) for full-batch gradient descent.
     public var batchSize: Int? = 64
     /// The update rule.
@@ -35,6 +38,9 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// Throws on values training cannot use, naming the setting.
     public func validate() throws {
         guard epochs >= 0 else { throw BackpropError.invalidArgument("epochs must be ≥ 0, not \(epochs)") }
+        guard epochs <= Self.maximumEpochs else {
+            throw BackpropError.invalidArgument("epochs must be at most \(Self.maximumEpochs) (each epoch keeps a record in the history), not \(epochs)")
+        }
         if let batchSize, batchSize <= 0 { throw BackpropError.invalidArgument("batch size must be positive, not \(batchSize)") }
         guard learningRate > 0, learningRate.isFinite else {
             throw BackpropError.invalidArgument("learning rate must be a positive finite number, not \(learningRate)")
