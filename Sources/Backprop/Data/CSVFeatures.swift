@@ -3,7 +3,7 @@ import Foundation
 extension CSVLoader {
     /// Reads a CSV of features only (no label column), one example per row, as `X` `(n_x, m)`:
     /// what `predict` takes. A first row that is not all numbers is the header. Quoted fields,
-    /// `\r\n` line ends and blank lines are handled as in ``load(contentsOf:labelColumn:labelEncoding:classes:separator:as:)``;
+    /// `\r\n` line ends and blank lines are handled as in ``CSVLoader/load(contentsOf:labelColumn:labelEncoding:classes:separator:as:budget:)``;
     /// a cell that is not a finite number or a ragged row is an error naming the line and column.
     /// Reading is checked against `budget` before anything is allocated.
     public static func loadFeatures<T: BackpropScalar>(

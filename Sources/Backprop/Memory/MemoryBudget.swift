@@ -132,7 +132,7 @@ public struct MemoryBudget: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Checks `count` elements of `T` (overflow-checked) against the budget; see ``require(bytes:for:)``.
+    /// Checks `count` elements of `T` (overflow-checked) against the budget; see ``require(bytes:for:purpose:)``.
     public func require<T>(
         elements count: Int, of _: T.Type, for what: @autoclosure () -> String, purpose: String? = nil
     ) throws(BackpropError) {
