@@ -168,5 +168,5 @@ public struct DerivationArchitecture: Sendable, Equatable, CustomStringConvertib
         return previous[b.count]
     }
 
-    private static func excerpt(_ text: String) -> String { text.count <= 40 ? text : String(text.prefix(40)) + "…" }
+    private static func excerpt(_ text: String) -> String { BackpropError.excerpt(text) }
 }

@@ -5,11 +5,8 @@ enum MetadataField {
     /// integer a `Double` holds exactly, and far below where `+= 1` could overflow `Int`.
     static let maximumCount = 1 << 53
 
-    /// `text` cut to 40 characters, with newlines escaped, for an error message.
-    static func excerpt(_ text: String) -> String {
-        let flat = text.replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r")
-        return flat.count <= 40 ? flat : String(flat.prefix(40)) + "…"
-    }
+    /// `text` made safe to quote in an error message (``BackpropError/excerpt(_:limit:)``).
+    static func excerpt(_ text: String) -> String { BackpropError.excerpt(text) }
 
     /// What a JSON decoding error says, in a few words: which key is missing or of the wrong type.
     static func describe(_ error: any Error) -> String {
