@@ -29,14 +29,20 @@ public struct BackpropCommand: ParsableCommand {
         do {
             var command = try parseAsRoot(nil)
             try command.run()
+            DistributedJob.finish()
         } catch {
             let message = Self.message(for: error)
             let code = exitCode(for: error)
-            guard !message.isEmpty, code != .success else { exit(withError: error) }
+            guard !message.isEmpty, code != .success else {
+                DistributedJob.finish()
+                exit(withError: error)
+            }
             let full = fullMessage(for: error)
             let prefix = "Error: " + message
             let usage = full.hasPrefix(prefix) ? String(full.dropFirst(prefix.count)) : ""
-            FileHandle.standardError.write(Data(("Error: " + BackpropError.singleLine(message) + usage + "\n").utf8))
+            FileHandle.standardError.write(Data(("Error: " + DistributedJob.prefix + BackpropError.singleLine(message) + usage + "\n").utf8))
+            // One rank's error must not leave the others waiting in a collective.
+            DistributedJob.abort(code: code.rawValue)
             Foundation.exit(code.rawValue)
         }
     }

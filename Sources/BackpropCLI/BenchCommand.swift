@@ -17,15 +17,17 @@ struct BenchCommand: ParsableCommand {
               backprop bench infer
               backprop bench gradcheck
               backprop bench memory
+              mpirun -np 2 backprop bench mpi
             """
     )
 
-    enum Kind: String, ExpressibleByArgument, CaseIterable { case gemm, mlp, planar, infer, gradcheck, memory }
+    enum Kind: String, ExpressibleByArgument, CaseIterable { case gemm, mlp, planar, infer, gradcheck, memory, mpi }
 
     @Argument(help: """
         What to measure: gemm, mlp (an MNIST-size epoch), planar (the course network), infer \
         (batch 1 and 1024), gradcheck (a small network's gradient check) or memory (peak memory \
-        of training the MNIST-size MLP).
+        of training the MNIST-size MLP) or mpi (a data-parallel MNIST-size step under mpirun: \
+        compute, communication and the communication left exposed).
         """)
     var kind: Kind
 
@@ -59,6 +61,13 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let backend = try requireBackend()
         if let threads { LinearAlgebra.setThreadCount(threads) }
+        if kind == .mpi {
+            // Only rank 0 prints; MPI starts before anything is said.
+            let reducer = try MPIReducer(library: try MPILibrary.load())
+            DistributedJob.reducer = reducer
+            if reducer.rank != 0 { silenceStandardOutput() }
+            if threads == nil { LinearAlgebra.setThreadCount(1) }
+        }
         print("# backprop \(backpropVersion), \(backend.name) (\(backend.version)), \(LinearAlgebra.threadCount) threads")
         switch kind {
         case .gemm:
@@ -75,6 +84,8 @@ struct BenchCommand: ParsableCommand {
             try gradientCheck()
         case .memory:
             try memory()
+        case .mpi:
+            try distributedStep()
         }
     }
 
@@ -202,5 +213,50 @@ struct BenchCommand: ParsableCommand {
         let peak = kibibytes * 1024
         print(String(format: "RESULT name=memory peak_mib=%.1f data_mib=%.1f overhead_mib=%.1f",
                      peak / 1_048_576, Double(dataBytes) / 1_048_576, (peak - Double(dataBytes)) / 1_048_576))
+    }
+
+    /// One data-parallel epoch of the MNIST-size MLP (global batch 128, float32, 19,200
+    /// synthetic examples: 150 steps) per repetition, after a warm-up epoch, with the layer
+    /// buckets sent during the backward pass and then without. Per step: the wall time, the
+    /// time blocked in MPI (exposed communication), compute (the difference), and the cost of
+    /// the step's allreduce alone (the slab and the totals, blocking, timed on its own).
+    private func distributedStep() throws {
+        guard let reducer = DistributedJob.reducer else { return }
+        let data = try mnistSizeData(Float.self, examples: 19_200)
+        let network = try Network<Float>(sizes: [784, 256, 128, 10], hidden: .relu, output: .softmax, seed: 1)
+        var configuration = TrainingConfiguration()
+        configuration.batchSize = 128
+        configuration.optimizer = .gradientDescent
+        configuration.learningRate = 0.1
+        let steps = Double((data.count + 127) / 128)
+        configuration.epochs = 1 + Swift.max(repeats, 1)
+        func measure(overlap: Bool) throws -> (step: Double, exposed: Double) {
+            var trainer = try Trainer(network: network, configuration: configuration)
+            trainer.reducer = reducer
+            trainer.overlapsCommunication = overlap
+            var results: [(step: Double, exposed: Double)] = []
+            reducer.waitingSeconds = 0
+            _ = try trainer.fit(training: data, onEpoch: { state in
+                results.append((state.history.last!.seconds / steps, reducer.waitingSeconds / steps))
+                reducer.waitingSeconds = 0
+            })
+            let sorted = results.dropFirst().sorted { $0.step < $1.step }  // the first epoch warms up
+            return sorted[sorted.count / 2]
+        }
+        let overlapped = try measure(overlap: true)
+        let blocking = try measure(overlap: false)
+        // The allreduce alone: the gradient slab (float32) and the three totals, 200 times.
+        var gradients = Gradients(zerosLike: network.parameters)
+        var totals = StepTotals(summedLoss: 1, correct: 1, examples: 1)
+        let alone = try median {
+            for _ in 0..<200 {
+                totals = StepTotals(summedLoss: 1, correct: 1, examples: 1)
+                try reducer.allReduce(&gradients, totals: &totals)
+            }
+        }.median / 200
+        let bytes = network.parameters.slab.count * MemoryLayout<Float>.size
+        print(String(format: "RESULT name=mpi ranks=%d threads_per_rank=%d slab_bytes=%d step_ms=%.3f compute_ms=%.3f comm_ms=%.3f exposed_ms=%.3f blocking_step_ms=%.3f blocking_exposed_ms=%.3f",
+                     reducer.participants, LinearAlgebra.threadCount, bytes, overlapped.step * 1e3, (overlapped.step - overlapped.exposed) * 1e3,
+                     alone * 1e3, overlapped.exposed * 1e3, blocking.step * 1e3, blocking.exposed * 1e3))
     }
 }

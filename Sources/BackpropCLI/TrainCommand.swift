@@ -28,6 +28,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Network") var architecture: ArchitectureOptions
     @OptionGroup(title: "Training") var training: TrainingOptions
     @OptionGroup(title: "Memory") var memory: MemoryOptions
+    @OptionGroup(title: "Several processes (MPI)") var parallel: DistributedOptions
 
     @Option(help: "Run folder for the model, checkpoint, metrics, report and plots (default: runs/<data>-<time>).")
     var outputDir: String?
@@ -53,6 +54,15 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let backend = try requireBackend()
+        if let reducer = try parallel.start() {
+            DistributedJob.reducer = reducer
+            // Rank 0 owns the outputs; the others stay quiet (their errors still reach stderr).
+            if reducer.rank != 0 { silenceStandardOutput() }
+            // Ranks sharing a machine share its cores: by default each takes its part of them.
+            if threads == nil, let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init), local > 1 {
+                LinearAlgebra.setThreadCount(Swift.max(1, ProcessInfo.processInfo.activeProcessorCount / local))
+            }
+        }
         if let threads { LinearAlgebra.setThreadCount(threads) }
         switch architecture.precision {
         case .float: try train(Float.self, backend: backend)
@@ -88,6 +98,12 @@ struct TrainCommand: ParsableCommand {
             let network: Network<S> = try architecture.makeNetwork(S.self, inputs: loaded.train.X.rows, outputs: loaded.train.Y.rows, budget: budget)
             trainer = try Trainer(network: network, configuration: configuration)
         }
+        let job = DistributedJob.reducer
+        if let job {
+            trainer.reducer = job
+            trainer.overlapsCommunication = parallel.overlap
+        }
+        let writes = job.map { $0.rank == 0 } ?? true
         let network = trainer.network
         try requirePasses(NetworkFootprint(network))
         guard loaded.train.X.rows == network.inputSize, loaded.train.Y.rows == network.outputSize else {
@@ -96,8 +112,10 @@ struct TrainCommand: ParsableCommand {
         try trainer.check(training: loaded.train, validation: loaded.validation)
         // Made only once the data and the network are known to be good (no empty run folders
         // from a typo), and still before any training time is spent.
-        try OutputGuard.checkRunFolder(folder, inputs: [("--data", data.data)] + (resume.map { [("--resume", $0)] } ?? []))
-        try RunFolder.prepare(folder)
+        if writes {
+            try OutputGuard.checkRunFolder(folder, inputs: [("--data", data.data)] + (resume.map { [("--resume", $0)] } ?? []))
+            try RunFolder.prepare(folder)
+        }
 
         var progress = Progress(json: json, logEvery: logEvery ?? Swift.max(1, configuration.epochs / 20 + (configuration.epochs % 20 == 0 ? 0 : 1)))
         progress.note("backprop \(backpropVersion) · \(backend.name) \(LinearAlgebra.threadCount) thread(s) · \(S.dtypeName) · seed \(seed)")
@@ -107,6 +125,15 @@ struct TrainCommand: ParsableCommand {
             + "(\(configuration.schedule)), \(configuration.batchSize.map { "batch \($0)" } ?? "full batch"), epochs \(trainer.epochsCompleted + 1)…\(configuration.epochs)"
             + (configuration.l2 > 0 ? ", L2 λ=\(configuration.l2)" : "") + (configuration.keepProbabilities.map { ", dropout keep \($0[0])" } ?? ""))
         if let note = network.batchNormNote { progress.note(note) }
+        if let steps = configuration.accumulationSteps, steps > 1, let size = configuration.batchSize {
+            progress.note("gradient accumulation: \(steps) mini-batches of \(size) per step, one 1/M for all \(steps * size) examples (the last step of an epoch takes what remains)")
+        }
+        if let job {
+            let global = configuration.batchSize.map { Swift.min($0, loaded.train.count) } ?? loaded.train.count
+            let shares = (0..<job.participants).map { "\(job.share($0, of: global).count)" }
+            progress.note("distributed: \(job.participants) rank(s) (\(parallel.decision().reason)), \(job.library.version), \(job.order.rawValue) reduction; "
+                + "each batch of \(global) is split \(shares.joined(separator: "/")), one 1/M for the global batch; \(LinearAlgebra.threadCount) thread(s) per rank")
+        }
         progress.note("run folder \(folder.path)")
         for line in resumed?.overrides ?? [] { progress.note("resuming with \(line)") }
 
@@ -133,7 +160,7 @@ struct TrainCommand: ParsableCommand {
                 },
                 onEpoch: { state in
                     progress.epoch(state.history[state.history.count - 1], total: configuration.epochs)
-                    if state.epochsCompleted % every == 0 && clock.now - lastSaveTime >= minimumInterval {
+                    if writes && state.epochsCompleted % every == 0 && clock.now - lastSaveTime >= minimumInterval {
                         do {
                             try Checkpoint.save(state, to: checkpointURL)
                             lastSaved = "after epoch \(state.epochsCompleted)"
@@ -151,10 +178,14 @@ struct TrainCommand: ParsableCommand {
             }
             // Any other failure: keep what was learned (finite parameters only), then report it.
             let finite = trainer.network.parameters.isFinite
-            if trainer.optimizer.step > stepsBefore, finite { try? Checkpoint.save(trainer, to: checkpointURL) }
+            if writes, trainer.optimizer.step > stepsBefore, finite { try? Checkpoint.save(trainer, to: checkpointURL) }
             throw error
         }
         let seconds = (clock.now - start).secondsValue
+        guard writes else {
+            if reason == .interrupted { throw ExitCode(Interrupt.exitCode) }
+            return
+        }
         do { try Checkpoint.save(trainer, to: checkpointURL) } catch { checkpointError = error }
         if reason == .interrupted {
             let position = trainer.partialEpoch.map { "epoch \($0.epoch), after batch \($0.batches)" } ?? "after epoch \(trainer.epochsCompleted)"
@@ -182,4 +213,13 @@ struct TrainCommand: ParsableCommand {
 extension Duration {
     /// Seconds as a `Double`.
     var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}
+
+/// Sends this process's standard output to /dev/null (a distributed run's ranks other than 0).
+func silenceStandardOutput() {
+    let null = open("/dev/null", O_WRONLY)
+    guard null >= 0 else { return }
+    fflush(nil)
+    dup2(null, STDOUT_FILENO)
+    close(null)
 }

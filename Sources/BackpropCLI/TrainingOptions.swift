@@ -24,6 +24,8 @@ struct TrainingOptions: ParsableArguments {
     var convention: Convention?
     @Option(help: "Stop when the validation loss has not improved for N epochs (needs --validation-split).")
     var patience: Int?
+    @Option(help: "Gradient accumulation: sum the gradients of K mini-batches, then one step with 1/(their examples); equals --batch-size K×B (default 1).")
+    var accumulate: Int?
 
     func validate() throws {
         _ = try configuration(seed: 1)
@@ -97,6 +99,16 @@ struct TrainingOptions: ParsableArguments {
                     shown: { $0.map { "\($0[0])" } ?? "1" })
         }
         if let convention { try set("--convention", convention, \.convention) }
+        if let accumulate {
+            guard accumulate >= 1 else { throw ValidationError("--accumulate must be at least 1, not \(accumulate)") }
+            guard accumulate == 1 || c.batchSize != nil else {
+                throw ValidationError("--accumulate \(accumulate) needs --batch-size: full-batch steps have nothing to accumulate")
+            }
+            if let size = c.batchSize, size.multipliedReportingOverflow(by: accumulate).overflow {
+                throw ValidationError("--accumulate \(accumulate) × --batch-size \(size) overflows")
+            }
+            try set("--accumulate", accumulate == 1 ? nil : Optional(accumulate), \.accumulationSteps, shown: { "\($0 ?? 1)" })
+        }
         if let patience {
             guard patience > 0 else { throw ValidationError("--patience must be positive, not \(patience)") }
             c.earlyStoppingPatience = patience

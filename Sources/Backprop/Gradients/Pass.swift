@@ -168,12 +168,14 @@ struct Pass<Scalar: BackpropScalar>: Sendable {
     /// every layer down to the first. The parameter gradients are sums, divided by `seedDivisor`
     /// only (``Gradients/finalize(examples:convention:l2:parameters:)`` does the rest); returns
     /// `Σ L`. A layer that mixes examples hands its per-unit sums to `combine` (which makes them
-    /// the whole batch's) before finishing.
+    /// the whole batch's) before finishing; `finished(l, gradients)` follows each layer `l`,
+    /// whose parameter gradients are then complete.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     @discardableResult
     mutating func backward(
-        _ network: Network<Scalar>, seedDivisor: Scalar, combine: (inout [Double]) throws -> Void
+        _ network: Network<Scalar>, seedDivisor: Scalar, combine: (inout [Double]) throws -> Void,
+        finished: (Int, Gradients<Scalar>) throws -> Void = { _, _ in }
     ) rethrows -> Double {
         beginBackward(network)
         for l in stride(from: network.depth, through: 1, by: -1) {
@@ -184,6 +186,8 @@ struct Pass<Scalar: BackpropScalar>: Sendable {
             } else {
                 backwardLayer(l, network, seedDivisor: seedDivisor)
             }
+            // Layer l's parameter gradients are final: a data-parallel step sends them now.
+            try finished(l, gradients)
         }
         return summedLoss
     }
@@ -191,7 +195,7 @@ struct Pass<Scalar: BackpropScalar>: Sendable {
     /// The backward pass of one process.
     @discardableResult
     mutating func backward(_ network: Network<Scalar>, seedDivisor: Scalar) -> Double {
-        backward(network, seedDivisor: seedDivisor, combine: { _ in })
+        backward(network, seedDivisor: seedDivisor, combine: { _ in }, finished: { _, _ in })
     }
 
     /// `Σ L` over the batch, kept in ``summedLoss``.

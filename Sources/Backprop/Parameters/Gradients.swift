@@ -60,6 +60,42 @@ public struct Gradients<Scalar: BackpropScalar>: Sendable, Equatable {
         self.slab = slab
     }
 
+    /// `self ← other`, element by element, in the storage this value already has.
+    mutating func assign(_ other: Gradients) {
+        precondition(other.slab.count == slab.count, "gradients of \(other.slab.count) values assigned to \(slab.count)")
+        slab.withUnsafeMutableBufferPointer { target in
+            other.slab.withUnsafeBufferPointer { source in target.baseAddress!.update(from: source.baseAddress!, count: source.count) }
+        }
+    }
+
+    /// `self ← self + other`, element by element (gradient accumulation).
+    mutating func add(_ other: Gradients) {
+        precondition(other.slab.count == slab.count, "gradients of \(other.slab.count) values added to \(slab.count)")
+        slab.withUnsafeMutableBufferPointer { target in
+            other.slab.withUnsafeBufferPointer { source in Self.add(source, to: target) }
+        }
+    }
+
+    private static func add(_ source: UnsafeBufferPointer<Scalar>, to target: UnsafeMutableBufferPointer<Scalar>) {
+        for i in 0..<target.count { target[i] += source[i] }
+    }
+
+    /// A 64-bit checksum of the slab's bits (FNV-1a over its 64-bit words): equal gradients or
+    /// parameters give equal checksums, bit for bit.
+    var checksum: UInt64 { Self.checksum(slab) }
+
+    static func checksum(_ values: ContiguousArray<Scalar>) -> UInt64 {
+        values.withUnsafeBytes { bytes in
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            let words = bytes.count / 8
+            for i in 0..<words {
+                hash = (hash ^ bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) &* 0x100_0000_01b3
+            }
+            for i in (words * 8)..<bytes.count { hash = (hash ^ UInt64(bytes[i])) &* 0x100_0000_01b3 }
+            return hash
+        }
+    }
+
     /// Writable views of every tensor, for a backward pass.
     mutating func withMutableViews<R>(_ body: (MutableParameterViews<Scalar>) throws -> R) rethrows -> R {
         let tensors = self.tensors

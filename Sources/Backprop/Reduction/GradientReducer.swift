@@ -41,6 +41,32 @@ public protocol GradientReducer: Sendable {
     /// Replaces `sums` by their elementwise sums over all participants: the per-unit sums a
     /// batch-normalization backward pass needs over the whole batch.
     func allReduce(sums: inout [Double]) throws
+    /// This participant's index, `0..<participants` (0 for a single process): its slice of
+    /// every batch, and whether it writes the run's outputs (participant 0 does).
+    var rank: Int { get }
+    /// Every participant's `values`, in participant order (the same count from each): how
+    /// ranks compare their configurations and parameter checksums.
+    func allGather(_ values: [UInt64]) throws -> [[UInt64]]
+    /// Whether any participant passes `true`: how all of them agree to stop after the same batch.
+    func anyParticipant(_ flag: Bool) throws -> Bool
+    /// Starts adding layer `layer`'s gradients across participants while the backward pass goes
+    /// on to the layers below; ``allReduce(_:totals:)`` then finishes what was started. A
+    /// reducer that does not overlap communication ignores it.
+    func beginAllReduce<Scalar: BackpropScalar>(_ gradients: Gradients<Scalar>, layer: Int) throws
+}
+
+extension GradientReducer {
+    /// Participant `rank`'s contiguous share of `count` positions of a batch,
+    /// `⌊r·count/N⌋ ..< ⌊(r+1)·count/N⌋`: shares differ by at most one example, and a
+    /// participant's may be empty when the batch has fewer examples than there are participants.
+    public func share(_ rank: Int, of count: Int) -> Range<Int> {
+        ParallelFor.range(rank, of: participants, count: count)
+    }
+
+    public var rank: Int { 0 }
+    public func allGather(_ values: [UInt64]) throws -> [[UInt64]] { [values] }
+    public func anyParticipant(_ flag: Bool) throws -> Bool { flag }
+    public func beginAllReduce<Scalar: BackpropScalar>(_ gradients: Gradients<Scalar>, layer: Int) throws {}
 }
 
 /// A single process: its sums are already the whole batch's.

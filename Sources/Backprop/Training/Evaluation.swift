@@ -8,6 +8,17 @@ extension Network {
         _ data: Dataset<Scalar>, l2 lambda: Double = 0, chunkSize: Int = 4096
     ) throws -> (loss: Double, accuracy: Double, confusion: [[Int]]) {
         guard data.count > 0 else { throw BackpropError.invalidArgument("cannot evaluate on an empty dataset (\(data.name))") }
+        let sums = try summedEvaluation(data, chunkSize: chunkSize)
+        let m = Double(data.count)
+        let cost = sums.summedLoss / m + l2Penalty(lambda, examples: data.count)
+        return (cost, Double(sums.correct) / m, sums.confusion)
+    }
+
+    /// `Σ L`, the correct count and the confusion matrix over `data`: sums, which parts of a
+    /// dataset (the ranks of a data-parallel run) can add before dividing by the whole count.
+    func summedEvaluation(
+        _ data: Dataset<Scalar>, chunkSize: Int = 4096
+    ) throws -> (summedLoss: Double, correct: Int, confusion: [[Int]]) {
         var summed = 0.0
         var correct = 0
         let classes = Swift.max(outputSize, 2)
@@ -25,8 +36,6 @@ extension Network {
                 if p == t { correct += 1 }
             }
         }
-        let m = Double(data.count)
-        let cost = summed / m + l2Penalty(lambda, examples: data.count)
-        return (cost, Double(correct) / m, confusion)
+        return (summed, correct, confusion)
     }
 }

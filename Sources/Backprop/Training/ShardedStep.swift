@@ -51,11 +51,16 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
     /// the shards' moments are combined in shard order, then across processes by `reducer`,
     /// before any shard goes on (and likewise its backward sums), so a sharded step equals the
     /// unsharded one to rounding.
+    ///
+    /// With `overlap`, a step on one shard hands each layer's finished gradients to
+    /// ``GradientReducer/beginAllReduce(_:layer:)`` while the layers below are computed (the
+    /// trainer then finishes the reduction).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     mutating func step(
         _ data: Dataset<Scalar>, batch: [Int], network: Network<Scalar>, dropout: DropoutMasks<Scalar>?,
-        convention: Convention, examples M: Int, reducer: any GradientReducer = SingleProcess()
+        convention: Convention, examples M: Int, reducer: any GradientReducer = SingleProcess(),
+        overlap: Bool = false
     ) throws -> StepTotals {
         precondition(batch.count == examples, "batch of \(batch.count) into a workspace for \(examples)")
         let (m, count) = (examples, shards.count)
@@ -63,7 +68,9 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
         if count == 1 {
             shards[0].gather(data, batch[...])
             try shards[0].forward(network, dropout: dropout, combine: { try reducer.allReduce(&$0) })
-            let loss = try shards[0].backward(network, seedDivisor: seed, combine: { try reducer.allReduce(sums: &$0) })
+            let loss = try shards[0].backward(
+                network, seedDivisor: seed, combine: { try reducer.allReduce(sums: &$0) },
+                finished: { l, gradients in if overlap { try reducer.beginAllReduce(gradients, layer: l) } })
             return StepTotals(summedLoss: loss, correct: shards[0].correctPredictions(), examples: m)
         }
         if network.layers.contains(where: \.mixesExamples) {

@@ -23,9 +23,15 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
     public private(set) var best: (loss: Double, epoch: Int, network: Network<Scalar>)?
     /// Buffers reused from batch to batch.
     private var workspace: ShardedStep<Scalar>?
+    /// The window's summed gradients while mini-batches are accumulated.
+    private var accumulated: Gradients<Scalar>?
     /// Where partial sums of a step are added across processes (``SingleProcess`` unless a
     /// data-parallel run sets one).
     public var reducer: any GradientReducer = SingleProcess()
+    /// Whether a data-parallel step sends each layer's gradients while the layers below are
+    /// still being computed (``GradientReducer/beginAllReduce(_:layer:)``), rather than all of
+    /// them after the backward pass. It changes when bytes travel, not the sums.
+    public var overlapsCommunication = true
     /// The threads a batch may be split across; `nil`: ``LinearAlgebra/threadCount``.
     var threads: Int?
     /// How many shards the last batch was split into (0 before the first batch).
@@ -76,6 +82,7 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         onEpoch: (Trainer) -> Void = { _ in }
     ) throws -> StopReason {
         try check(training: training, validation: validation)
+        if reducer.participants > 1 { try checkRanksAgree(training: training, validation: validation) }
         while epochsCompleted < configuration.epochs {
             guard let record = try trainEpoch(training, validation: validation, onBatch: onBatch) else {
                 return .interrupted
@@ -104,7 +111,20 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         var generator = SeededGenerator(seed: configuration.epochSeed(epoch - 1))
-        let batches = MiniBatches(examples: data.count, batchSize: configuration.batchSize, using: &generator)
+        // Each optimizer step takes one window of the shuffle: `accumulationSteps` mini-batches
+        // (one without accumulation), each split across the ranks of a data-parallel run.
+        let batches = MiniBatches(examples: data.count, batchSize: configuration.examplesPerStep, using: &generator)
+        let (rank, ranks) = (reducer.rank, reducer.participants)
+        let micro = configuration.batchSize
+        /// This rank's contiguous share of the window's positions `piece`.
+        func share(_ piece: Range<Int>) -> Range<Int> {
+            let mine = reducer.share(rank, of: piece.count)
+            return (piece.lowerBound + mine.lowerBound)..<(piece.lowerBound + mine.upperBound)
+        }
+        func pieces(of window: Int) -> [Range<Int>] {
+            let size = Swift.min(micro ?? window, window)
+            return stride(from: 0, to: window, by: size).map { $0..<Swift.min($0 + size, window) }
+        }
         let learningRate = configuration.schedule.rate(initial: configuration.learningRate, epoch: epoch - 1)
         // Resume mid-epoch after an interruption: the same shuffle, the batches already done
         // skipped (their dropout masks drawn again, so later masks are the same), the running
@@ -126,8 +146,9 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         // Batches big enough to be worth it are split across `workers` threads (see the type's
         // documentation and ShardedStep).
         let workers = threads ?? LinearAlgebra.threadCount
-        var workspace = self.workspace.flatMap { $0.examples == batches.batches[0].count ? $0 : nil }
-            ?? ShardedStep(network: network, examples: batches.batches[0].count, workers: workers)
+        let firstShare = share(pieces(of: batches.batches[0].count)[0]).count
+        var workspace = self.workspace.flatMap { $0.examples == firstShare ? $0 : nil }
+            ?? ShardedStep(network: network, examples: firstShare, workers: workers)
         self.workspace = nil
         defer { self.workspace = workspace }
         for (index, batch) in batches.batches.enumerated() {
@@ -137,16 +158,34 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
                 }
                 continue
             }
-            if workspace.examples != batch.count {
-                workspace = ShardedStep(network: network, examples: batch.count, workers: workers)
-            }
+            // One mask for the whole window, as one process draws it; each rank and mini-batch
+            // takes its columns.
             let masks = try configuration.keepProbabilities.map {
                 try DropoutMasks(keepProbabilities: $0, network: network, examples: batch.count, using: &generator)
             }
-            // Sums over the batch, added across shards and processes, then one 1/M and L2.
-            var totals = try workspace.step(
-                data, batch: batch, network: network, dropout: masks,
-                convention: configuration.convention, examples: batch.count, reducer: reducer)
+            // Sums over the window, added across mini-batches, shards and ranks, then one 1/M and L2.
+            let parts = pieces(of: batch.count)
+            var totals = StepTotals()
+            for (j, piece) in parts.enumerated() {
+                let mine = share(piece)
+                if workspace.examples != mine.count {
+                    workspace = ShardedStep(network: network, examples: mine.count, workers: workers)
+                }
+                let indices = mine.count == batch.count ? batch : Array(batch[mine])
+                totals += try workspace.step(
+                    data, batch: indices, network: network, dropout: masks.map { mine.count == batch.count ? $0 : $0.columns(mine) },
+                    convention: configuration.convention, examples: batch.count, reducer: reducer,
+                    overlap: overlapsCommunication && ranks > 1 && parts.count == 1)
+                workspace.updateState(&network)
+                if parts.count > 1 {
+                    if accumulated?.slab.count != workspace.gradients.slab.count {
+                        accumulated = Gradients(zerosLike: network.parameters)
+                    }
+                    if j == 0 { accumulated!.assign(workspace.gradients) } else { accumulated!.add(workspace.gradients) }
+                }
+            }
+            // The window's sums end in the workspace (a swap, not a copy).
+            if parts.count > 1 { swap(&workspace.gradients, &accumulated!) }
             try reducer.allReduce(&workspace.gradients, totals: &totals)
             workspace.gradients.finalize(
                 examples: totals.examples, convention: configuration.convention, l2: configuration.l2,
@@ -171,7 +210,6 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
                 normSamples += 1
             }
             optimizer.update(&network, gradients: workspace.gradients, learningRate: learningRate, threads: workers)
-            workspace.updateState(&network)
 
             lossSum += cost * Double(totals.examples)
             correct += totals.correct
@@ -180,7 +218,11 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
                 epoch: epoch, batch: index + 1, batchCount: batches.count, totalEpochs: configuration.epochs,
                 loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen), examples: seen,
                 seconds: secondsBefore + (clock.now - start).seconds)
-            if !onBatch(progress) {
+            // Every rank stops after the same batch when any was asked to (a Ctrl-C reaches them
+            // at different moments).
+            var stop = !onBatch(progress)
+            if ranks > 1 { stop = try reducer.anyParticipant(stop) }
+            if stop {
                 partialEpoch = PartialEpoch(
                     epoch: epoch, batches: index + 1, lossSum: lossSum, correct: correct, examples: seen,
                     gradientNormSums: normSums, gradientNormSamples: normSamples, seconds: progress.seconds)
@@ -199,9 +241,12 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
             trainAccuracy: Double(correct) / Double(seen), validationLoss: nil, validationAccuracy: nil,
             gradientNorms: normSums.map { $0 / Double(Swift.max(normSamples, 1)) }, seconds: seconds)
         if let validation {
-            let result = try network.evaluate(validation, l2: configuration.l2)
+            let result = try evaluate(validation)
             record.validationLoss = result.loss
             record.validationAccuracy = result.accuracy
+        }
+        if ranks > 1, epoch % agreementInterval(batchesPerEpoch: batches.count) == 0 || epoch == configuration.epochs {
+            try checkParametersAgree(after: epoch)
         }
         return record
     }
