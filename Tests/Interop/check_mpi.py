@@ -23,6 +23,7 @@ Prints 'N passed, M failed' and exits non-zero on any failure.
 Usage: check_mpi.py PATH_TO_BACKPROP_BINARY
 """
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -241,7 +242,7 @@ def faults():
         r = subprocess.run(command, capture_output=True, text=True, env=ENV, timeout=60)
         errors = [line for line in r.stderr.splitlines() if line.startswith("Error:")]
         TALLY.check(f"a rank with a different {what} is refused at start in {time.monotonic() - start:.1f} s, naming rank 2",
-                    r.returncode != 0 and errors and "rank 2 of 3" in errors[0] and expected in errors[0], r.stderr[-600:])
+                    r.returncode != 0 and errors and "rank 2 was started" in errors[0] and expected in errors[0], r.stderr[-600:])
     # Ctrl-C on mpirun.
     out = folder("interrupt")
     args = BASE + ["--units", "64", "--epochs", "100000", "--batch-size", "10", "--output-dir", out]
@@ -257,10 +258,13 @@ def faults():
     try:
         text, _ = job.communicate(timeout=30)
         TALLY.check("Ctrl-C on mpirun: rank 0 says where the checkpoint is", "interrupted: checkpoint saved" in text, text[-600:])
-        r = single(["train", "--resume", checkpoint, "--data", "moons", "--precision", "double", "--epochs", "1",
+        found = re.search(r"checkpoint saved at epoch (\d+)", text)
+        epoch = int(found.group(1)) if found else 1
+        r = single(["train", "--resume", checkpoint, "--data", "moons", "--precision", "double", "--epochs", str(epoch + 1),
                     "--threads", "1", "--output-dir", folder("interrupt-resumed")]) if os.path.exists(checkpoint) else None
-        TALLY.check("the checkpoint left by Ctrl-C on mpirun loads and resumes",
-                    r is not None and (r.returncode == 0 or "--epochs" in r.stderr), r.stderr[-400:] if r else "no checkpoint")
+        TALLY.check(f"the checkpoint left by Ctrl-C on mpirun (epoch {epoch}, mid-epoch) resumes to epoch {epoch + 1}",
+                    r is not None and r.returncode == 0 and f"after {epoch + 1} epochs" in r.stdout,
+                    (r.stderr[-400:] + r.stdout[-300:]) if r else "no checkpoint")
     except subprocess.TimeoutExpired:
         job.kill()
         TALLY.check("Ctrl-C on mpirun ends the job (it hung for 30 s)", False)

@@ -22,7 +22,7 @@ extension Trainer {
         for (r, values) in all.enumerated() where values != all[0] {
             let differing = values.indices.filter { values[$0] != all[0][$0] }.map { what[$0] }
             throw BackpropError.invalidArgument(
-                "rank \(r) of \(all.count) was started with different \(differing.joined(separator: " and ")) from rank 0; start every rank with the same command on the same data")
+                "rank \(r) was started with different \(differing.joined(separator: " and ")) from rank 0; start every rank with the same command on the same data")
         }
     }
 

@@ -88,7 +88,8 @@ public final class MPILibrary: @unchecked Sendable {
         // RTLD_GLOBAL: Open MPI dlopens its own components, which look for libmpi's symbols.
         guard let handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
-            throw BackpropError.backendUnavailable("\(path): \(reason)")
+            // dlerror usually starts with the path already.
+            throw BackpropError.backendUnavailable(reason.hasPrefix(path) ? reason : "\(path): \(reason)")
         }
         func function<F>(_ name: String, as _: F.Type) throws -> F {
             guard let pointer = dlsym(handle, name) else {
