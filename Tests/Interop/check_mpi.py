@@ -153,6 +153,19 @@ def bit_for_bit():
                     f"(max relative difference {relative(a, b):.1e})", identical(a, b))
 
 
+def ranks_times_threads():
+    # Threads inside each rank keep splitting its share: 2 ranks × 2 threads on a network wide
+    # enough to be sharded, against one process on one thread.
+    options = ["--units", "256,256", "--hidden", "relu", "--optimizer", "adam", "--learning-rate", "0.001", "--epochs", "2"]
+    reference_dir = folder("rxt-single")
+    r = single(BASE + options + ["--output-dir", reference_dir])
+    out = folder("rxt")
+    r2 = mpirun(2, BASE + options + ["--output-dir", out, "--threads", "2"])
+    if TALLY.check("2 ranks × 2 threads train", r.returncode == 0 and r2.returncode == 0, r.stderr[-300:] + r2.stderr[-300:]):
+        d = relative(params(out), params(reference_dir))
+        TALLY.check(f"2 ranks × 2 threads equal one process on 1 thread: {d:.1e} ≤ 1e-12", d <= 1e-12)
+
+
 def accumulation():
     for name, extra in [("sgd", OPTIONS["sgd"]), ("momentum+dropout", OPTIONS["momentum+dropout"])]:
         big = folder("acc-big", name)
@@ -283,6 +296,7 @@ def faults():
 exactness()
 float32()
 bit_for_bit()
+ranks_times_threads()
 accumulation()
 outputs_and_resume()
 faults()

@@ -51,12 +51,15 @@ public final class MPIReducer: GradientReducer, @unchecked Sendable {
     private struct Bucket {
         var range: Range<Int>
         var padded: Int
+        var stride: Int
         var whole: UnsafeMutableRawPointer
         var piece: UnsafeMutableRawPointer
         var request: OpaquePointer?
         var gathering = false
     }
     private var buckets: [Bucket] = []
+    /// Buffers of finished buckets, by byte count, for the next step's (no allocation per step).
+    private var spare: [Int: [UnsafeMutableRawPointer]] = [:]
 
     /// Joins the job: `MPI_Init_thread` (serialized) unless MPI is already initialized, errors
     /// returned rather than aborting, and this rank's place in `MPI_COMM_WORLD`.
@@ -75,14 +78,22 @@ public final class MPIReducer: GradientReducer, @unchecked Sendable {
         participants = Int(value)
     }
 
-    deinit { release() }
+    deinit {
+        release()
+        for buffers in spare.values { for buffer in buffers { buffer.deallocate() } }
+    }
 
+    /// Puts the buckets' buffers back for reuse.
     private func release() {
         for bucket in buckets {
-            bucket.whole.deallocate()
-            bucket.piece.deallocate()
+            spare[bucket.padded * bucket.stride, default: []].append(bucket.whole)
+            spare[bucket.padded / participants * bucket.stride, default: []].append(bucket.piece)
         }
         buckets.removeAll(keepingCapacity: true)
+    }
+
+    private func buffer(bytes: Int) -> UnsafeMutableRawPointer {
+        spare[bytes]?.popLast() ?? UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
     }
 
     /// The most elements one bucket holds (an MPI count is a C `int`).
@@ -132,12 +143,12 @@ public final class MPIReducer: GradientReducer, @unchecked Sendable {
         let n = participants
         let padded = (values.count + n - 1) / n * n
         let stride = MemoryLayout<Scalar>.stride
-        let whole = UnsafeMutableRawPointer.allocate(byteCount: padded * stride, alignment: 64)
-        let piece = UnsafeMutableRawPointer.allocate(byteCount: padded / n * stride, alignment: 64)
+        let whole = buffer(bytes: padded * stride)
+        let piece = buffer(bytes: padded / n * stride)
         let typed = whole.bindMemory(to: Scalar.self, capacity: padded)
         typed.update(from: values.baseAddress!, count: values.count)
         (typed + values.count).initialize(repeating: 0, count: padded - values.count)
-        var bucket = Bucket(range: range, padded: padded, whole: whole, piece: piece, request: nil)
+        var bucket = Bucket(range: range, padded: padded, stride: stride, whole: whole, piece: piece, request: nil)
         buckets.append(bucket)
         try timed {
             try library.check(library.ireduceScatterBlock(whole, piece, Int32(padded / n), type(of: Scalar.self), library.sum, library.world, &bucket.request), "MPI_Ireduce_scatter_block")
