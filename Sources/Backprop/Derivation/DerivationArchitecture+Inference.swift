@@ -36,7 +36,7 @@ extension DerivationArchitecture {
         }
         var hidden = Activation.tanh
         var hiddenReason = "the default, tanh"
-        if let n = line(matching: #"Z[0-9]*\s*(<=|>)\s*0|["']relu["']|def relu"#) ?? (words.contains("relu") ? 1 : nil) {
+        if let n = line(matching: #"[ZA][0-9]*\s*(<=|>)\s*0|["']relu["']|def relu"#) ?? (words.contains("relu") ? 1 : nil) {
             hidden = .relu
             hiddenReason = "relu (line \(n))"
         } else if let n = line(matching: #"1\s*-\s*(np\.power\(\s*A[0-9]*\s*,\s*2\s*\)|A[0-9]*\s*\*\*\s*2|np\.square\(\s*A[0-9]*\s*\))|np\.tanh"#) {

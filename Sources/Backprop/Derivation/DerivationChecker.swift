@@ -1,3 +1,4 @@
+import Foundation
 /// Checks a hand derivation of the backward pass against Backprop's reference ledger.
 ///
 /// The derivation is evaluated on several random networks and batches of the given architecture
@@ -96,6 +97,7 @@ public struct DerivationChecker: Sendable {
             return visited
         }
         let lineages = events.indices.map(ancestors)
+        if ProcessInfo.processInfo.environment["BP_DEBUG"] != nil { for (k, e) in events.enumerated() { print(k, e.name, e.site.line, e.reads, e.exampleCountUses, lineages[k]) } }
         func entries(_ values: [Values]) -> [DiagnosisEntry] {
             events.indices.map { k in
                 DiagnosisEntry(
@@ -120,7 +122,10 @@ public struct DerivationChecker: Sendable {
                     verdicts[$0].status == .wrong && [.oneOverMMissing, .oneOverMExtra].contains(verdicts[$0].mistake)
                         && carriedVerdicts[$0].status == .correct
                 }
-                guard !rescued.isEmpty, let gradient = identities[s] else { continue }
+                // Carrying the switch must explain the file better than calling the line wrong.
+                let plainWrong = ([s] + downstream).filter { verdicts[$0].status == .wrong }.count
+                let carriedWrong = downstream.filter { carriedVerdicts[$0].status == .wrong }.count
+                guard !rescued.isEmpty, carriedWrong < plainWrong, let gradient = identities[s] else { continue }
                 let line = events[s].site.line
                 verdicts[s] = Diagnosis.Verdict(status: .correct, diagnosis: nil, mistake: nil)
                 notes[s] = "correct in the \(other) convention: \(gradient.spelling) carries 1/m here, so from this line on the file follows the \(other) convention (the lines that read it need no 1/m of their own)"
@@ -148,7 +153,7 @@ public struct DerivationChecker: Sendable {
             }
             let identified = members.filter { identities[$0] != nil }
             let names = identified.map { identities[$0]!.spelling }
-            let checkedAs = names.allSatisfy({ $0 == first.name }) ? [] : names
+            let checkedAs = identified.allSatisfy({ gradientName(events[$0].name) == identities[$0] }) ? [] : names
             if let error = merged.first(where: { $0.status == .error }) {
                 lines.append(DerivationReport.Line(line: key.line, name: first.name, text: first.site.text, status: .error,
                     diagnosis: error.diagnosis, mistake: .evaluationError, checkedAs: checkedAs, column: key.column))
@@ -165,9 +170,15 @@ public struct DerivationChecker: Sendable {
                 continue
             }
             let texts = wrong.map { (names[$0.offset], $0.element.diagnosis ?? "wrong") }
-            let diagnosisText = Set(texts.map(\.1)).count == 1 && wrong.count == judged.count
-                ? texts[0].1
-                : texts.map { "as \($0.0): \($0.1)" }.joined(separator: "; ")
+            let diagnosisText: String
+            if Set(texts.map(\.1)).count == 1 && wrong.count == judged.count {
+                diagnosisText = texts[0].1
+            } else if Set(wrong.map(\.element.mistake)).count == 1, wrong[0].element.mistake != .other {
+                diagnosisText = "as \(texts[0].0): \(texts[0].1); the same mistake as \(texts.dropFirst().map(\.0).joined(separator: ", "))"
+                    + (wrong.count < judged.count ? " (right as the others)" : "")
+            } else {
+                diagnosisText = texts.map { "as \($0.0): \($0.1)" }.joined(separator: "; ")
+            }
             lines.append(DerivationReport.Line(line: key.line, name: first.name, text: first.site.text, status: .wrong,
                 diagnosis: diagnosisText, mistake: wrong[0].element.mistake, checkedAs: checkedAs, column: key.column))
         }

@@ -27,6 +27,9 @@ final class DerivationInterpreter {
     struct Failure: Error {
         let error: DerivationEvaluationError
         let recorded: Bool
+        /// Whether it only follows from an earlier failure (a name that line left unbound):
+        /// reported on gradient lines, quiet elsewhere.
+        var cascade = false
     }
 
     private final class Scope {
@@ -182,7 +185,7 @@ final class DerivationInterpreter {
             do {
                 if try statement(node, in: scope) != nil { return }
             } catch let failure as Failure {
-                if !failure.recorded { failures.append((node.site, failure.error.message)) }
+                if !failure.recorded && !failure.cascade { failures.append((node.site, failure.error.message)) }
             } catch {
                 failures.append((node.site, "\(error)"))
             }
@@ -209,7 +212,14 @@ final class DerivationInterpreter {
             reads = []
             uses = expression.exampleCountUses
             do {
-                let value = try evaluate(expression, in: scope)
+                var value = try evaluate(expression, in: scope)
+                // `dZ3 = delta`: a copy of a computed value under a new name is a line of its own.
+                if case let .name(name, column) = target, case let .array(array, provenance) = value,
+                   isCopyLine(name, expression, provenance) {
+                    if case let .event(k) = provenance { reads.insert(k) }
+                    let copy = record(DerivationSite(line: nodeSite.line, column: column, text: nodeSite.text), name, .success(array))
+                    value = .array(substitute(copy, array), .event(copy))
+                }
                 try bind(target, value, in: scope, site: nodeSite)
             } catch let failure as Failure {
                 // The statement's targets are unbound from here on; the failure is its event.
@@ -217,9 +227,21 @@ final class DerivationInterpreter {
                     scope.names[name] = nil
                     scope.poisoned.insert(name)
                 }
-                if !failure.recorded {
+                if case let .element(base, index) = target, case let .dictionary(dictionary)? = try? evaluate(base, in: scope),
+                   case let .text(key)? = try? evaluate(index, in: scope) {
+                    dictionary.poisoned.insert(key)
+                }
+                let gradientLine = target.boundNames.contains { GradientName($0, depth: reference.depth, batchNorm: reference.batchNorm) != nil }
+                if !failure.recorded && (!failure.cascade || gradientLine) {
                     let name = target.boundNames.first ?? (targetKey(target, in: scope) ?? "?")
-                    record(DerivationSite(line: nodeSite.line, column: nodeSite.column, text: nodeSite.text), name, .failure(failure.error))
+                    let k = record(DerivationSite(line: nodeSite.line, column: nodeSite.column, text: nodeSite.text), name, .failure(failure.error))
+                    // A gradient's line that fails still gives later lines its true value, so that
+                    // they are judged on correct inputs.
+                    if case let .name(name, _) = target,
+                       let gradient = GradientName(name, depth: reference.depth, batchNorm: reference.batchNorm) {
+                        scope.poisoned.remove(name)
+                        scope.names[name] = .array(.matrix(reference.value(of: gradient, convention)), .event(k))
+                    }
                 }
             }
             return nil
@@ -228,7 +250,7 @@ final class DerivationInterpreter {
             reads = []
             uses = 0
             do { _ = try evaluate(expression, in: scope) } catch let failure as Failure {
-                if !failure.recorded { record(node.site, "(expression)", .failure(failure.error)) }
+                if !failure.recorded && !failure.cascade { record(node.site, "(expression)", .failure(failure.error)) }
             }
             return nil
         case let .assertion(expression, _):
@@ -264,6 +286,19 @@ final class DerivationInterpreter {
             reads = []
             record(nodeSite, "(statement)", .failure(DerivationEvaluationError(message)))
             return nil
+        }
+    }
+
+    /// Whether `name = expression` copies a value into a line of its own: a computed value
+    /// under a new name (`dZ3 = delta`), or a value read into a gradient's name that is not
+    /// that gradient (`dZ1 = dA1`, `A1 = cache["A2"]`).
+    private func isCopyLine(_ name: String, _ expression: DerivationExpression, _ provenance: Provenance) -> Bool {
+        let gradient = GradientName(name, depth: reference.depth, batchNorm: reference.batchNorm)
+        switch (expression, provenance) {
+        case let (.name(source), .event): return source != name
+        case let (.name, .input(source)), let (.element, .input(source)): return gradient != nil && source != name
+        case let (.element, .event(k)): return gradient != nil && identities[k] != gradient
+        default: return false
         }
     }
 
@@ -322,15 +357,7 @@ final class DerivationInterpreter {
         switch target {
         case let .name(name, column):
             let eventSite = DerivationSite(line: statementSite.line, column: column, text: statementSite.text)
-            var bound = try materialize(value, name: name, site: eventSite)
-            // `dZ1 = dA1`: a copy under a gradient's name is that gradient's line.
-            if case let .array(array, provenance) = bound, provenance != .input(name),
-               let gradient = GradientName(name, depth: reference.depth, batchNorm: reference.batchNorm),
-               { if case let .event(k) = provenance { return identities[k] != gradient } else { return true } }() {
-                if case let .event(k) = provenance { reads.insert(k) }
-                let k = record(eventSite, name, .success(array))
-                bound = .array(substitute(k, array), .event(k))
-            }
+            let bound = try materialize(value, name: name, site: eventSite)
             scope.names[name] = bound
             scope.poisoned.remove(name)
             if case let .array(_, provenance) = bound { identify(provenance, as: name) }
@@ -404,7 +431,9 @@ final class DerivationInterpreter {
         while let s = current {
             if let value = s.names[name] { return value }
             if s.poisoned.contains(name) {
-                throw fail("undefined name '\(name)' (the line that assigns it could not be evaluated)")
+                var failure = fail("undefined name '\(name)' (the line that assigns it could not be evaluated)")
+                failure.cascade = true
+                throw failure
             }
             current = s.parent
         }
@@ -458,6 +487,11 @@ final class DerivationInterpreter {
             let index = try evaluate(indexExpression, in: scope)
             switch (base, index) {
             case let (.dictionary(dictionary), .text(key)):
+                if dictionary[key] == nil, dictionary.poisoned.contains(key) {
+                    var failure = fail("key '\(key)' has no value (the line that stores it could not be evaluated)")
+                    failure.cascade = true
+                    throw failure
+                }
                 guard let value = dictionary[key] else {
                     throw fail("key '\(key)' is not in \(baseExpression) (it has \(dictionary.order.isEmpty ? "no keys" : dictionary.order.joined(separator: ", ")))")
                 }
@@ -534,7 +568,7 @@ final class DerivationInterpreter {
                 result = try block(body, in: local) ?? .none
             } catch let failure as Failure {
                 reads = savedReads
-                if !failure.recorded { record(site, "return", .failure(failure.error)) }
+                if !failure.recorded && !failure.cascade { record(site, "return", .failure(failure.error)) }
                 throw Failure(error: failure.error, recorded: true)
             }
             reads = savedReads

@@ -11,6 +11,8 @@ enum Provenance: Equatable {
 final class ProgramDictionary {
     var entries: [String: ProgramValue] = [:]
     var order: [String] = []
+    /// Keys whose store failed: reading one fails quietly, as a consequence.
+    var poisoned: Set<String> = []
 
     init(_ pairs: [(String, ProgramValue)] = []) {
         for (key, value) in pairs { self[key] = value }
