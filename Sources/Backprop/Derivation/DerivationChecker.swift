@@ -1,4 +1,3 @@
-import Foundation
 /// Checks a hand derivation of the backward pass against Backprop's reference ledger.
 ///
 /// The derivation is evaluated on several random networks and batches of the given architecture
@@ -6,7 +5,7 @@ import Foundation
 /// assigns — `dZl`, `dAl`, `dWl`, `dbl` (and `Zl`, `Al` for a recomputed forward pass; with
 /// ``DerivationArchitecture/batchNorm`` also `dZtildel`, `dgammal`, `dbetal`, `dZhatl`,
 /// `dvarl`, `dmul` and the forward `mul`, `varl`, `Zhatl`, `Ztildel`) — is
-/// compared with ``Network/gradients(_:_:convention:l2:dropout:)`` under **both** 1/m
+/// compared with ``Network/gradients(_:_:convention:l2:dropout:labels:)`` under **both** 1/m
 /// conventions. The first line that matches exactly one convention fixes the derivation's
 /// convention, and every line is judged in it; a derivation consistent in either is correct.
 ///
@@ -97,7 +96,6 @@ public struct DerivationChecker: Sendable {
             return visited
         }
         let lineages = events.indices.map(ancestors)
-        if ProcessInfo.processInfo.environment["BP_DEBUG"] != nil { for (k, e) in events.enumerated() { print(k, e.name, e.site.line, e.reads, e.exampleCountUses, lineages[k]) } }
         func entries(_ values: [Values]) -> [DiagnosisEntry] {
             events.indices.map { k in
                 DiagnosisEntry(
@@ -204,9 +202,36 @@ public struct DerivationChecker: Sendable {
         gradients: (Network<Double>, Matrix<Double>, Matrix<Double>) throws -> [String: Matrix<Double>]
     ) throws -> DerivationReport {
         let references = try referencePasses()
+        return judge(try references.map { try gradients($0.network, $0.X, $0.Y) }, references: references)
+    }
+
+    /// Compares gradients a notebook saved (`np.savez('mine.npz', **grads)`: `dW1`, `db1`,
+    /// `dZ1`, `dA0`, … under the course's names) with the ledger of `network` on `X`, `Y`, and
+    /// diagnoses each one that differs exactly as ``check(_:)`` diagnoses a line: a factor m,
+    /// 1/m, a flipped sign, a transpose, a wrong axis. The convention is decided from the
+    /// gradients themselves. Any finite `Y` is accepted.
+    /// - Throws: ``BackpropError`` for a network with batch norm or other non-dense layers, or
+    ///   labels that do not fit the output.
+    public static func compare(
+        _ gradients: [String: Matrix<Double>], network: Network<Double>, X: Matrix<Double>, Y: Matrix<Double>
+    ) throws -> DerivationReport {
+        guard network.isDense else {
+            throw BackpropError.invalidArgument("comparing a notebook's gradients needs a dense network (no batch norm)")
+        }
+        let architecture = try DerivationArchitecture(
+            sizes: network.sizes, hidden: network.depth > 1 ? network.layer(1).activation : .tanh,
+            output: network.outputActivation, loss: network.loss)
+        let checker = try DerivationChecker(architecture: architecture, seeds: 1)
+        let reference = try ReferencePass(network: network, X: X, Y: Y, labels: .anyFinite)
+        return checker.judge([gradients], references: [reference], exampleCounts: [X.columns])
+    }
+
+    /// The verdicts on returned gradients, one dictionary per reference instance.
+    private func judge(
+        _ results: [[String: Matrix<Double>]], references: [ReferencePass], exampleCounts: [Int]? = nil
+    ) -> DerivationReport {
         let L = architecture.depth
         let batchNorm = ["dZtilde", "dgamma", "dbeta", "dZhat", "dvar", "dmu"]
-        let results = try references.map { try gradients($0.network, $0.X, $0.Y) }
         var order: [String] = []
         for l in stride(from: L, through: 1, by: -1) {
             let names = ["dA\(l)"] + batchNorm.map { "\($0)\(l)" } + ["dZ\(l)", "dW\(l)", "db\(l)"]
@@ -228,7 +253,7 @@ public struct DerivationChecker: Sendable {
         }
         return DerivationReport(
             lines: lines, convention: diagnosis.convention, conventionLine: diagnosis.decidingEntry.map { $0 + 1 },
-            architecture: architecture, exampleCounts: exampleCounts, lintWarnings: [])
+            architecture: architecture, exampleCounts: exampleCounts ?? self.exampleCounts, lintWarnings: [])
     }
 
     // MARK: Helpers

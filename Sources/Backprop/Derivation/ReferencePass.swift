@@ -49,7 +49,7 @@ struct ReferencePass: Sendable {
     }
 
     /// The reference for a given network and batch (the closure form checks on these).
-    init(network: Network<Double>, X: Matrix<Double>, Y: Matrix<Double>) throws {
+    init(network: Network<Double>, X: Matrix<Double>, Y: Matrix<Double>, labels: LabelRange = .loss) throws {
         self.network = network
         self.X = X
         self.Y = Y
@@ -57,7 +57,7 @@ struct ReferencePass: Sendable {
         cache = try network.forward(X)
         var ledgers: [Convention: Ledger<Double>] = [:]
         for convention in Convention.allCases {
-            ledgers[convention] = try network.backward(cache, Y: Y, convention: convention)
+            ledgers[convention] = try network.backward(cache, Y: Y, convention: convention, labels: labels)
         }
         self.ledgers = ledgers
     }
