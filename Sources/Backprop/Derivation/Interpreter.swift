@@ -43,6 +43,8 @@ final class DerivationInterpreter {
     /// The most statements one run executes, and the deepest call chain.
     static let maximumSteps = 200_000
     static let maximumCallDepth = 40
+    /// The longest string the program may build.
+    static let maximumTextLength = 10_000
 
     let program: DerivationProgram
     private let functions: [String: DerivationNode]
@@ -464,7 +466,11 @@ final class DerivationInterpreter {
         case let .number(x): return .number(x)
         case let .string(text): return .text(text)
         case let .formatted(parts):
-            return .text(try parts.map { try evaluate($0, in: scope).text }.joined())
+            let text = try parts.map { try evaluate($0, in: scope).text }.joined()
+            guard text.utf8.count <= Self.maximumTextLength else {
+                throw fail("a string longer than \(Self.maximumTextLength) bytes; dictionary keys are short")
+            }
+            return .text(text)
         case let .name(name):
             let value = try lookup(name, in: scope)
             if case let .array(_, .event(k)) = value { reads.insert(k) }
@@ -522,7 +528,12 @@ final class DerivationInterpreter {
                 do { return .array(try DerivationEvaluator().binary(op, a, b), .fresh) } catch let error as DerivationEvaluationError {
                     throw Failure(error: error, recorded: false)
                 }
-            case let (.text(a), .text(b)) where op == .add: return .text(a + b)
+            case let (.text(a), .text(b)) where op == .add:
+                // Keys are short; a string doubling in a loop must not take the memory.
+                guard a.utf8.count + b.utf8.count <= Self.maximumTextLength else {
+                    throw fail("a string longer than \(Self.maximumTextLength) bytes; dictionary keys are short")
+                }
+                return .text(a + b)
             default:
                 guard op == .equal || op == .notEqual else {
                     throw fail("'\(op.rawValue)' cannot combine \(left.kindDescription) and \(right.kindDescription)")
