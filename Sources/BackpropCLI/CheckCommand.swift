@@ -49,7 +49,9 @@ struct CheckCommand: ParsableCommand {
             if/elif, masked assignment dZ[Z <= 0] = 0. The function no other function calls is run \
             with parameters, cache, caches, X, Y and AL from the forward pass; a value is checked as \
             the gradient it is named or stored as. Without options or a header, the layer count and \
-            activations are inferred from the file (--layers is then optional), and the output says so.
+            activations are inferred from the file (--layers is then optional), and the output says so. \
+            A file that reads lambd (C2W1's backward_propagation_with_regularization) is checked \
+            against dW[l] + (λ/m) W[l] with λ = 0.7.
 
             Exit status: 0 all correct, 1 something wrong, 2 the file does not parse, 3 no mistakes \
             found but some lines could not be evaluated (each is named with line:column).
@@ -188,6 +190,7 @@ struct CheckCommand: ParsableCommand {
         let counts = report.exampleCounts.map(String.init).joined(separator: ", ")
         out.append("Checking \(file) against \(report.architecture) on \(report.exampleCounts.count) random network\(report.exampleCounts.count == 1 ? "" : "s") (m = \(counts))")
         if let inference = report.inference { out.append("Architecture: " + inference) }
+        if report.l2 > 0 { out.append("L2: the file reads lambd; the reference adds (λ/m) W[l] to dW[l] with λ = \(report.l2)") }
         out.append("Convention: " + conventionLine(report))
         for warning in report.lintWarnings { out.append("Warning: \(warning)") }
         out.append("")

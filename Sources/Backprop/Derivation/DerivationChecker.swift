@@ -53,7 +53,10 @@ public struct DerivationChecker: Sendable {
     /// on every instance under each convention with correct inputs substituted (and once more
     /// letting a line that switches convention carry it on), then judges every value.
     func check(program: DerivationProgram) throws -> DerivationReport {
-        let references = try referencePasses()
+        // C2W1's backward_propagation_with_regularization(X, Y, cache, lambd): the reference
+        // takes the course's λ = 0.7.
+        let l2 = program.assignments.contains { $0.expression.names.contains("lambd") } ? Self.courseL2 : 0
+        let references = try referencePasses(l2: l2)
         let discovery = DerivationInterpreter(program: program, reference: references[0])
         discovery.run()
         let events = discovery.events
@@ -189,7 +192,7 @@ public struct DerivationChecker: Sendable {
         return DerivationReport(
             lines: lines, convention: diagnosis.convention, conventionLine: decidingLine,
             architecture: architecture, exampleCounts: exampleCounts,
-            lintWarnings: DerivationLint.warnings(in: assignments, architecture: architecture))
+            lintWarnings: DerivationLint.warnings(in: assignments, architecture: architecture), l2: l2)
     }
 
     /// Checks gradients computed by `gradients(network, X, Y)`, e.g. for a custom layer: each
@@ -258,9 +261,12 @@ public struct DerivationChecker: Sendable {
 
     // MARK: Helpers
 
-    private func referencePasses() throws -> [ReferencePass] {
-        try zip(seeds, exampleCounts).map { try ReferencePass(architecture: architecture, seed: $0, examples: $1) }
+    private func referencePasses(l2: Double = 0) throws -> [ReferencePass] {
+        try zip(seeds, exampleCounts).map { try ReferencePass(architecture: architecture, seed: $0, examples: $1, l2: l2) }
     }
+
+    /// The L2 strength a file that reads `lambd` is checked with (the course's C2W1 value).
+    public static let courseL2 = 0.7
 
     /// What the reference knows `name` as, in this architecture.
     private func gradientName(_ name: String) -> GradientName? {

@@ -71,6 +71,10 @@ public struct DerivationReport: Sendable {
     /// Whether some line is wrong (lines that could not be evaluated are not mistakes).
     public var hasMistakes: Bool { lines.contains { $0.status == .wrong } }
 
+    /// The L2 strength λ the reference includes: ``DerivationChecker/courseL2`` when the file
+    /// reads `lambd` (C2W1's regularized backward pass), else 0.
+    public var l2: Double = 0
+
     /// How the architecture was found: `nil` when given, else a sentence naming what in the
     /// file it was inferred from.
     public var inference: String?

@@ -247,6 +247,15 @@ struct DiagnosisContext {
 
     /// Known wrong forms of this gradient, each with the value it would have.
     private func patterns() -> [Pattern] {
+        if gradient.kind == .dW, reference.l2 > 0 {
+            let term = (reference.l2 / Double(m)) * reference.W(l)
+            return [
+                ("l2Missing", .regularizationMissing,
+                 "L2 term missing: dW\(l) needs + (λ/m) W\(l) (λ = lambd)", expected - term),
+                ("l2NoM", .regularizationMissing,
+                 "L2 term without its 1/m: λ W\(l) where (λ/m) W\(l) is meant", expected - term + reference.l2 * reference.W(l)),
+            ]
+        }
         if gradient.kind.isBatchNorm || (reference.batchNorm && l < L && (gradient.kind == .dZ || gradient.kind == .A)) {
             return batchNormPatterns()
         }
