@@ -17,6 +17,7 @@ public enum GradientCheck {
     ///   - epsilon: the step ε (default `1e-6`: small enough for the O(ε²) truncation error,
     ///     large enough that rounding in `J` stays below it).
     ///   - worstCount: how many of the largest disagreements to list per tensor.
+    ///   - labels: which labels to accept (``LabelRange/anyFinite`` for a learner's `Y = randn(…)`).
     public static func run<Scalar>(
         network: Network<Scalar>, X: Matrix<Scalar>, Y: Matrix<Scalar>,
         convention: Convention = .deferred, l2 lambda: Double = 0,
@@ -66,6 +67,7 @@ public enum GradientCheck {
     ///   - dropout: masks held fixed (optional).
     ///   - epsilon: the step ε.
     ///   - worstCount: how many of the largest disagreements to list per tensor.
+    ///   - labels: which labels to accept (``LabelRange``).
     /// - Throws: when the gradients' layout is not the network's.
     public static func compare(
         analytic: Gradients<Double>, network: Network<Double>,
