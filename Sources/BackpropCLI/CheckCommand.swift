@@ -42,7 +42,19 @@ struct CheckCommand: ParsableCommand {
             'batchnorm: yes'), else 2,4,1 tanh → sigmoid. A header line holds only known fields \
             (layers, hidden, output, loss, batchnorm, convention) with valid values; anything \
             else in it is an error.
-            Exit status: 0 all correct, 1 something wrong, 2 the file does not parse.
+            FILE may also be the course's functions verbatim (C1W3 backward_propagation(parameters, \
+            cache, X, Y), C1W4 L_model_backward(AL, Y, caches) with relu_backward, sigmoid_backward, \
+            linear_backward and linear_activation_backward): def, docstrings, dictionary reads and \
+            writes (also grads["dW" + str(l)] and f-strings), tuple unpacking of caches, for loops, \
+            if/elif, masked assignment dZ[Z <= 0] = 0. The function no other function calls is run \
+            with parameters, cache, caches, X, Y and AL from the forward pass; a value is checked as \
+            the gradient it is named or stored as. Without options or a header, the layer count and \
+            activations are inferred from the file (--layers is then optional), and the output says so. \
+            A file that reads lambd (C2W1's backward_propagation_with_regularization) is checked \
+            against dW[l] + (λ/m) W[l] with λ = 0.7.
+
+            Exit status: 0 all correct, 1 something wrong, 2 the file does not parse, 3 no mistakes \
+            found but some lines could not be evaluated (each is named with line:column).
 
             Examples:
               backprop check derivation.py --layers 2,4,1 --hidden tanh --output sigmoid
@@ -93,7 +105,9 @@ struct CheckCommand: ParsableCommand {
         } catch {
             throw BackpropError.malformedFile(path: file, reason: "\(error)")
         }
-        let architecture = try resolvedArchitecture(header: header)
+        let inferred = header == nil && layers == nil ? DerivationArchitecture.inferred(from: source) : nil
+        let explicit = hidden != nil || output != nil || loss != nil || batchNorm
+        let architecture = try resolvedArchitecture(header: header ?? inferred?.architecture)
         // The checker builds networks of these sizes and runs both ledgers on up to 13 examples.
         do {
             try NetworkFootprint(sizes: architecture.sizes).requirePasses(
@@ -102,19 +116,21 @@ struct CheckCommand: ParsableCommand {
             throw BackpropError.tooLarge("\(file): \(error)")
         }
         let checker = try DerivationChecker(architecture: architecture, seeds: seeds)
-        let report: DerivationReport
+        var report: DerivationReport
         do {
             report = try checker.check(source)
+            report.inference = inferred.map { $0.reason + (explicit ? " (with the options given)" : "") }
         } catch let error as DerivationParseError {
             FileHandle.standardError.write(Data((Self.renderParseError(error, file: file, source: source) + "\n").utf8))
             throw ExitCode(2)
         }
         guard !report.lines.isEmpty else {
-            throw BackpropError.invalidArgument("\(file) has no assignments to check (write one per line, e.g. dZ2 = A2 - Y)")
+            throw BackpropError.invalidArgument("\(file) has no assignments to check (write one per line, e.g. dZ2 = A2 - Y, or the course's def backward_propagation(parameters, cache, X, Y):)")
         }
         let marks = plain || isatty(STDOUT_FILENO) == 0 ? CheckMarks.plain : CheckMarks.symbols
         print(Self.render(report, file: file, marks: marks))
-        if !report.isCorrect { throw ExitCode(1) }
+        if report.hasMistakes { throw ExitCode(1) }
+        if !report.isCorrect { throw ExitCode(3) }
     }
 
     /// Options first, then the file's header, then the defaults.
@@ -173,6 +189,8 @@ struct CheckCommand: ParsableCommand {
         var out: [String] = []
         let counts = report.exampleCounts.map(String.init).joined(separator: ", ")
         out.append("Checking \(file) against \(report.architecture) on \(report.exampleCounts.count) random network\(report.exampleCounts.count == 1 ? "" : "s") (m = \(counts))")
+        if let inference = report.inference { out.append("Architecture: " + inference) }
+        if report.l2 > 0 { out.append("L2: the file reads lambd; the reference adds (λ/m) W[l] to dW[l] with λ = \(report.l2)") }
         out.append("Convention: " + conventionLine(report))
         for warning in report.lintWarnings { out.append("Warning: \(warning)") }
         out.append("")
@@ -180,10 +198,12 @@ struct CheckCommand: ParsableCommand {
         for line in report.lines {
             let number = String(repeating: " ", count: width - String(line.line).count) + String(line.line)
             let mark = marks.mark(line.status)
-            out.append("  line \(number)  \(mark)  \(line.text)")
+            let layers = line.checkedAs.isEmpty ? "" : "   [as \(line.checkedAs.joined(separator: ", "))]"
+            out.append("  line \(number)  \(mark)  \(line.text)" + layers)
             if let diagnosis = line.diagnosis {
                 let indent = String(repeating: " ", count: 2 + 5 + width + 2 + marks.width + 2)
-                out.append(indent + diagnosis)
+                let place = line.status == .error ? "\(file):\(line.line):\(line.column): could not be evaluated: " : ""
+                out.append(indent + place + diagnosis)
             }
         }
         out.append("")
@@ -210,9 +230,11 @@ struct CheckCommand: ParsableCommand {
         var parts = ["\(correct) correct", "\(wrong) wrong"]
         if errors > 0 { parts.append("\(errors) could not be evaluated") }
         if unchecked > 0 { parts.append("\(unchecked) not checked") }
-        let verdict = report.isCorrect ? "The derivation is correct." : "The derivation has mistakes."
+        let verdict = report.isCorrect ? "The derivation is correct."
+            : report.hasMistakes ? "The derivation has mistakes."
+            : "No mistakes in the lines checked, but \(errors == 1 ? "one line" : "\(errors) lines") could not be evaluated, so the check is incomplete."
         var text = parts.joined(separator: ", ") + ". " + verdict
-        if wrong + errors > 0 {
+        if wrong > 0 {
             text += "\nEach line is judged with the true values of the gradients it reads, so a mistake shows on the line that makes it."
         }
         return text

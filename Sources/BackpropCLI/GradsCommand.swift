@@ -16,8 +16,17 @@ struct GradsCommand: ParsableCommand {
             X is (n_x, m) and Y is (n_y, m) as in the course: 0/1 labels for a sigmoid output, \
             one-hot columns for softmax.
 
+            --compare mine.npz compares a notebook's gradients (np.savez('mine.npz', **grads), with the \
+            course's names dW1, db1, dZ1, dA0, … — C1W4's dA{l} included) with the ledger: per tensor the \
+            relative difference, the worst entries with their indices, and the diagnosis (factor m, 1/m, \
+            sign, transpose, wrong axis, …) from the same diagnoser as backprop check. Exit 0 only if all agree.
+
+            Labels outside what the loss expects (Y = randn(…), as in one of the course's early tests) are \
+            used as given, with a warning; train refuses them.
+
             Examples:
               backprop grads --weights params.npz --hidden tanh --output sigmoid --x X.npy --y Y.npy
+              backprop grads --weights params.npz --x X.npy --y Y.npy --compare mine.npz
               backprop grads --weights runs/flower/model.safetensors --x X.npy --y Y.npy --convention absorbed --out ledger.npz
             """
     )
@@ -36,6 +45,8 @@ struct GradsCommand: ParsableCommand {
     var out: String?
     @Flag(help: "Write --out even when its extension is not .npz.")
     var force = false
+    @Option(help: "Compare with a notebook's gradients: an .npz of dW1, db1, … (np.savez('mine.npz', **grads)).")
+    var compare: String?
 
     func validate() throws {
         guard l2 >= 0, l2.isFinite else { throw ValidationError("--l2 must be a finite number ≥ 0, not \(l2)") }
@@ -58,12 +69,17 @@ struct GradsCommand: ParsableCommand {
         let budget = try memory.budget()
         let network: Network<S> = try model.load(S.self, budget: budget)
         let X = try readMatrix(x, as: S.self, option: "--x", budget: budget)
-        let Y = try readMatrix(y, as: S.self, option: "--y", budget: budget)
+        let Y = try NotebookFiles.labels(y, as: S.self, option: "--y", outputs: network.outputSize, examples: X.columns, budget: budget)
         guard X.isFinite, Y.isFinite else { throw BackpropError.nonFinite("--x or --y holds NaN or infinity") }
+        NotebookFiles.warnAboutLabels(Y, loss: network.loss, option: "--y")
         // The ledger keeps every Z, A, dZ, dA, and the NPZ copies them all once more.
         try NetworkFootprint(network).requirePasses(
             of: S.self, examples: try CheckedSize.multiply(X.columns, 2, "--x"), within: budget)
-        let ledger = try network.gradients(X, Y, convention: convention, l2: l2)
+        let ledger = try network.gradients(X, Y, convention: convention, l2: l2, labels: .anyFinite)
+        if let compare {
+            try compareNotebook(compare, network: network.converted(), X: X.converted(), Y: Y.converted(), budget: budget)
+            return
+        }
         var arrays: [(name: String, array: NPYArray)] = []
         var written = Set<String>()
         var table = TextTable(columns: ["name", "shape", "‖·‖", "max |·|"])
@@ -87,5 +103,64 @@ struct GradsCommand: ParsableCommand {
             try NPZ.write(arrays, to: URL(fileURLWithPath: out))
             print("wrote \(out)")
         }
+    }
+
+    /// `--compare`: the notebook's gradients against the ledger, diagnosed.
+    private func compareNotebook(
+        _ path: String, network: Network<Double>, X: Matrix<Double>, Y: Matrix<Double>, budget: MemoryBudget
+    ) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw BackpropError.invalidArgument("--compare \(path): no such file") }
+        let archive = try NPZ.read(contentsOf: URL(fileURLWithPath: path), budget: budget)
+        var mine: [String: Matrix<Double>] = [:]
+        for name in archive.names where ["dW", "db", "dZ", "dA"].contains(where: { name.hasPrefix($0) })
+            && name.dropFirst(2).allSatisfy(\.isWholeNumber) && name.count > 2 {
+            mine[name] = try archive[name]!.matrix(Double.self)
+        }
+        guard !mine.isEmpty else {
+            throw BackpropError.malformedFile(path: path, reason: "has no gradients under the course's names dW1, db1, dZ1, dA0, … (it has \(archive.names.prefix(10).joined(separator: ", ")))"
+                + " — save them with np.savez('mine.npz', **grads)")
+        }
+        let report = try DerivationChecker.compare(mine, network: network, X: X, Y: Y)
+        let chosen = report.convention ?? convention
+        let reference = NotebookFiles.courseGradients(try network.gradients(X, Y, convention: chosen, labels: .anyFinite))
+        print("Comparing \(path) with the ledger of \(network.summary), m = \(X.columns), convention \(chosen)"
+            + (report.convention == nil ? " (not decided by the file; --convention)" : " (as the file's gradients show)"))
+        var table = TextTable(columns: ["name", "shape", "relative difference", "verdict"])
+        var details: [String] = []
+        for line in report.lines {
+            let value = mine[line.name]!
+            guard let expected = reference[line.name] else {
+                table.add([line.name, value.shape.description, "", "not compared"])
+                details.append("\(line.name): \(line.diagnosis ?? "not compared: the network has no such gradient")")
+                continue
+            }
+            let relative = value.shape == expected.shape ? Self.relativeDifference(value, expected) : .infinity
+            let verdict = line.status == .correct ? "agrees" : (line.status == .wrong ? "DIFFERS" : "not compared")
+            table.add([line.name, value.shape.description, value.shape == expected.shape ? format(relative) : "shape \(expected.shape) expected", verdict])
+            if line.status == .wrong {
+                var text = "\(line.name): \(line.diagnosis ?? "wrong")"
+                if value.shape == expected.shape { text += "; worst entries " + Self.worst(value, expected) }
+                details.append(text)
+            }
+        }
+        print(table.render())
+        for detail in details { print(detail) }
+        let agree = report.lines.allSatisfy { $0.status == .correct }
+        print(agree ? "All \(report.lines.count) gradients agree with the ledger." : "\(report.lines.filter { $0.status != .correct }.count) of \(report.lines.count) gradients do not agree.")
+        if !agree { throw ExitCode(1) }
+    }
+
+    /// `‖u − r‖ / max(‖u‖, ‖r‖)`.
+    static func relativeDifference(_ u: Matrix<Double>, _ r: Matrix<Double>) -> Double {
+        let scale = max(u.norm(), r.norm())
+        return scale == 0 ? 0 : (u - r).norm() / scale
+    }
+
+    /// The three entries that differ most, `[i, j] yours … ledger …`.
+    static func worst(_ u: Matrix<Double>, _ r: Matrix<Double>) -> String {
+        let order = (0..<u.count).sorted { abs(u.elements[$0] - r.elements[$0]) > abs(u.elements[$1] - r.elements[$1]) }
+        return order.prefix(3).map { k in
+            "[\(k % u.rows), \(k / u.rows)] yours \(format(u.elements[k])) ledger \(format(r.elements[k]))"
+        }.joined(separator: ", ")
     }
 }

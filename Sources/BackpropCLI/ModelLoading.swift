@@ -25,6 +25,11 @@ struct ModelOptions: ParsableArguments {
         guard FileManager.default.fileExists(atPath: weights) else {
             throw BackpropError.invalidArgument("--weights \(weights): no such file")
         }
+        if url.pathExtension.lowercased() == "npy" {
+            // A notebook habit: np.save('p.npy', params) pickles the dictionary (named by NPY.read).
+            _ = try NPY.read(contentsOf: url)
+            throw BackpropError.malformedFile(path: weights, reason: "is a single array, not a model: save the parameters dictionary with np.savez('p.npz', **params)")
+        }
         if url.pathExtension.lowercased() != "npz" { return try Network<S>(contentsOf: url) }
         let archive = try NPZ.read(contentsOf: url, budget: budget)
         var layersFound: [(W: Matrix<S>, b: Matrix<S>)] = []

@@ -69,8 +69,8 @@ struct DerivationParserTests {
         ("dZ2 A2 - Y", 1, 5, "expected '=' after 'dZ2'"),
         ("x = 1\ny = (2 + ]", 2, 10, "expected ')'"),
         ("x = a +\n", 1, 8, "expected an expression"),
-        ("x = A[0]", 1, 6, "indexing"),
-        ("x = A.shape", 1, 12, "expected '['"),
+        ("x = A[0", 1, 6, "expected ']'"),
+        ("def f(x)\n    return x", 1, 9, "expected ':'"),
         ("x = W.foo", 1, 7, "unsupported attribute '.foo'"),
     ])
     func errorsCarryLineAndColumn(_ source: String, _ line: Int, _ column: Int, _ message: String) {

@@ -17,18 +17,20 @@ public enum GradientCheck {
     ///   - epsilon: the step ε (default `1e-6`: small enough for the O(ε²) truncation error,
     ///     large enough that rounding in `J` stays below it).
     ///   - worstCount: how many of the largest disagreements to list per tensor.
+    ///   - labels: which labels to accept (``LabelRange/anyFinite`` for a learner's `Y = randn(…)`).
     public static func run<Scalar>(
         network: Network<Scalar>, X: Matrix<Scalar>, Y: Matrix<Scalar>,
         convention: Convention = .deferred, l2 lambda: Double = 0,
-        dropout: DropoutMasks<Scalar>? = nil, epsilon: Double = 1e-6, worstCount: Int = 3
+        dropout: DropoutMasks<Scalar>? = nil, epsilon: Double = 1e-6, worstCount: Int = 3,
+        labels: LabelRange = .loss
     ) throws -> GradientCheckReport {
         let model: Network<Double> = network.converted()
         let (x, y): (Matrix<Double>, Matrix<Double>) = (X.converted(), Y.converted())
         let masks: DropoutMasks<Double>? = dropout?.converted()
-        let ledger = try model.gradients(x, y, convention: convention, l2: lambda, dropout: masks)
+        let ledger = try model.gradients(x, y, convention: convention, l2: lambda, dropout: masks, labels: labels)
         return try compare(
             analytic: ledger.gradients, network: model, X: x, Y: y, l2: lambda,
-            dropout: masks, epsilon: epsilon, worstCount: worstCount)
+            dropout: masks, epsilon: epsilon, worstCount: worstCount, labels: labels)
     }
 
     /// Compares gradients computed elsewhere (a user's derivation) with central differences,
@@ -65,11 +67,13 @@ public enum GradientCheck {
     ///   - dropout: masks held fixed (optional).
     ///   - epsilon: the step ε.
     ///   - worstCount: how many of the largest disagreements to list per tensor.
+    ///   - labels: which labels to accept (``LabelRange``).
     /// - Throws: when the gradients' layout is not the network's.
     public static func compare(
         analytic: Gradients<Double>, network: Network<Double>,
         X: Matrix<Double>, Y: Matrix<Double>, l2 lambda: Double = 0,
-        dropout: DropoutMasks<Double>? = nil, epsilon: Double = 1e-6, worstCount: Int = 3
+        dropout: DropoutMasks<Double>? = nil, epsilon: Double = 1e-6, worstCount: Int = 3,
+        labels: LabelRange = .loss
     ) throws -> GradientCheckReport {
         guard analytic.tensors == network.parameters.tensors else {
             throw BackpropError.invalidArgument("the gradients are laid out for other parameters than the network's")
@@ -80,7 +84,7 @@ public enum GradientCheck {
         for parameter in network.parameters.tensors where parameter.isTrainable {
             let g = analytic.matrix(parameter)
             let numeric = try numericGradient(
-                network: network, tensor: parameter, X: X, Y: Y, l2: lambda, dropout: dropout, epsilon: epsilon)
+                network: network, tensor: parameter, X: X, Y: Y, l2: lambda, dropout: dropout, epsilon: epsilon, labels: labels)
             let tensor = GradientCheckReport.Tensor(
                 name: parameter.gradientSymbol, analytic: g, numeric: numeric, worstCount: worstCount,
                 examples: X.columns)
@@ -98,16 +102,16 @@ public enum GradientCheck {
     /// Central differences for every entry of one parameter tensor.
     static func numericGradient(
         network: Network<Double>, tensor: ParameterTensor, X: Matrix<Double>, Y: Matrix<Double>,
-        l2 lambda: Double, dropout: DropoutMasks<Double>?, epsilon: Double
+        l2 lambda: Double, dropout: DropoutMasks<Double>?, epsilon: Double, labels: LabelRange = .loss
     ) throws -> Matrix<Double> {
         var probe = network
         var result = Matrix<Double>(shape: tensor.shape)
         for (index, position) in tensor.range.enumerated() {
             let original = network.parameters.slab[position]
             probe.parameters.slab[position] = original + epsilon
-            let plus = Double(try probe.cost(X, Y, l2: lambda, dropout: dropout))
+            let plus = Double(try probe.cost(X, Y, l2: lambda, dropout: dropout, labels: labels))
             probe.parameters.slab[position] = original - epsilon
-            let minus = Double(try probe.cost(X, Y, l2: lambda, dropout: dropout))
+            let minus = Double(try probe.cost(X, Y, l2: lambda, dropout: dropout, labels: labels))
             probe.parameters.slab[position] = original
             result.elements[index] = (plus - minus) / (2 * epsilon)
         }

@@ -5,7 +5,7 @@
 /// assigns — `dZl`, `dAl`, `dWl`, `dbl` (and `Zl`, `Al` for a recomputed forward pass; with
 /// ``DerivationArchitecture/batchNorm`` also `dZtildel`, `dgammal`, `dbetal`, `dZhatl`,
 /// `dvarl`, `dmul` and the forward `mul`, `varl`, `Zhatl`, `Ztildel`) — is
-/// compared with ``Network/gradients(_:_:convention:l2:dropout:)`` under **both** 1/m
+/// compared with ``Network/gradients(_:_:convention:l2:dropout:labels:)`` under **both** 1/m
 /// conventions. The first line that matches exactly one convention fixes the derivation's
 /// convention, and every line is judged in it; a derivation consistent in either is correct.
 ///
@@ -41,48 +41,158 @@ public struct DerivationChecker: Sendable {
         exampleCounts = counts
     }
 
-    /// Checks a formula file: assignments in NumPy notation, one per line.
+    /// Checks a formula file: assignments in NumPy notation, one per line, or the course's
+    /// backward-pass functions verbatim (`def backward_propagation(parameters, cache, X, Y):`,
+    /// `L_model_backward(AL, Y, caches)` with its helpers).
     /// - Throws: ``DerivationParseError`` (with line and column) when the text does not parse.
     public func check(_ source: String) throws -> DerivationReport {
-        try check(statements: DerivationStatement.parse(source))
+        try check(program: DerivationProgram(parsing: source))
     }
 
-    /// Checks parsed statements.
-    func check(statements: [DerivationStatement]) throws -> DerivationReport {
-        let references = try referencePasses()
-        var values = Array(repeating: [Convention: [Result<DerivationValue, DerivationEvaluationError>]](), count: statements.count)
+    /// Checks a parsed program: runs it once to learn which values are which gradients, then
+    /// on every instance under each convention with correct inputs substituted (and once more
+    /// letting a line that switches convention carry it on), then judges every value.
+    func check(program: DerivationProgram) throws -> DerivationReport {
+        // C2W1's backward_propagation_with_regularization(X, Y, cache, lambd): the reference
+        // takes the course's λ = 0.7.
+        let l2 = program.assignments.contains { $0.expression.names.contains("lambd") } ? Self.courseL2 : 0
+        let references = try referencePasses(l2: l2)
+        let discovery = DerivationInterpreter(program: program, reference: references[0])
+        discovery.run()
+        let events = discovery.events
+        var identities = discovery.identities
+        // A layer-less `dZ` inside a helper is the dZ[l] of the dW[l] or db[l] that reads it.
+        for (k, event) in events.enumerated() where identities[k] == nil && event.name == "dZ" {
+            if let reader = events.indices.first(where: { events[$0].reads.contains(k) && [.dW, .db].contains(identities[$0]?.kind) }),
+               let layer = identities[reader]?.layer {
+                identities[k] = GradientName(kind: .dZ, layer: layer)
+            }
+        }
+        typealias Values = [Convention: [Result<DerivationValue, DerivationEvaluationError>]]
+        var values = Array(repeating: Values(), count: events.count)
+        var carried = Array(repeating: Values(), count: events.count)
+        var switchedEverywhere: [Convention: Set<Int>] = [:]
         for convention in Convention.allCases {
-            for reference in references {
-                var evaluator = DerivationEvaluator(environment: reference.environment)
-                for (index, statement) in statements.enumerated() {
-                    let result = Self.capture { try evaluator.evaluate(statement.expression) }
-                    values[index][convention, default: []].append(result)
-                    // Later lines read correct inputs: the true value of every gradient.
-                    if let gradient = gradientName(statement.target) {
-                        evaluator.environment[statement.target] = .matrix(reference.value(of: gradient, convention))
-                    } else {
-                        evaluator.environment[statement.target] = try? result.get()
+            for switching in [false, true] {
+                for reference in references {
+                    let run = DerivationInterpreter(
+                        program: program, reference: reference, substitutions: identities, convention: convention, switching: switching)
+                    run.run()
+                    let consistent = run.events.count == events.count && zip(run.events, events).allSatisfy { $0.site == $1.site }
+                    for k in events.indices {
+                        let value = consistent ? run.events[k].value
+                            : .failure(DerivationEvaluationError("the file takes a different path on another random network (does a branch depend on the values?)"))
+                        if switching { carried[k][convention, default: []].append(value) } else { values[k][convention, default: []].append(value) }
+                    }
+                    if switching {
+                        switchedEverywhere[convention] = switchedEverywhere[convention].map { $0.intersection(run.switched) } ?? run.switched
                     }
                 }
             }
         }
-        let entries = statements.enumerated().map { index, statement in
-            DiagnosisEntry(
-                name: statement.target, gradient: gradientName(statement.target),
-                location: "on line \(statement.line)", values: values[index],
-                earlierOneOverM: Self.earlierOneOverM(statements, index),
-                ownExampleCountUses: statement.expression.exampleCountUses)
+        let scalar = Set(events.indices.filter { if case .success(.scalar) = events[$0].value { true } else { false } })
+        func ancestors(_ k: Int) -> Set<Int> {
+            var visited = Set<Int>(), pending = events[k].reads
+            while let j = pending.popLast() {
+                if visited.insert(j).inserted { pending += events[j].reads }
+            }
+            return visited
         }
-        let diagnosis = Diagnoser(entries: entries, references: references).judge()
-        let lines = statements.enumerated().map { index, statement in
-            line(for: diagnosis.verdicts[index], line: statement.line, name: statement.target, text: statement.text,
-                 note: note(statements, index))
+        let lineages = events.indices.map(ancestors)
+        func entries(_ values: [Values]) -> [DiagnosisEntry] {
+            events.indices.map { k in
+                DiagnosisEntry(
+                    name: events[k].name, gradient: identities[k], location: "on line \(events[k].site.line)", values: values[k],
+                    earlierOneOverM: lineages[k].filter { events[$0].exampleCountUses > 0 && !scalar.contains($0) }.min(),
+                    ownExampleCountUses: events[k].exampleCountUses)
+            }
         }
+        let diagnosis = Diagnoser(entries: entries(values), references: references).judge()
+        var verdicts = diagnosis.verdicts
+        var notes = Array(repeating: String?.none, count: events.count)
+        // Mixed 1/m paths: a line that is right in the other convention, and a later line that
+        // is only right because it reads it, mean the file carries that convention from there.
+        let chosen = diagnosis.convention ?? .deferred
+        let other: Convention = chosen == .deferred ? .absorbed : .deferred
+        let switches = (switchedEverywhere[chosen] ?? []).sorted()
+        if !switches.isEmpty {
+            let carriedVerdicts = Diagnoser(entries: entries(carried), references: references).judge(forcing: chosen).verdicts
+            for s in switches {
+                let downstream = events.indices.filter { lineages[$0].contains(s) }
+                let rescued = downstream.filter {
+                    verdicts[$0].status == .wrong && [.oneOverMMissing, .oneOverMExtra].contains(verdicts[$0].mistake)
+                        && carriedVerdicts[$0].status == .correct
+                }
+                // Carrying the switch must explain the file better than calling the line wrong.
+                let plainWrong = ([s] + downstream).filter { verdicts[$0].status == .wrong }.count
+                let carriedWrong = downstream.filter { carriedVerdicts[$0].status == .wrong }.count
+                guard !rescued.isEmpty, carriedWrong < plainWrong, let gradient = identities[s] else { continue }
+                let line = events[s].site.line
+                verdicts[s] = Diagnosis.Verdict(status: .correct, diagnosis: nil, mistake: nil)
+                notes[s] = "correct in the \(other) convention: \(gradient.spelling) carries 1/m here, so from this line on the file follows the \(other) convention (the lines that read it need no 1/m of their own)"
+                for j in downstream {
+                    verdicts[j] = carriedVerdicts[j]
+                    if rescued.contains(j) {
+                        notes[j] = "correct: no 1/m here, and rightly so: \(gradient.spelling) (line \(line)) already carries it — from line \(line) on the file follows the \(other) convention"
+                    }
+                }
+            }
+        }
+        let assignments = program.assignments
+        var lines: [DerivationReport.Line] = []
+        let sites = Dictionary(grouping: events.indices) { DerivationSiteKey(line: events[$0].site.line, column: events[$0].site.column) }
+        for key in sites.keys.sorted(by: { ($0.line, $0.column) < ($1.line, $1.column) }) {
+            let members = sites[key]!
+            let first = events[members[0]]
+            var merged: [DerivationReport.Line] = []
+            for k in members {
+                var note = notes[k]
+                if note == nil, let index = assignments.firstIndex(where: { $0.line == events[k].site.line && $0.target == events[k].name }) {
+                    note = self.note(assignments, index)
+                }
+                merged.append(line(for: verdicts[k], line: key.line, name: events[k].name, text: first.site.text, note: note))
+            }
+            let identified = members.filter { identities[$0] != nil }
+            let names = identified.map { identities[$0]!.spelling }
+            let checkedAs = identified.allSatisfy({ gradientName(events[$0].name) == identities[$0] }) ? [] : names
+            if let error = merged.first(where: { $0.status == .error }) {
+                lines.append(DerivationReport.Line(line: key.line, name: first.name, text: first.site.text, status: .error,
+                    diagnosis: error.diagnosis, mistake: .evaluationError, checkedAs: checkedAs, column: key.column))
+                continue
+            }
+            let judged = zip(members, merged).filter { identities[$0.0] != nil }.map(\.1)
+            guard !judged.isEmpty else {
+                lines.append(merged[0].with(checkedAs: [], column: key.column))
+                continue
+            }
+            let wrong = judged.enumerated().filter { $0.element.status == .wrong }
+            if wrong.isEmpty {
+                lines.append(judged[0].with(checkedAs: checkedAs, column: key.column))
+                continue
+            }
+            let texts = wrong.map { (names[$0.offset], $0.element.diagnosis ?? "wrong") }
+            let diagnosisText: String
+            if Set(texts.map(\.1)).count == 1 && wrong.count == judged.count {
+                diagnosisText = texts[0].1
+            } else if Set(wrong.map(\.element.mistake)).count == 1, wrong[0].element.mistake != .other {
+                diagnosisText = "as \(texts[0].0): \(texts[0].1); the same mistake as \(texts.dropFirst().map(\.0).joined(separator: ", "))"
+                    + (wrong.count < judged.count ? " (right as the others)" : "")
+            } else {
+                diagnosisText = texts.map { "as \($0.0): \($0.1)" }.joined(separator: "; ")
+            }
+            lines.append(DerivationReport.Line(line: key.line, name: first.name, text: first.site.text, status: .wrong,
+                diagnosis: diagnosisText, mistake: wrong[0].element.mistake, checkedAs: checkedAs, column: key.column))
+        }
+        for failure in discovery.failures {
+            lines.append(DerivationReport.Line(line: failure.site.line, name: "(statement)", text: failure.site.text, status: .error,
+                diagnosis: failure.message, mistake: .evaluationError, column: failure.site.column))
+        }
+        lines.sort { ($0.line, $0.column) < ($1.line, $1.column) }
+        let decidingLine = diagnosis.decidingEntry.map { events[$0].site.line }
         return DerivationReport(
-            lines: lines, convention: diagnosis.convention,
-            conventionLine: diagnosis.decidingEntry.map { statements[$0].line },
+            lines: lines, convention: diagnosis.convention, conventionLine: decidingLine,
             architecture: architecture, exampleCounts: exampleCounts,
-            lintWarnings: DerivationLint.warnings(in: statements, architecture: architecture))
+            lintWarnings: DerivationLint.warnings(in: assignments, architecture: architecture), l2: l2)
     }
 
     /// Checks gradients computed by `gradients(network, X, Y)`, e.g. for a custom layer: each
@@ -95,9 +205,36 @@ public struct DerivationChecker: Sendable {
         gradients: (Network<Double>, Matrix<Double>, Matrix<Double>) throws -> [String: Matrix<Double>]
     ) throws -> DerivationReport {
         let references = try referencePasses()
+        return judge(try references.map { try gradients($0.network, $0.X, $0.Y) }, references: references)
+    }
+
+    /// Compares gradients a notebook saved (`np.savez('mine.npz', **grads)`: `dW1`, `db1`,
+    /// `dZ1`, `dA0`, … under the course's names) with the ledger of `network` on `X`, `Y`, and
+    /// diagnoses each one that differs exactly as ``check(_:)`` diagnoses a line: a factor m,
+    /// 1/m, a flipped sign, a transpose, a wrong axis. The convention is decided from the
+    /// gradients themselves. Any finite `Y` is accepted.
+    /// - Throws: ``BackpropError`` for a network with batch norm or other non-dense layers, or
+    ///   labels that do not fit the output.
+    public static func compare(
+        _ gradients: [String: Matrix<Double>], network: Network<Double>, X: Matrix<Double>, Y: Matrix<Double>
+    ) throws -> DerivationReport {
+        guard network.isDense else {
+            throw BackpropError.invalidArgument("comparing a notebook's gradients needs a dense network (no batch norm)")
+        }
+        let architecture = try DerivationArchitecture(
+            sizes: network.sizes, hidden: network.depth > 1 ? network.layer(1).activation : .tanh,
+            output: network.outputActivation, loss: network.loss)
+        let checker = try DerivationChecker(architecture: architecture, seeds: 1)
+        let reference = try ReferencePass(network: network, X: X, Y: Y, labels: .anyFinite)
+        return checker.judge([gradients], references: [reference], exampleCounts: [X.columns])
+    }
+
+    /// The verdicts on returned gradients, one dictionary per reference instance.
+    private func judge(
+        _ results: [[String: Matrix<Double>]], references: [ReferencePass], exampleCounts: [Int]? = nil
+    ) -> DerivationReport {
         let L = architecture.depth
         let batchNorm = ["dZtilde", "dgamma", "dbeta", "dZhat", "dvar", "dmu"]
-        let results = try references.map { try gradients($0.network, $0.X, $0.Y) }
         var order: [String] = []
         for l in stride(from: L, through: 1, by: -1) {
             let names = ["dA\(l)"] + batchNorm.map { "\($0)\(l)" } + ["dZ\(l)", "dW\(l)", "db\(l)"]
@@ -119,14 +256,17 @@ public struct DerivationChecker: Sendable {
         }
         return DerivationReport(
             lines: lines, convention: diagnosis.convention, conventionLine: diagnosis.decidingEntry.map { $0 + 1 },
-            architecture: architecture, exampleCounts: exampleCounts, lintWarnings: [])
+            architecture: architecture, exampleCounts: exampleCounts ?? self.exampleCounts, lintWarnings: [])
     }
 
     // MARK: Helpers
 
-    private func referencePasses() throws -> [ReferencePass] {
-        try zip(seeds, exampleCounts).map { try ReferencePass(architecture: architecture, seed: $0, examples: $1) }
+    private func referencePasses(l2: Double = 0) throws -> [ReferencePass] {
+        try zip(seeds, exampleCounts).map { try ReferencePass(architecture: architecture, seed: $0, examples: $1, l2: l2) }
     }
+
+    /// The L2 strength a file that reads `lambd` is checked with (the course's C2W1 value).
+    public static let courseL2 = 0.7
 
     /// What the reference knows `name` as, in this architecture.
     private func gradientName(_ name: String) -> GradientName? {
@@ -156,6 +296,11 @@ public struct DerivationChecker: Sendable {
         }
         return DerivationReport.Line(
             line: line, name: name, text: text, status: verdict.status, diagnosis: diagnosis, mistake: verdict.mistake)
+    }
+
+    private struct DerivationSiteKey: Hashable {
+        let line: Int
+        let column: Int
     }
 
     private static func capture(_ body: () throws -> DerivationValue) -> Result<DerivationValue, DerivationEvaluationError> {
@@ -203,5 +348,13 @@ public struct DerivationChecker: Sendable {
             }
         }
         return visited.filter { statements[$0].expression.exampleCountUses > 0 }.min()
+    }
+}
+
+extension DerivationReport.Line {
+    /// The same verdict, with `checkedAs` and `column`.
+    func with(checkedAs: [String], column: Int) -> DerivationReport.Line {
+        DerivationReport.Line(line: line, name: name, text: text, status: status, diagnosis: diagnosis, mistake: mistake,
+                              checkedAs: checkedAs, column: column)
     }
 }

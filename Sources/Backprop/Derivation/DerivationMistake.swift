@@ -39,6 +39,8 @@ public enum DerivationMistake: String, Sendable, Equatable, CaseIterable {
     case epsilonMissing
     /// Batch norm: `Z` used where `Ẑ` or `Z̃` is meant (the normalization skipped).
     case normalizationSkipped
+    /// L2 regularization: `dW` without its `(λ/m) W` term.
+    case regularizationMissing
     /// NaN or infinite entries.
     case nonFinite
     /// The line could not be evaluated (undefined name, shapes that do not fit in a product).

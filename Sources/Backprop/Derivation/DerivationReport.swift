@@ -29,6 +29,26 @@ public struct DerivationReport: Sendable {
         public let diagnosis: String?
         /// The recognised kind of mistake, for wrong and error lines.
         public let mistake: DerivationMistake?
+        /// The gradients this line computes, when they are not its own name: `dW3, dW2, dW1`
+        /// for `dW = …` inside `linear_backward`, once per layer it is called for.
+        public let checkedAs: [String]
+        /// The column of the statement (of its target).
+        public let column: Int
+
+        /// A line's verdict.
+        public init(
+            line: Int, name: String, text: String, status: Status, diagnosis: String?, mistake: DerivationMistake?,
+            checkedAs: [String] = [], column: Int = 1
+        ) {
+            self.line = line
+            self.name = name
+            self.text = text
+            self.status = status
+            self.diagnosis = diagnosis
+            self.mistake = mistake
+            self.checkedAs = checkedAs
+            self.column = column
+        }
     }
 
     /// Every assignment, in file order.
@@ -47,6 +67,17 @@ public struct DerivationReport: Sendable {
 
     /// Whether no line is wrong and none failed to evaluate.
     public var isCorrect: Bool { !lines.contains { $0.status == .wrong || $0.status == .error } }
+
+    /// Whether some line is wrong (lines that could not be evaluated are not mistakes).
+    public var hasMistakes: Bool { lines.contains { $0.status == .wrong } }
+
+    /// The L2 strength λ the reference includes: ``DerivationChecker/courseL2`` when the file
+    /// reads `lambd` (C2W1's regularized backward pass), else 0.
+    public var l2: Double = 0
+
+    /// How the architecture was found: `nil` when given, else a sentence naming what in the
+    /// file it was inferred from.
+    public var inference: String?
 
     /// The lines with `status`.
     public func lines(_ status: Status) -> [Line] { lines.filter { $0.status == status } }

@@ -42,10 +42,11 @@ struct Diagnoser {
     let entries: [DiagnosisEntry]
     let references: [ReferencePass]
 
-    func judge() -> Diagnosis {
-        var convention: Convention?
+    /// The verdicts; `forced` judges every entry in that convention instead of deciding one.
+    func judge(forcing forced: Convention? = nil) -> Diagnosis {
+        var convention: Convention? = forced
         var deciding: Int?
-        for (index, entry) in entries.enumerated() where entry.gradient != nil {
+        for (index, entry) in entries.enumerated() where entry.gradient != nil && forced == nil {
             let (d, a) = (matchesAll(entry, .deferred), matchesAll(entry, .absorbed))
             if d != a {
                 (convention, deciding) = (d ? .deferred : .absorbed, index)
@@ -246,6 +247,15 @@ struct DiagnosisContext {
 
     /// Known wrong forms of this gradient, each with the value it would have.
     private func patterns() -> [Pattern] {
+        if gradient.kind == .dW, reference.l2 > 0 {
+            let term = (reference.l2 / Double(m)) * reference.W(l)
+            return [
+                ("l2Missing", .regularizationMissing,
+                 "L2 term missing: dW\(l) needs + (λ/m) W\(l) (λ = lambd)", expected - term),
+                ("l2NoM", .regularizationMissing,
+                 "L2 term without its 1/m: λ W\(l) where (λ/m) W\(l) is meant", expected - term + reference.l2 * reference.W(l)),
+            ]
+        }
         if gradient.kind.isBatchNorm || (reference.batchNorm && l < L && (gradient.kind == .dZ || gradient.kind == .A)) {
             return batchNormPatterns()
         }
@@ -306,9 +316,18 @@ struct DiagnosisContext {
             ("twice", .activationDerivativeTwice,
              "activation derivative applied twice: ⊙ \(activation)′(\(preName)) appears twice", r * derivative),
         ]
+        func formula(_ g: Activation) -> String {
+            switch g {
+            case .sigmoid: "σ′ = A\(l)(1 − A\(l))"
+            case .tanh: "tanh′ = 1 − A\(l)²"
+            case .relu: "relu′ = 1 where \(preName) > 0, else 0"
+            default: "\(g)′(\(preName))"
+            }
+        }
+        let belongs = " (\(formula(activation)))"
         for other in [Activation.sigmoid, .tanh, .relu] where other != activation {
             result.append(("other-\(other)", .wrongActivationDerivative,
-                "wrong activation derivative: \(other)′ used, but layer \(l) is \(activation)",
+                "wrong activation derivative: \(other)′ used, but layer \(l) is \(activation)" + belongs,
                 dA * other.derivative(Z: Z, A: other.forward(Z))))
         }
         let W = reference.W(l + 1)
@@ -317,20 +336,26 @@ struct DiagnosisContext {
             result.append(("W", .transposed, "transposed: W\(l + 1) used where W\(l + 1)ᵀ is meant",
                 W.dot(dZ) * derivative))
         }
-        switch activation {
-        case .tanh:
-            result.append(("sigmoidFormula", .wrongActivationDerivative,
-                "wrong activation derivative: A\(l)(1 − A\(l)) is the sigmoid's formula, but layer \(l) is tanh (tanh′ = 1 − A\(l)²)",
-                dA * A.map { $0 * (1 - $0) }))
-        case .sigmoid:
+        // Another activation's formula written on this layer's own A (or its Z mask).
+        if activation != .tanh {
             result.append(("tanhFormula", .wrongActivationDerivative,
-                "wrong activation derivative: 1 − A\(l)² is tanh's formula, but layer \(l) is sigmoid (σ′ = A\(l)(1 − A\(l)))",
+                "wrong activation derivative: 1 − A\(l)² is tanh's derivative, but layer \(l) is \(activation)" + belongs,
                 dA * A.map { 1 - $0 * $0 }))
-        case .relu:
+        }
+        if activation != .sigmoid {
+            result.append(("sigmoidFormula", .wrongActivationDerivative,
+                "wrong activation derivative: A\(l)(1 − A\(l)) is the sigmoid's formula, but layer \(l) is \(activation)" + belongs,
+                dA * A.map { $0 * (1 - $0) }))
+        }
+        if activation != .relu {
+            result.append(("reluMask", .wrongActivationDerivative,
+                "wrong activation derivative: the ReLU mask (\(preName) > 0) is relu's derivative, but layer \(l) is \(activation)" + belongs,
+                dA * Z.map { $0 > 0 ? 1 : 0 }))
+        }
+        if activation == .relu {
             result.append(("reluA", .wrongActivationDerivative,
                 "wrong activation derivative: multiplied by A\(l) instead of the 0/1 mask (\(preName) > 0)",
                 dA * A))
-        default: break
         }
         switch activation {
         case .tanh:

@@ -39,6 +39,8 @@ struct DerivationEvaluator: Sendable {
             return try call(function, arguments)
         case .tuple:
             throw DerivationEvaluationError("a tuple is only accepted as a shape, e.g. reshape((4, 1))")
+        case .string, .formatted, .element, .list, .dictionary, .not:
+            throw DerivationEvaluationError("\(expression) is not a number or an array")
         }
     }
 

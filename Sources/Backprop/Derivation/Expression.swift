@@ -15,8 +15,20 @@ indirect enum DerivationExpression: Sendable, Equatable, CustomStringConvertible
     case binary(DerivationOperator, DerivationExpression, DerivationExpression)
     /// A function call `f(arguments…)` (method calls put the receiver first).
     case call(String, [DerivationArgument])
-    /// A parenthesised tuple `(a, b)`, accepted only as a shape (`reshape((4, 1))`).
+    /// A parenthesised tuple `(a, b)`: a shape (`reshape((4, 1))`) or several values.
     case tuple([DerivationExpression])
+    /// A string literal, e.g. the key in `parameters["W1"]`.
+    case string(String)
+    /// An f-string: its literal pieces (`.string`) and fields, joined as `str()` of each.
+    case formatted([DerivationExpression])
+    /// `base[index]`: a dictionary read, a list element, or a mask (`dZ[Z <= 0]`).
+    case element(DerivationExpression, DerivationExpression)
+    /// A list literal `[a, b]`.
+    case list([DerivationExpression])
+    /// A dictionary literal `{"dW1": dW1, …}`: keys and values in order.
+    case dictionary(keys: [DerivationExpression], values: [DerivationExpression])
+    /// `not x`.
+    case not(DerivationExpression)
 
     /// The expression fully parenthesised, e.g. `(a + (b * c))`; calls print as `f(x, axis=1)`.
     var description: String {
@@ -29,6 +41,26 @@ indirect enum DerivationExpression: Sendable, Equatable, CustomStringConvertible
         case let .call(function, arguments):
             return function + "(" + arguments.map(\.description).joined(separator: ", ") + ")"
         case let .tuple(items): return "(" + items.map(\.description).joined(separator: ", ") + ")"
+        case let .string(text): return "\"\(text)\""
+        case let .formatted(parts):
+            return "f\"" + parts.map { if case let .string(text) = $0 { text } else { "{\($0)}" } }.joined() + "\""
+        case let .element(base, index): return "\(base)[\(index)]"
+        case let .list(items): return "[" + items.map(\.description).joined(separator: ", ") + "]"
+        case let .dictionary(keys, values):
+            return "{" + zip(keys, values).map { "\($0): \($1)" }.joined(separator: ", ") + "}"
+        case let .not(operand): return "(not \(operand))"
+        }
+    }
+
+    /// The expressions directly inside this one (a call's argument values).
+    var children: [DerivationExpression] {
+        switch self {
+        case .number, .name, .string: []
+        case let .negate(operand), let .not(operand): [operand]
+        case let .binary(_, left, right), let .element(left, right): [left, right]
+        case let .call(_, arguments): arguments.map(\.value)
+        case let .tuple(items), let .formatted(items), let .list(items): items
+        case let .dictionary(keys, values): keys + values
         }
     }
 
@@ -42,7 +74,7 @@ indirect enum DerivationExpression: Sendable, Equatable, CustomStringConvertible
         case let .call(function, arguments):
             let read = function == "astype" ? Array(arguments.prefix(1)) : arguments
             return read.reduce(into: Set<String>()) { $0.formUnion($1.value.names) }
-        case let .tuple(items): return items.reduce(into: Set<String>()) { $0.formUnion($1.names) }
+        default: return children.reduce(into: Set<String>()) { $0.formUnion($1.names) }
         }
     }
 
@@ -58,7 +90,7 @@ indirect enum DerivationExpression: Sendable, Equatable, CustomStringConvertible
             let own = ["mean", "var", "std", "shape"].contains(function) ? 1 : 0
             let inner = function == "shape" ? 0 : arguments.reduce(0) { $0 + $1.value.exampleCountUses }
             return own + inner
-        case let .tuple(items): return items.reduce(0) { $0 + $1.exampleCountUses }
+        default: return children.reduce(0) { $0 + $1.exampleCountUses }
         }
     }
 
@@ -70,7 +102,7 @@ indirect enum DerivationExpression: Sendable, Equatable, CustomStringConvertible
         case let .binary(_, left, right): return left.calls + right.calls
         case let .call(function, arguments):
             return [(function, arguments)] + arguments.flatMap { $0.value.calls }
-        case let .tuple(items): return items.flatMap(\.calls)
+        default: return children.flatMap(\.calls)
         }
     }
 }

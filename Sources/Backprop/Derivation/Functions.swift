@@ -7,7 +7,8 @@ extension DerivationEvaluator {
         "dot", "matmul", "multiply", "add", "subtract", "divide", "sum", "mean", "exp", "log",
         "log1p", "tanh", "sqrt", "abs", "square", "power", "maximum", "minimum", "where",
         "transpose", "sigmoid", "relu", "softmax", "astype", "reshape", "ones_like", "zeros_like",
-        "sign", "shape", "float", "var", "std",
+        "sign", "shape", "float", "var", "std", "array", "asarray", "copy", "squeeze", "int64", "int32", "int_",
+        "float64", "float32", "floor_divide", "mod",
     ]
 
     /// Calls `function` with NumPy's semantics.
@@ -17,6 +18,21 @@ extension DerivationEvaluator {
             let a = try bind(function, arguments, ["a", "b"])
             return try Self.product(
                 evaluate(a["a"]!), evaluate(a["b"]!), operation: "np.\(function)", allowScalars: function == "dot")
+        case "array", "asarray", "copy", "squeeze", "float64", "float32":
+            // `np.array(dA, copy=True)`: a copy; `np.squeeze` of a 1×1 cost: the number.
+            guard let first = arguments.first, first.label == nil else { throw DerivationEvaluationError("\(function)() needs a value") }
+            let value = try evaluate(first.value)
+            if function == "squeeze", value.storage.count == 1 { return .scalar(value.storage.elements[0]) }
+            return value
+        case "int64", "int32", "int_":
+            // `np.int64(A2 > 0)`: 0/1 from a mask; other values truncated toward zero, as NumPy casts.
+            let a = try bind(function, arguments, ["x"])
+            return try evaluate(a["x"]!).map { $0.rounded(.towardZero) }
+        case "floor_divide", "mod":
+            let a = try bind(function, arguments, ["x1", "x2"])
+            return try DerivationValue.elementwise([evaluate(a["x1"]!), evaluate(a["x2"]!)], operation: function == "mod" ? "'%'" : "'//'") {
+                function == "mod" ? $0[0] - ($0[0] / $0[1]).rounded(.down) * $0[1] : ($0[0] / $0[1]).rounded(.down)
+            }
         case "multiply", "add", "subtract", "divide", "maximum", "minimum", "power":
             let a = try bind(function, arguments, ["x1", "x2"])
             let (x, y) = (try evaluate(a["x1"]!), try evaluate(a["x2"]!))

@@ -3,7 +3,10 @@ struct DerivationToken: Sendable, Equatable {
     enum Kind: Sendable, Equatable {
         case number(Double)
         case name(String)
-        /// An operator or punctuation: `+ - * / @ ** ( ) [ ] , . = == != < > <= >= += -= *= /=`.
+        /// A string literal's text (escapes resolved); `formatted` for an f-string, whose `{…}`
+        /// fields the parser reads as expressions.
+        case string(String, formatted: Bool)
+        /// An operator or punctuation: `+ - * / // % @ ** ( ) [ ] { } , . : = == != < > <= >= += -= *= /=`.
         case symbol(String)
         /// The end of a logical line (newlines inside brackets and after `\` do not count).
         case newline
@@ -20,6 +23,7 @@ struct DerivationToken: Sendable, Equatable {
         case let .number(value): "number \(DerivationExpression.number(value))"
         case let .name(name): "'\(name)'"
         case let .symbol(symbol): "'\(symbol)'"
+        case let .string(text, _): "string \"\(BackpropError.excerpt(text))\""
         case .newline: "end of line"
         case .end: "end of file"
         }
@@ -31,8 +35,12 @@ struct DerivationToken: Sendable, Equatable {
 /// Splits formula text into tokens, Python-style: `#` comments, `\` continuations, newlines
 /// ignored inside brackets.
 enum DerivationLexer {
-    private static let twoCharacterSymbols: Set<String> = ["**", "==", "!=", "<=", ">=", "+=", "-=", "*=", "/="]
-    private static let oneCharacterSymbols: Set<Character> = ["+", "-", "*", "/", "@", "(", ")", "[", "]", ",", ".", "=", "<", ">"]
+    private static let twoCharacterSymbols: Set<String> = ["**", "==", "!=", "<=", ">=", "+=", "-=", "*=", "/=", "//", "->"]
+    private static let oneCharacterSymbols: Set<Character> = [
+        "+", "-", "*", "/", "%", "@", "(", ")", "[", "]", "{", "}", ",", ".", ":", "=", "<", ">",
+    ]
+    /// Letters that may prefix a string literal (`f"…"`, `r'…'`, `b"…"`).
+    private static let stringPrefixes: Set<String> = ["f", "r", "b", "u", "rb", "br", "fr", "rf"]
 
     /// The tokens of `source`, ending in `.newline` and `.end`.
     /// - Throws: ``DerivationParseError`` for a character outside the language or an unclosed
@@ -104,8 +112,23 @@ enum DerivationLexer {
             if c.isLetter || c == "_" {
                 let start = index
                 while let next = at(index), next.isLetter || isDigit(next) || next == "_" { index += 1 }
-                add(.name(String(characters[start..<index])), column)
+                let word = String(characters[start..<index])
+                if let quote = at(index), quote == "\"" || quote == "'", stringPrefixes.contains(word.lowercased()) {
+                    let (text, end, lines, lastColumn) = try string(characters, from: index, line: line, column: column + index - start)
+                    add(.string(text, formatted: word.lowercased().contains("f")), column)
+                    index = end
+                    if lines > 0 { line += lines; column = lastColumn } else { column += end - start }
+                    continue
+                }
+                add(.name(word), column)
                 column += index - start
+                continue
+            }
+            if c == "\"" || c == "'" {
+                let (text, end, lines, lastColumn) = try string(characters, from: index, line: line, column: column)
+                add(.string(text, formatted: false), column)
+                if lines > 0 { line += lines; column = lastColumn } else { column += end - index }
+                index = end
                 continue
             }
             if let next = at(index + 1), twoCharacterSymbols.contains(String([c, next])) {
@@ -115,14 +138,14 @@ enum DerivationLexer {
                 continue
             }
             if oneCharacterSymbols.contains(c) {
-                if c == "(" || c == "[" {
+                if c == "(" || c == "[" || c == "{" {
                     openBrackets.append((c, line, column))
-                } else if c == ")" || c == "]" {
-                    let expected: Character = c == ")" ? "(" : "["
+                } else if c == ")" || c == "]" || c == "}" {
+                    let expected: Character = c == ")" ? "(" : (c == "]" ? "[" : "{")
                     if let open = openBrackets.last {
                         guard open.symbol == expected else {
                             throw DerivationParseError(line: line, column: column,
-                                message: "expected '\(open.symbol == "(" ? ")" : "]")' to close the '\(open.symbol)' on line \(open.line), column \(open.column), found '\(c)'")
+                                message: "expected '\(closing(open.symbol))' to close the '\(open.symbol)' on line \(open.line), column \(open.column), found '\(c)'")
                         }
                         openBrackets.removeLast()
                     }
@@ -135,12 +158,50 @@ enum DerivationLexer {
             throw DerivationParseError(line: line, column: column, message: "unexpected character '\(c)'")
         }
         if let open = openBrackets.last {
-            let closing = open.symbol == "(" ? ")" : "]"
             throw DerivationParseError(line: open.line, column: open.column,
-                message: "expected '\(closing)': this '\(open.symbol)' is never closed")
+                message: "expected '\(closing(open.symbol))': this '\(open.symbol)' is never closed")
         }
         if let last = tokens.last, last.kind != .newline { add(.newline, column) }
         add(.end, column)
         return tokens
+    }
+
+    private static func closing(_ open: Character) -> Character { open == "(" ? ")" : (open == "[" ? "]" : "}") }
+
+    /// The string literal whose quote is at `start` (single, or triple-quoted across lines):
+    /// its text, the index after it, how many newlines it spans and the column after it.
+    private static func string(
+        _ characters: [Character], from start: Int, line: Int, column: Int
+    ) throws -> (text: String, end: Int, lines: Int, column: Int) {
+        let quote = characters[start]
+        let triple = start + 2 < characters.count && characters[start + 1] == quote && characters[start + 2] == quote
+        var index = start + (triple ? 3 : 1)
+        var text = "", lines = 0, lastLineStart = start - column + 1
+        while index < characters.count {
+            let c = characters[index]
+            if triple, c == quote, index + 2 < characters.count, characters[index + 1] == quote, characters[index + 2] == quote {
+                return (text, index + 3, lines, index + 3 - lastLineStart + 1)
+            }
+            if !triple, c == quote { return (text, index + 1, 0, 0) }
+            if c.isNewline {
+                guard triple else { break }
+                lines += 1
+                lastLineStart = index + 1
+            }
+            if c == "\\", index + 1 < characters.count {
+                let next = characters[index + 1]
+                switch next {
+                case "n": text.append("\n")
+                case "t": text.append("\t")
+                case "\\", "'", "\"": text.append(next)
+                default: text.append(c); text.append(next)
+                }
+                index += 2
+                continue
+            }
+            text.append(c)
+            index += 1
+        }
+        throw DerivationParseError(line: line, column: column, message: "this string is never closed")
     }
 }

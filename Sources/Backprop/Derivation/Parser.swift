@@ -13,13 +13,10 @@ struct DerivationParser {
 
     // MARK: Statements
 
-    mutating func program() throws -> [DerivationStatement] {
-        var statements: [DerivationStatement] = []
-        while true {
-            skipNewlines()
-            if peek.kind == .end { return statements }
-            statements += try statement()
-        }
+    mutating func program() throws -> [DerivationNode] {
+        let nodes = try block(deeperThan: nil)
+        guard peek.kind == .end else { throw error(at: peek, "expected a statement, found \(peek.spelling)") }
+        return nodes
     }
 
     mutating func singleExpression() throws -> DerivationExpression {
@@ -30,73 +27,192 @@ struct DerivationParser {
         return e
     }
 
-    /// One assignment, or a parallel one (`a, b = x, y`) as one statement per name, in order.
-    private mutating func statement() throws -> [DerivationStatement] {
-        let start = peek
-        guard case let .name(target) = start.kind else {
-            throw error(at: start, "expected a name to assign to, found \(start.spelling)")
+    /// Statements whose first token stands right of column `indent` (all of them at the top
+    /// level, where indentation is not significant).
+    private mutating func block(deeperThan indent: Int?) throws -> [DerivationNode] {
+        var nodes: [DerivationNode] = []
+        while true {
+            skipNewlines()
+            if peek.kind == .end { return nodes }
+            if let indent, peek.column <= indent { return nodes }
+            nodes.append(try statement())
         }
-        advance()
-        if peek.isSymbol(",") { return try parallelAssignment(first: target, at: start) }
-        let assignment = peek
-        let augmented: [String: DerivationOperator] = ["+=": .add, "-=": .subtract, "*=": .multiply, "/=": .divide]
-        guard case let .symbol(symbol) = assignment.kind, symbol == "=" || augmented[symbol] != nil else {
-            throw error(at: assignment, "expected '=' after '\(target)', found \(assignment.spelling)")
-        }
-        advance()
-        var value = try expression()
-        if let op = augmented[symbol] { value = .binary(op, .name(target), value) }
-        let endLine = tokens[position - 1].line
-        guard peek.kind == .newline || peek.kind == .end else {
-            throw error(at: peek, "expected the end of the statement, found \(peek.spelling)")
-        }
-        return [DerivationStatement(
-            target: target, expression: value, line: start.line, column: start.column,
-            text: text(from: start.line, to: endLine))]
     }
 
-    /// `a, b = x, y`: as many values as names, none reading a name the statement assigns
-    /// before it (Python evaluates the whole right side first; one per line reads the same).
-    private mutating func parallelAssignment(first: String, at start: DerivationToken) throws -> [DerivationStatement] {
-        var targets = [(name: first, token: start)]
+    /// A block after a `:`: an indented suite on the next lines, or one statement on this line.
+    private mutating func suite(after header: DerivationToken) throws -> [DerivationNode] {
+        try expect(":")
+        if peek.kind != .newline && peek.kind != .end { return [try statement()] }
+        let body = try block(deeperThan: header.column)
+        guard !body.isEmpty else { throw error(at: peek, "expected an indented block after line \(header.line)") }
+        return body
+    }
+
+    /// Statement keywords the checker does not evaluate: the statement (and its block) is kept
+    /// as ``DerivationNode/unsupported(_:_:)``.
+    private static let unsupportedKeywords: Set<String> = [
+        "while", "class", "try", "with", "lambda", "del", "raise", "yield", "async", "await", "match", "except", "finally",
+    ]
+
+    private mutating func statement() throws -> DerivationNode {
+        let start = peek
+        if case let .name(keyword) = start.kind {
+            switch keyword {
+            case "def": return try function(start)
+            case "return":
+                advance()
+                let value = peek.kind == .newline || peek.kind == .end ? nil : try expressionList()
+                return .return(value, try site(start))
+            case "for":
+                advance()
+                let target = try self.target(from: expressionList(stoppingAtIn: true), at: start)
+                guard case .name("in") = peek.kind else { throw error(at: peek, "expected 'in' in the for statement, found \(peek.spelling)") }
+                advance()
+                let iterable = try expressionList()
+                let site = try headerSite(start)
+                return .loop(target, iterable, body: try suite(after: start), site)
+            case "if":
+                advance()
+                var branches = [(condition: try expression(), body: [DerivationNode]())]
+                let site = try headerSite(start)
+                branches[0].body = try suite(after: start)
+                var otherwise: [DerivationNode] = []
+                while true {
+                    skipNewlines()
+                    guard peek.column == start.column, case let .name(word) = peek.kind else { break }
+                    let token = peek
+                    if word == "elif" {
+                        advance()
+                        let condition = try expression()
+                        branches.append((condition, try suite(after: token)))
+                    } else if word == "else" {
+                        advance()
+                        otherwise = try suite(after: token)
+                        break
+                    } else {
+                        break
+                    }
+                }
+                return .conditional(branches, otherwise: otherwise, site)
+            case "assert":
+                advance()
+                let condition = try expression()
+                if peek.isSymbol(",") {
+                    advance()
+                    _ = try expression()
+                }
+                return .assertion(condition, try site(start))
+            case "import", "from", "pass", "global", "nonlocal", "continue", "break":
+                while peek.kind != .newline && peek.kind != .end { advance() }
+                return .skip(try site(start))
+            case let word where Self.unsupportedKeywords.contains(word):
+                var last = start
+                while peek.kind != .newline && peek.kind != .end {
+                    last = peek
+                    advance()
+                }
+                let site = try site(start)
+                if last.isSymbol(":") { _ = try block(deeperThan: start.column) }
+                return .unsupported("'\(word)' is not evaluated by the checker", site)
+            default: break
+            }
+        }
+        if start.isSymbol("=") { throw error(at: start, "expected a name to assign to, found '='") }
+        let first = try expressionList()
+        let augmented: [String: DerivationOperator] = ["+=": .add, "-=": .subtract, "*=": .multiply, "/=": .divide]
+        if case let .symbol(symbol) = peek.kind, symbol == "=" || augmented[symbol] != nil {
+            let assignment = peek
+            advance()
+            let target = try self.target(from: first, at: start)
+            var value = try expressionList()
+            if let op = augmented[symbol] {
+                guard case .tuple = first else {
+                    value = .binary(op, first, value)
+                    return .assign(target, value, try site(start))
+                }
+                throw error(at: assignment, "'\(symbol)' needs one target")
+            }
+            return .assign(target, value, try site(start))
+        }
+        if case .name = start.kind, case .name = first, !(peek.kind == .newline || peek.kind == .end) {
+            throw error(at: peek, "expected '=' after \(start.spelling), found \(peek.spelling)")
+        }
+        if case .name = first {
+            throw error(at: peek, "expected '=' after \(start.spelling), found \(peek.spelling)")
+        }
+        return .expression(first, try site(start))
+    }
+
+    /// `def name(a, b=1, *args):` and its body.
+    private mutating func function(_ start: DerivationToken) throws -> DerivationNode {
+        advance()
+        let name = try expectName("a function name after 'def'")
+        try expect("(")
+        var parameters: [String] = []
+        var defaults: [String: DerivationExpression] = [:]
+        while !peek.isSymbol(")") {
+            while peek.isSymbol("*") || peek.isSymbol("**") { advance() }
+            let parameter = try expectName("a parameter name")
+            if peek.isSymbol(":") {
+                advance()
+                _ = try expression()
+            }
+            if peek.isSymbol("=") {
+                advance()
+                defaults[parameter] = try expression()
+            }
+            parameters.append(parameter)
+            if peek.isSymbol(",") { advance() } else if !peek.isSymbol(")") {
+                throw error(at: peek, "expected ',' or ')' in the parameter list, found \(peek.spelling)")
+            }
+        }
+        advance()
+        if peek.isSymbol("->") {
+            advance()
+            _ = try expression()
+        }
+        let site = try headerSite(start)
+        return .function(name: name, parameters: parameters, defaults: defaults, body: try suite(after: start), site)
+    }
+
+    /// An assignment target from the expression parsed on the left of `=`.
+    private func target(from expression: DerivationExpression, at token: DerivationToken) throws -> DerivationTarget {
+        switch expression {
+        case let .name(name): return .name(name, column: token.column)
+        case let .element(base, index): return .element(base, index)
+        case let .tuple(items), let .list(items):
+            return .tuple(try items.map { try target(from: $0, at: token) })
+        default: throw error(at: token, "cannot assign to \(expression)")
+        }
+    }
+
+    /// Expressions separated by commas: one expression, or a tuple of them (`a, b`).
+    private mutating func expressionList(stoppingAtIn: Bool = false) throws -> DerivationExpression {
+        let first = try expression()
+        guard peek.isSymbol(",") else { return first }
+        var items = [first]
         while peek.isSymbol(",") {
             advance()
-            let token = peek
-            targets.append((try expectName("a name to assign to after ','"), token))
+            if peek.kind == .newline || peek.kind == .end || peek.isSymbol("=") || peek.isSymbol(":") { break }
+            if stoppingAtIn, case .name("in") = peek.kind { break }
+            items.append(try expression())
         }
-        guard peek.isSymbol("=") else { throw error(at: peek, "expected '=' after '\(targets.map(\.name).joined(separator: ", "))', found \(peek.spelling)") }
-        advance()
-        var values: [(expression: DerivationExpression, first: DerivationToken, after: DerivationToken)] = []
-        repeat {
-            if !values.isEmpty { advance() }
-            let first = peek
-            values.append((try expression(), first, peek))
-        } while peek.isSymbol(",")
+        return .tuple(items)
+    }
+
+    /// The site of the statement that started at `start` and ends at the current line end.
+    private mutating func site(_ start: DerivationToken) throws -> DerivationSite {
+        let endLine = tokens[max(position - 1, 0)].line
         guard peek.kind == .newline || peek.kind == .end else {
             throw error(at: peek, "expected the end of the statement, found \(peek.spelling)")
         }
-        guard values.count == targets.count else {
-            let what = values.count == 1 ? "one value (unpacking a tuple such as a cache is not supported)" : "\(values.count) values"
-            throw error(at: values[0].first, "\(targets.count) names but \(what): write one value per name, a, b = x, y")
-        }
-        let endLine = tokens[position - 1].line
-        var statements: [DerivationStatement] = []
-        for (index, (target, value)) in zip(targets, values).enumerated() {
-            if let read = targets[..<index].first(where: { value.expression.names.contains($0.name) }) {
-                throw error(at: value.first, "'\(read.name)' is assigned by this statement and read by it: split it into one assignment per line")
-            }
-            // `target = value` from the source, when the value sits on one line.
-            var text = text(from: start.line, to: endLine)
-            if value.first.line == value.after.line, value.first.line - 1 < sourceLines.count {
-                let line = Array(sourceLines[value.first.line - 1])
-                let range = (value.first.column - 1)..<min(value.after.column - 1, line.count)
-                let source = String(line[range]).split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-                if !range.isEmpty { text = target.name + " = " + String(source).trimmingWhitespace() }
-            }
-            statements.append(DerivationStatement(
-                target: target.name, expression: value.expression, line: start.line, column: target.token.column, text: text))
-        }
-        return statements
+        return DerivationSite(line: start.line, column: start.column, text: text(from: start.line, to: endLine))
+    }
+
+    /// The site of a block header (`def …:`, `for …:`), before its `:`.
+    private func headerSite(_ start: DerivationToken) throws -> DerivationSite {
+        guard peek.isSymbol(":") else { throw error(at: peek, "expected ':', found \(peek.spelling)") }
+        return DerivationSite(line: start.line, column: start.column, text: text(from: start.line, to: peek.line))
     }
 
     /// The source lines of a statement without comments or continuation backslashes.
@@ -171,11 +287,16 @@ struct DerivationParser {
 
     private mutating func term() throws -> Node {
         var left = try unary()
-        while case let .symbol(symbol) = peek.kind, ["*", "/", "@"].contains(symbol) {
+        while case let .symbol(symbol) = peek.kind, ["*", "/", "@", "//", "%"].contains(symbol) {
             let token = peek
             advance()
             let right = try unary()
-            left = try node(.binary(DerivationOperator(rawValue: symbol)!, left.expression, right.expression), [left, right], at: token)
+            if let op = DerivationOperator(rawValue: symbol) {
+                left = try node(.binary(op, left.expression, right.expression), [left, right], at: token)
+            } else {
+                let function = symbol == "//" ? "floor_divide" : "mod"
+                left = try node(.call(function, [DerivationArgument(value: left.expression), DerivationArgument(value: right.expression)]), [left, right], at: token)
+            }
         }
         return left
     }
@@ -195,6 +316,12 @@ struct DerivationParser {
         if peek.isSymbol("+") {
             advance()
             return try unary()
+        }
+        if case .name("not") = peek.kind {
+            let token = peek
+            advance()
+            let operand = try unary()
+            return try node(.not(operand.expression), [operand], at: token)
         }
         return try power()
     }
@@ -221,7 +348,11 @@ struct DerivationParser {
                 if attribute == "T" {
                     e = try node(.call("transpose", [DerivationArgument(value: e.expression)]), [e], at: dot)
                 } else if attribute == "shape" {
-                    try expect("[")
+                    guard peek.isSymbol("[") else {
+                        e = try node(.call("shape", [DerivationArgument(value: e.expression)]), [e], at: dot)
+                        continue
+                    }
+                    advance()
                     let index = try expressionNode()
                     try expect("]")
                     e = try node(
@@ -234,10 +365,20 @@ struct DerivationParser {
                         .call(attribute, [DerivationArgument(value: e.expression)] + arguments),
                         [e, Node(.number(0), height: height)], at: dot)
                 } else {
-                    throw error(at: attributeToken, "unsupported attribute '.\(attribute)' (only .T, .shape[k] and method calls)")
+                    throw error(at: attributeToken, "unsupported attribute '.\(attribute)' (only .T, .shape and method calls)")
                 }
             } else if peek.isSymbol("[") {
-                throw error(at: peek, "indexing with '[' is not supported (except .shape[k])")
+                let bracket = peek
+                advance()
+                let index = try expressionNode()
+                var items = [index]
+                while peek.isSymbol(",") {
+                    advance()
+                    items.append(try expressionNode())
+                }
+                try expect("]")
+                let key = items.count == 1 ? index.expression : .tuple(items.map(\.expression))
+                e = try node(.element(e.expression, key), [e] + items, at: bracket)
             } else {
                 return e
             }
@@ -261,7 +402,7 @@ struct DerivationParser {
                     case "pi": return Node(.number(Double.pi))
                     case "e": return Node(.number(2.718281828459045))
                     case "inf": return Node(.number(Double.infinity))
-                    case "float32", "float64", "float_", "int32", "int64": return Node(.name("float"))
+                    case "float32", "float64", "float_", "int32", "int64", "newaxis": return Node(.name("float"))
                     default: throw error(at: functionToken, "expected '(' after '\(name).\(function)'")
                     }
                 }
@@ -275,8 +416,37 @@ struct DerivationParser {
                 return try node(.call(name, arguments), [Node(.number(0), height: height)], at: token)
             }
             return Node(.name(name))
+        case let .string(text, formatted):
+            advance()
+            return Node(formatted ? try fString(text, at: token) : .string(text))
+        case .symbol("["), .symbol("{"):
+            let closing = token.isSymbol("[") ? "]" : "}"
+            advance()
+            var keys: [Node] = [], values: [Node] = []
+            while !peek.isSymbol(closing) {
+                let item = try expressionNode()
+                if closing == "}" {
+                    try expect(":")
+                    keys.append(item)
+                    values.append(try expressionNode())
+                } else {
+                    values.append(item)
+                }
+                if peek.isSymbol(",") { advance() } else if !peek.isSymbol(closing) {
+                    throw error(at: peek, "expected ',' or '\(closing)', found \(peek.spelling)")
+                }
+            }
+            advance()
+            let expression: DerivationExpression = closing == "]"
+                ? .list(values.map(\.expression))
+                : .dictionary(keys: keys.map(\.expression), values: values.map(\.expression))
+            return try node(expression, keys + values, at: token)
         case .symbol("("):
             advance()
+            if peek.isSymbol(")") {
+                advance()
+                return Node(.tuple([]))
+            }
             let first = try expressionNode()
             if peek.isSymbol(",") {
                 var items = [first]
@@ -293,6 +463,46 @@ struct DerivationParser {
         default:
             throw error(at: token, "expected an expression, found \(token.spelling)")
         }
+    }
+
+    /// An f-string's pieces: literal text and `{expression}` fields (`{{` and `}}` are braces).
+    private func fString(_ text: String, at token: DerivationToken) throws -> DerivationExpression {
+        var parts: [DerivationExpression] = []
+        var literal = ""
+        let characters = Array(text)
+        var index = 0
+        while index < characters.count {
+            let c = characters[index]
+            if (c == "{" || c == "}"), index + 1 < characters.count, characters[index + 1] == c {
+                literal.append(c)
+                index += 2
+                continue
+            }
+            guard c == "{" else {
+                literal.append(c)
+                index += 1
+                continue
+            }
+            var depth = 0, end = index + 1
+            while end < characters.count, !(characters[end] == "}" && depth == 0) {
+                if "([{".contains(characters[end]) { depth += 1 }
+                if ")]}".contains(characters[end]) { depth -= 1 }
+                end += 1
+            }
+            guard end < characters.count else { throw error(at: token, "f-string: '{' is never closed") }
+            var field = String(characters[(index + 1)..<end])
+            if let colon = field.lastIndex(of: ":"), !field[colon...].contains(")") { field = String(field[..<colon]) }
+            if !literal.isEmpty { parts.append(.string(literal)) }
+            literal = ""
+            do {
+                parts.append(try DerivationStatement.parseExpression(field))
+            } catch let inner as DerivationParseError {
+                throw error(at: token, "f-string field '{\(field)}': \(inner.message)")
+            }
+            index = end + 1
+        }
+        if !literal.isEmpty { parts.append(.string(literal)) }
+        return .formatted(parts)
     }
 
     /// The arguments after an opening `(`, through the closing `)`, and the tallest one's height.

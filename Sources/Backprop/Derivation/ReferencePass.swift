@@ -14,6 +14,8 @@ struct ReferencePass: Sendable {
     let ledgers: [Convention: Ledger<Double>]
     /// Whether the hidden layers are batch-normalized.
     let batchNorm: Bool
+    /// The L2 strength λ the ledgers include (`dW[l] += (λ/m) W[l]`); the file's `lambd`.
+    let l2: Double
 
     /// m, the number of examples.
     var m: Int { X.columns }
@@ -21,7 +23,7 @@ struct ReferencePass: Sendable {
     var depth: Int { batchNorm ? (network.depth + 1) / 2 : network.depth }
 
     /// A network and batch for `seed` with `examples` columns.
-    init(architecture: DerivationArchitecture, seed: UInt64, examples: Int) throws {
+    init(architecture: DerivationArchitecture, seed: UInt64, examples: Int, l2: Double = 0) throws {
         var network = try Network<Double>(
             sizes: architecture.sizes, hidden: architecture.hidden, output: architecture.output,
             loss: architecture.loss, seed: seed, batchNorm: architecture.batchNorm)
@@ -45,11 +47,12 @@ struct ReferencePass: Sendable {
         let data: Dataset<Double> = Generators.random(
             inputs: architecture.sizes[0], outputs: architecture.sizes[architecture.depth],
             examples: examples, loss: architecture.loss, seed: seed &+ 100)
-        try self.init(network: network, X: data.X, Y: data.Y)
+        try self.init(network: network, X: data.X, Y: data.Y, l2: l2)
     }
 
     /// The reference for a given network and batch (the closure form checks on these).
-    init(network: Network<Double>, X: Matrix<Double>, Y: Matrix<Double>) throws {
+    init(network: Network<Double>, X: Matrix<Double>, Y: Matrix<Double>, labels: LabelRange = .loss, l2: Double = 0) throws {
+        self.l2 = l2
         self.network = network
         self.X = X
         self.Y = Y
@@ -57,7 +60,7 @@ struct ReferencePass: Sendable {
         cache = try network.forward(X)
         var ledgers: [Convention: Ledger<Double>] = [:]
         for convention in Convention.allCases {
-            ledgers[convention] = try network.backward(cache, Y: Y, convention: convention)
+            ledgers[convention] = try network.backward(cache, Y: Y, convention: convention, l2: l2, labels: labels)
         }
         self.ledgers = ledgers
     }
@@ -101,6 +104,7 @@ struct ReferencePass: Sendable {
     /// `running_mean`, `running_var` (each under its aliases, e.g. `γ1`, `Z_norm1`), and `eps`.
     var environment: [String: DerivationValue] {
         var names: [String: DerivationValue] = ["X": .matrix(X), "Y": .matrix(Y), "m": .scalar(Double(m)), "A0": .matrix(X)]
+        if l2 > 0 { names["lambd"] = .scalar(l2) }
         let L = depth
         for l in 1...L {
             names["W\(l)"] = .matrix(W(l))

@@ -23,12 +23,11 @@ struct DerivationStatement: Sendable, Equatable {
         self.text = text
     }
 
-    /// Parses a whole formula file: one assignment per logical line, `#` comments and blank
-    /// lines skipped.
+    /// Parses a formula file and lists its simple assignments (`name = value`, at any depth),
+    /// `#` comments and blank lines skipped.
     /// - Throws: ``DerivationParseError`` with the line and column of the first problem.
     static func parse(_ source: String) throws -> [DerivationStatement] {
-        var parser = DerivationParser(tokens: try DerivationLexer.tokenize(source), source: source)
-        return try parser.program()
+        try DerivationProgram(parsing: source).assignments
     }
 
     /// Parses a single expression, e.g. `np.dot(W2.T, dZ2)`.

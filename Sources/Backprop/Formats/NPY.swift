@@ -22,6 +22,10 @@ public enum NPY {
         return try decode(data, source: url.path)
     }
 
+    /// What to say about an object array: a notebook's dictionary saved with `np.save`.
+    public static let pickledObjectAdvice = "holds a pickled Python object (dtype '|O'), not an array: a dictionary saved with np.save('p.npy', params)?"
+        + " Save the dictionary's arrays by name with np.savez('p.npz', **params)"
+
     /// Decodes the bytes of a `.npy` file; `source` names them in error messages.
     public static func decode(_ data: Data, source: String = "NPY data") throws -> NPYArray {
         try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) throws -> NPYArray in
@@ -33,6 +37,7 @@ public enum NPY {
                 throw BackpropError.malformedFile(path: source, reason: error.reason)
             }
             guard let (type, bigEndian) = NPYDataType.parse(descriptor: header.descriptor) else {
+                if header.descriptor == "|O" { throw BackpropError.malformedFile(path: source, reason: NPY.pickledObjectAdvice) }
                 throw BackpropError.malformedFile(
                     path: source,
                     reason: "unsupported dtype '\(BackpropError.excerpt(header.descriptor))' (Backprop reads '<f4', '<f8', '|u1', '<i4', '<i8' and their '>' forms)")

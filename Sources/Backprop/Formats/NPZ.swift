@@ -54,7 +54,13 @@ public enum NPZ {
             }
             let name = entry.name.hasSuffix(".npy") ? String(entry.name.dropLast(4)) : entry.name
             if arrays[name] == nil { names.append(name) }
-            arrays[name] = try NPY.decode(bytes, source: entrySource)
+            do {
+                arrays[name] = try NPY.decode(bytes, source: entrySource)
+            } catch let BackpropError.malformedFile(_, reason) where reason == NPY.pickledObjectAdvice && name.hasPrefix("arr_") {
+                // `np.savez(f, params)`: the dictionary went in positionally, pickled as arr_0.
+                throw BackpropError.malformedFile(path: source, reason: "holds a pickled dictionary saved positionally as \(name)"
+                    + " (np.savez(f, params)); save its arrays by name with np.savez('p.npz', **params)")
+            }
         }
         return NPZArchive(source: source, names: names, arrays: arrays)
     }

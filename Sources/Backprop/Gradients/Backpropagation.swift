@@ -9,14 +9,15 @@ extension Network {
     ///   - lambda: the L2 strength λ; adds `(λ/m) W[l]` to each `dW[l]`.
     ///   - normalizer: the m to divide by; defaults to this batch's m. Pass a global batch size M
     ///     to get a part of a larger batch's gradient.
+    ///   - labels: which labels to accept (``LabelRange``; the analysis commands take any finite `Y`).
     /// - Throws: when `Y` does not have the output's shape (the message names both).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func backward(
         _ cache: ForwardCache<Scalar>, Y: Matrix<Scalar>, convention: Convention = .deferred,
-        l2 lambda: Double = 0, normalizer: Int? = nil
+        l2 lambda: Double = 0, normalizer: Int? = nil, labels: LabelRange = .loss
     ) throws -> Ledger<Scalar> {
-        try checkLabels(Y, output: cache.output)
+        try checkLabels(Y, output: cache.output, range: labels)
         let m = normalizer ?? cache.exampleCount
         guard m > 0 else { throw BackpropError.invalidArgument("the normalizer m must be positive, not \(m)") }
         var pass = cache.pass
@@ -34,8 +35,8 @@ extension Network {
     @_specialize(where Scalar == Double)
     public func gradients(
         _ X: Matrix<Scalar>, _ Y: Matrix<Scalar>, convention: Convention = .deferred,
-        l2 lambda: Double = 0, dropout: DropoutMasks<Scalar>? = nil
+        l2 lambda: Double = 0, dropout: DropoutMasks<Scalar>? = nil, labels: LabelRange = .loss
     ) throws -> Ledger<Scalar> {
-        try backward(forward(X, dropout: dropout), Y: Y, convention: convention, l2: lambda)
+        try backward(forward(X, dropout: dropout), Y: Y, convention: convention, l2: lambda, labels: labels)
     }
 }

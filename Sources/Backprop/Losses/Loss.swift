@@ -59,7 +59,8 @@ public enum Loss: String, Hashable, Sendable, CaseIterable, CustomStringConverti
     /// Throws unless `Y` holds labels this loss can take: finite values; for BCE each in
     /// `[0, 1]`; for CE non-negative columns that each sum to 1 (one-hot or a distribution),
     /// which is what makes `∂L/∂z = a − y` exact. The message names the first bad column.
-    public func validate<T>(labels Y: Matrix<T>, source: String = "Y") throws {
+    /// With `range` ``LabelRange/anyFinite`` only finiteness is required.
+    public func validate<T>(labels Y: Matrix<T>, source: String = "Y", range: LabelRange = .loss) throws {
         for j in 0..<Y.columns {
             var total = 0.0
             for i in 0..<Y.rows {
@@ -67,6 +68,7 @@ public enum Loss: String, Hashable, Sendable, CaseIterable, CustomStringConverti
                 guard y.isFinite else {
                     throw BackpropError.nonFinite("\(source): label [\(i), \(j)] is \(y)")
                 }
+                if range == .anyFinite { continue }
                 switch self {
                 case .binaryCrossEntropy where !(0...1).contains(y):
                     throw BackpropError.invalidArgument("\(source): binary cross-entropy needs labels in [0, 1]; label [\(i), \(j)] is \(y)")
@@ -76,7 +78,7 @@ public enum Loss: String, Hashable, Sendable, CaseIterable, CustomStringConverti
                 }
                 total += y
             }
-            if self == .categoricalCrossEntropy && abs(total - 1) > 1e-4 {
+            if range == .loss && self == .categoricalCrossEntropy && abs(total - 1) > 1e-4 {
                 throw BackpropError.invalidArgument("\(source): cross-entropy needs each label column to sum to 1 (one-hot); column \(j) sums to \(total)")
             }
         }

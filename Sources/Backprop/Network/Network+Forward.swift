@@ -47,13 +47,15 @@ extension Network {
     ///   - Y: labels `(n_y, m)`.
     ///   - lambda: the L2 strength λ.
     ///   - dropout: fixed masks (a gradient check with dropout holds them constant).
+    ///   - labels: which labels to accept (``LabelRange``).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func cost(
-        _ X: Matrix<Scalar>, _ Y: Matrix<Scalar>, l2 lambda: Double = 0, dropout: DropoutMasks<Scalar>? = nil
+        _ X: Matrix<Scalar>, _ Y: Matrix<Scalar>, l2 lambda: Double = 0, dropout: DropoutMasks<Scalar>? = nil,
+        labels: LabelRange = .loss
     ) throws -> Scalar {
         let cache = try forward(X, dropout: dropout)
-        try checkLabels(Y, output: cache.output)
+        try checkLabels(Y, output: cache.output, range: labels)
         return Scalar(cost(cache: cache, Y: Y, l2: lambda, normalizer: X.columns).cost)
     }
 
@@ -74,10 +76,10 @@ extension Network {
         }
     }
 
-    func checkLabels(_ Y: Matrix<Scalar>, output: Matrix<Scalar>) throws {
+    func checkLabels(_ Y: Matrix<Scalar>, output: Matrix<Scalar>, range: LabelRange = .loss) throws {
         guard Y.shape == output.shape else {
             throw BackpropError.shapeMismatch(operation: "labels Y against output A\(depth) (shapes must be equal)", left: Y.shape, right: output.shape)
         }
-        try loss.validate(labels: Y)
+        try loss.validate(labels: Y, range: range)
     }
 }
