@@ -1,0 +1,57 @@
+import Backprop
+import Foundation
+
+/// Everything a run folder holds, kept complete while the run goes: `metrics.csv` and the
+/// TensorBoard event file grow an entry per epoch; at every checkpoint, on interrupt and at the
+/// end the checkpoint, model, report and plots are written together.
+final class RunSnapshot<S: BackpropScalar> {
+    let folder: URL
+    let model: Model<S>
+    let data: DataOptions.Loaded<S>
+    let backend: any LinearAlgebraBackend
+    let configuration: TrainingConfiguration
+    let seed: UInt64
+    private let metrics: MetricsLog
+    private let events: TensorBoardLog?
+    /// The first error appending a log entry met (reported at the end, not per epoch).
+    private(set) var logError: (any Error)?
+
+    var checkpointURL: URL { folder.appendingPathComponent("checkpoint.safetensors") }
+    var modelURL: URL { folder.appendingPathComponent("model.safetensors") }
+
+    init(folder: URL, model: Model<S>, data: DataOptions.Loaded<S>, backend: any LinearAlgebraBackend,
+         configuration: TrainingConfiguration, seed: UInt64, resumedHistory: [EpochRecord]) throws {
+        self.folder = folder
+        self.model = model
+        self.data = data
+        self.backend = backend
+        self.configuration = configuration
+        self.seed = seed
+        metrics = try MetricsLog(folder: folder, depth: model.network.depth, history: resumedHistory)
+        events = try TensorBoardLog(folder: folder, history: resumedHistory)
+    }
+
+    /// Appends the epoch to metrics.csv and the event file.
+    func log(_ record: EpochRecord) {
+        do {
+            try metrics.append(record)
+            try events?.append(record)
+        } catch {
+            if logError == nil { logError = error }
+        }
+    }
+
+    /// Writes the checkpoint, the model, the report and the plots for `trainer` as it is now.
+    @discardableResult
+    func save(_ trainer: Trainer<S>, seconds: Double, reason: String, bestEpoch: Int? = nil) throws -> RunReport<S> {
+        var current = model
+        current.network = trainer.network
+        try Checkpoint.save(trainer, to: checkpointURL, metadata: current.metadata)
+        try current.save(to: modelURL)
+        let report = try RunReport(trainer: trainer, model: current, data: data, backend: backend, seconds: seconds, reason: reason,
+                                   bestEpoch: bestEpoch, configuration: configuration, seed: seed, folder: folder)
+        try report.write()
+        if let logError { throw logError }
+        return report
+    }
+}
