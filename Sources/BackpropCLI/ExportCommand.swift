@@ -25,10 +25,12 @@ struct ExportCommand: ParsableCommand {
             gives predict's output. Its metadata's pytorch_modules names the modules.
 
             Examples:
-              backprop export --weights runs/iris/model.safetensors --pytorch iris-pytorch.safetensors
+              backprop export --weights runs/iris/model.safetensors \\
+                --pytorch iris-pytorch.safetensors
               backprop export --weights runs/flower/model.safetensors --onnx flower.onnx
               backprop export --weights params.npz --hidden relu --onnx model.onnx
-              backprop export --weights model.safetensors --onnx m32.onnx --precision float
+              backprop export --weights model.safetensors --onnx m32.onnx \\
+                --precision float
             Then, in Python, with X of shape (n_x, m) as backprop reads it:
               import onnxruntime
               session = onnxruntime.InferenceSession("flower.onnx")

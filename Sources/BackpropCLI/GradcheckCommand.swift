@@ -14,7 +14,8 @@ struct GradcheckCommand: ParsableCommand {
             Examples:
               backprop gradcheck
               backprop gradcheck --layers 5,8,6,3 --hidden relu --output softmax
-              backprop gradcheck --layers 4,3,2 --output identity --convention absorbed --l2 0.7
+              backprop gradcheck --layers 4,3,2 --output identity \\
+                --convention absorbed --l2 0.7
             """
     )
 

@@ -17,8 +17,10 @@ struct GradsCommand: ParsableCommand {
             one-hot columns for softmax.
 
             Examples:
-              backprop grads --weights params.npz --hidden tanh --output sigmoid --x X.npy --y Y.npy
-              backprop grads --weights runs/flower/model.safetensors --x X.npy --y Y.npy --convention absorbed --out ledger.npz
+              backprop grads --weights params.npz --hidden tanh --output sigmoid \\
+                --x X.npy --y Y.npy
+              backprop grads --weights runs/flower/model.safetensors --x X.npy \\
+                --y Y.npy --convention absorbed --out ledger.npz
             """
     )
 

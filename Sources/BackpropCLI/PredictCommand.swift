@@ -13,8 +13,10 @@ struct PredictCommand: ParsableCommand {
             the probability of each output unit.
 
             Examples:
-              backprop predict --weights runs/flower/model.safetensors --input X.npy --out predictions.csv
-              backprop predict --weights model.safetensors --input new.csv --out probabilities.npy
+              backprop predict --weights runs/flower/model.safetensors --input X.npy \\
+                --out predictions.csv
+              backprop predict --weights model.safetensors --input new.csv \\
+                --out probabilities.npy
             """
     )
 

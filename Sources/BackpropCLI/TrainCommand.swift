@@ -207,7 +207,7 @@ struct TrainCommand: ParsableCommand {
                     progress.epoch(last, total: configuration.epochs)
                     if state.epochsCompleted % every == 0 && clock.now - lastSaveTime >= minimumInterval {
                         do {
-                            try snapshot.save(state, seconds: (clock.now - start).secondsValue, reason: "running")
+                            try snapshot.save(state, seconds: (clock.now - start).secondsValue, reason: "running", final: false)
                             lastSaved = "after epoch \(state.epochsCompleted)"
                             lastSaveTime = clock.now
                         } catch { checkpointError = error }
@@ -230,7 +230,7 @@ struct TrainCommand: ParsableCommand {
         progress.finish()
         let seconds = (clock.now - start).secondsValue
         let stop = StopDescription(reason)
-        let report: RunReport<S>
+        let report: RunReport<S>?
         do {
             report = try snapshot.save(trainer, seconds: seconds, reason: stop.text, bestEpoch: stop.bestEpoch)
         } catch {
@@ -239,11 +239,11 @@ struct TrainCommand: ParsableCommand {
         }
         if reason == .interrupted {
             let position = trainer.partialEpoch.map { "epoch \($0.epoch), after batch \($0.batches)" } ?? "after epoch \(trainer.epochsCompleted)"
-            progress.note("\ninterrupted: checkpoint, model, report and plots saved at \(position) in \(folder.path); continue with\n  backprop train --resume \(snapshot.checkpointURL.path)")
+            progress.note("\ninterrupted: checkpoint saved at \(position) to \(snapshot.checkpointURL.path); continue with --resume \(snapshot.checkpointURL.path) (the model, report and plots beside it are of this point)")
             if let checkpointError { throw checkpointError }
             throw ExitCode(Interrupt.exitCode)
         }
-        progress.note(report.summaryLines.joined(separator: "\n"))
+        progress.note(report?.summaryLines.joined(separator: "\n") ?? "")
         if let checkpointError { throw checkpointError }
     }
 

@@ -469,7 +469,7 @@ def make_bomb_fixtures(d):
 
 def bomb_table(model):
     e = lambda *words: ("error", list(words))
-    tr = ["train", "--epochs", "1", "--output-dir", "out"]
+    tr = ["train", "--epochs", "1", "--output-dir", "out", "--overwrite"]
     M = ["--weights", model]
     big = "9223372036854775807"
     return [
@@ -626,7 +626,7 @@ def npy_header_claiming(full, shape):
 
 def table(model, checkpoint):
     M = ["--weights", model]
-    tr = ["train", "--epochs", "2", "--output-dir", "out"]
+    tr = ["train", "--epochs", "2", "--output-dir", "out", "--overwrite"]
     e = lambda *words: ("error", list(words))
     ok = ("ok",)
     return [
@@ -991,7 +991,7 @@ def make_guard_fixtures(d, model, checkpoint):
 def guard_rows(d, model, momentum):
     e = lambda *words: ("error", list(words))
     ok = ("ok",)
-    resume = lambda name: ["train", "--data", "moons", "--epochs", "6", "--output-dir", "out-guard", "--resume", name]
+    resume = lambda name: ["train", "--data", "moons", "--epochs", "6", "--output-dir", "out-guard", "--overwrite", "--resume", name]
     rows = []
     # Checkpoints: every corrupt field is named with the file; nothing resumes on defaults.
     for name, field in [

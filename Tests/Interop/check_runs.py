@@ -235,9 +235,24 @@ def check_live(tmp):
     check("--resume" in out, "live: the interrupt message gives the --resume command")
 
 
+def check_help():
+    commands = ["train", "evaluate", "predict", "export", "summary", "grads", "info", "gradcheck", "ledger", "explain", "check", "bench"]
+    for command in commands:
+        text = run(command, "--help").stdout
+        block = text.split("Examples:", 1)[1] if "Examples:" in text else ""
+        lines = []
+        for line in block.splitlines():
+            if line and not line.startswith(" "):
+                break  # the next section (OPTIONS:, USAGE:)
+            lines.append(line)
+        wrapped = [l for l in lines if l.strip() and not l.startswith("  ")]
+        check(block != "" and not wrapped, f"--help of {command}: the examples are not wrapped in the middle of a command", str(wrapped))
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         tables(tmp)
+        check_help()
         check_pytorch(tmp)
         check_resume(tmp)
         check_evaluate(tmp)
