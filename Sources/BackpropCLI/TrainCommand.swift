@@ -105,9 +105,7 @@ struct TrainCommand: ParsableCommand {
             architecture.output = "identity"
         }
         let isCourseData = run.data == "flower"
-        if resumedModel == nil, !isCourseData, architecture.layers == nil, architecture.units == nil {
-            architecture.hiddenOption = architecture.hiddenOption ?? "relu"
-        }
+        if resumedModel == nil, !isCourseData { architecture.hiddenOption = architecture.hiddenOption ?? "relu" }
         let outputHint = try? architecture.activations(outputs: architecture.layers == nil ? nil : try architecture.sizes().last).output
         let loaded = try DataOptions.load(
             S.self, run: run, task: task, outputHint: architecture.output == nil ? nil : outputHint,
@@ -172,7 +170,12 @@ struct TrainCommand: ParsableCommand {
         } else if isCourseData {
             progress.note("defaults: the course's recipe for flower (sgd α=1.2, full batch, 10000 epochs, 2-4-1 tanh); any option overrides it")
         } else {
-            progress.note("defaults: a recipe sized from the data (\(recipe.recipeSummary), hidden \(Self.hiddenUnits(features: loaded.train.X.rows).map(String.init).joined(separator: ",")) relu); any option overrides it")
+            let given = [("--optimizer", training.optimizer != nil), ("--learning-rate", training.learningRate != nil),
+                         ("--batch-size", training.batchSize != nil), ("--epochs", training.epochs != nil),
+                         ("--layers", self.architecture.layers != nil), ("--units", self.architecture.units != nil),
+                         ("--hidden", self.architecture.hiddenOption != nil)].filter(\.1).map(\.0)
+            progress.note("defaults: a recipe sized from the data (\(recipe.recipeSummary), hidden \(Self.hiddenUnits(features: loaded.train.X.rows).map(String.init).joined(separator: ",")) relu)"
+                + (given.isEmpty ? "; any option overrides it" : "; overridden by \(given.joined(separator: ", "))"))
         }
         if let note = network.batchNormNote { progress.note(note) }
         progress.note("run folder \(folder.path)")

@@ -249,6 +249,61 @@ def check_help():
         check(block != "" and not wrapped, f"--help of {command}: the examples are not wrapped in the middle of a command", str(wrapped))
 
 
+def check_progress(tmp):
+    """On a terminal: one live bar for the run, at most four redraws a second, ~20 epoch lines."""
+    import pty
+    primary, secondary = pty.openpty()
+    start = time.time()
+    p = subprocess.Popen([BINARY, "train", "--output-dir", os.path.join(tmp, "tty")], stdout=secondary, stderr=subprocess.PIPE, cwd=tmp)
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    p.wait()
+    seconds = time.time() - start
+    text = b"".join(chunks).decode(errors="replace")
+    draws = text.count("\r\x1b[2K")
+    epoch_lines = len(re.findall(r"epoch \d+/10000  loss", text))
+    check(p.returncode == 0, "progress: the default run on a terminal completes")
+    check(18 <= epoch_lines <= 22, f"progress: the default run prints about 20 epoch lines on a terminal ({epoch_lines}, not 10,000)")
+    check(draws <= 6 * seconds + epoch_lines + 4, f"progress: at most a few redraws a second ({draws} in {seconds:.1f} s)")
+    bars = re.findall(r"\r\x1b\[2K\s*(\d+)% \|[█·]+\| epoch (\d+)/10000  ([0-9.]+k?M?) ex/s  (\d\d:\d\d)<(\d\d:\d\d)", text)
+    check(len(bars) >= 1, f"progress: the bar shows the run's fraction, examples/s and elapsed<remaining ({len(bars)} draws seen)",
+          repr(text[-300:]))
+    if shutil.which("tmux"):
+        session = f"backprop-check-{os.getpid()}"
+        subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "30", "-c", tmp], check=True)
+        try:
+            subprocess.run(["tmux", "send-keys", "-t", session,
+                            f"{BINARY} train --data moons --units 64,64 --batch-size 8 --epochs 40 --output-dir tmux-run", "Enter"], check=True)
+            screen = ""
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                time.sleep(0.5)
+                screen = subprocess.run(["tmux", "capture-pane", "-t", session, "-p"], capture_output=True, text=True).stdout
+                if re.search(r"\d+% \|[█·]+\| epoch \d+/40", screen):
+                    break
+            check(re.search(r"\d+% \|[█·]+\| epoch \d+/40 .* ex/s  \d\d:\d\d<\d\d:\d\d", screen) is not None,
+                  "progress under tmux: capture-pane shows one live bar with the run's ETA", screen[-600:])
+            check(len(re.findall(r"% \|", screen)) == 1, "progress under tmux: a single bar line on the screen")
+            subprocess.run(["tmux", "send-keys", "-t", session, "C-c", ""], check=True)
+            time.sleep(3)
+            screen = subprocess.run(["tmux", "capture-pane", "-t", session, "-p"], capture_output=True, text=True).stdout
+            check("interrupted: checkpoint saved" in screen and "% |" not in screen.split("interrupted:")[-1],
+                  "progress under tmux: Ctrl-C clears the bar and says where the checkpoint is", screen[-600:])
+            print("\n".join(line for line in screen.splitlines() if line.strip()))
+        finally:
+            subprocess.run(["tmux", "kill-session", "-t", session])
+    else:
+        check(False, "progress under tmux: tmux is installed (.ci/run installs it)")
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         tables(tmp)
@@ -260,6 +315,7 @@ def main():
         check_flags(tmp)
         check_folders(tmp)
         check_live(tmp)
+        check_progress(tmp)
     TALLY.finish()
 
 
