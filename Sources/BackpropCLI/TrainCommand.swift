@@ -181,10 +181,12 @@ struct TrainCommand: ParsableCommand {
         progress.note("run folder \(folder.path)")
         for line in resumed?.overrides ?? [] { progress.note("resuming with \(line)") }
 
+        // Signals are handled from here on: a SIGTERM while the first files are written stops
+        // the run like Ctrl-C (after the first batch), never halfway through a write.
+        Interrupt.install()
         let snapshot = try RunSnapshot(folder: folder, model: model, data: loaded, backend: backend, configuration: configuration, seed: run.seed,
                                        resumedHistory: trainer.history)
         let every = checkpointEvery ?? Swift.max(1, configuration.epochs / 20)
-        Interrupt.install()
         let clock = ContinuousClock()
         let start = clock.now
         var checkpointError: (any Error)?

@@ -177,8 +177,9 @@ def safetensors_raw(header_json, body=b"", claimed_length=None):
 
 def make_fixtures(d):
     # A trained model and checkpoint for the 2-feature moons set.
+    # The options the course's recipe used to give every data set (tanh, plain gradient descent, full batch).
     result = run(["train", "--data", "moons", "--units", "4", "--epochs", "3", "--learning-rate", "0.5",
-                  "--output-dir", "run"], cwd=d)
+                  "--hidden", "tanh", "--optimizer", "sgd", "--batch-size", "400", "--output-dir", "run"], cwd=d)
     if result is None or result.returncode != 0:
         print(result.stdout if result else "", result.stderr if result else "timed out")
         sys.exit("could not train the fixture model")
@@ -479,7 +480,7 @@ def bomb_table(model):
         ("train --units 4611686018427387904", tr + ["--data", "moons", "--units", "4611686018427387904"], e("overflows")),
         ("train --units 3037000500,3037000500", tr + ["--data", "moons", "--units", "3037000500,3037000500"], e("overflows")),
         ("train --units 20000,20000 (weights fit, training does not)", tr + ["--data", "moons", "--units", "20000,20000", "--precision", "float"], e("budget")),
-        ("train --max-memory 1M for a 2-100-1 network", tr + ["--data", "moons", "--layers", "2,100,1", "--max-memory", "1M"], e("--max-memory")),
+        ("train --max-memory 1M for a 2-100-1 network", tr + ["--data", "moons", "--layers", "2,100,1", "--batch-size", "400", "--max-memory", "1M"], e("--max-memory")),
         ("train --max-memory bogus", tr + ["--max-memory", "lots"], e("--max-memory")),
         ("train --max-memory 0", tr + ["--max-memory", "0"], e("--max-memory")),
         ("train --max-memory 1e400G", tr + ["--max-memory", "1e400G"], e("--max-memory")),

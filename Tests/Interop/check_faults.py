@@ -275,7 +275,7 @@ def test_kill_save(d, kills):
     folder = os.path.join(d, "savekill")
     units = "2048,2048" if RELEASE else "512,512"
     args = ["train", "--data", "moons", "--units", units, "--precision", "float", "--optimizer", "momentum",
-            "--learning-rate", "0.01", "--epochs", "1", "--checkpoint-every", "1", "--output-dir", folder]
+            "--learning-rate", "0.01", "--epochs", "1", "--checkpoint-every", "1", "--output-dir", folder, "--overwrite"]
     seen = {"valid": 0, "absent": 0, "invalid": 0}
     during_write = 0
     completed = 0
@@ -366,7 +366,9 @@ def test_sigint(d):
     ckpt = m.group(3)
     state, meta = inspect(ckpt)
     check(f"Ctrl-C: the checkpoint ({m.group(1)}) is complete", state == "valid", state)
-    check("Ctrl-C: stopped mid-run (no model yet)", not os.path.exists(os.path.join(d, "int1", "model.safetensors")))
+    # The folder is a complete snapshot of the interrupted point: the model beside the checkpoint is its network.
+    model_state, model_meta = inspect(os.path.join(d, "int1", "model.safetensors"))
+    check("Ctrl-C: the model beside it is the interrupted point's snapshot", model_state == "valid" and model_meta["sizes"] == meta["sizes"], model_state)
     r = run(base + ["--output-dir", "int1", "--resume", ckpt], d)
     check("--resume continues to the end", r.returncode == 0 and "after 40 epochs" in r.stdout, r.stderr[-300:] + r.stdout[-300:])
     ref = run(base + ["--output-dir", "int-ref"], d)
