@@ -274,8 +274,8 @@ def test_kill_save(d, kills):
     print("-- kill -9 during a save")
     folder = os.path.join(d, "savekill")
     units = "2048,2048" if RELEASE else "512,512"
-    args = ["train", "--data", "moons", "--units", units, "--precision", "float", "--optimizer", "momentum",
-            "--learning-rate", "0.01", "--epochs", "1", "--checkpoint-every", "1", "--output-dir", folder, "--overwrite"]
+    args = ["train", "--overwrite", "--data", "moons", "--units", units, "--precision", "float", "--optimizer", "momentum",
+            "--learning-rate", "0.01", "--epochs", "1", "--checkpoint-every", "1", "--output-dir", folder]
     seen = {"valid": 0, "absent": 0, "invalid": 0}
     during_write = 0
     completed = 0
