@@ -180,6 +180,9 @@ struct TrainCommand: ParsableCommand {
         if let note = network.batchNormNote { progress.note(note) }
         progress.note("run folder \(folder.path)")
         for line in resumed?.overrides ?? [] { progress.note("resuming with \(line)") }
+        if let threads, let stored = stored?.run?.threads, threads != stored {
+            progress.note("resuming with --threads \(threads) (the run used \(stored); the results agree to rounding, not bit for bit)")
+        }
 
         // Signals are handled from here on: a SIGTERM while the first files are written stops
         // the run like Ctrl-C (after the first batch), never halfway through a write.
