@@ -50,7 +50,7 @@ struct TrainCommand: ParsableCommand {
     var json = false
     @Option(help: "Print an epoch line every N epochs (default: about 20 lines per run).")
     var logEvery: Int?
-    @Option(help: "Save a checkpoint and snapshot every N epochs (default: about 20 per run, at most one a second; always at the end).")
+    @Option(help: "Save a checkpoint and snapshot every N epochs (default: after epoch 1, then about 20 per run and at least one a minute, at most one a second; always at the end).")
     var checkpointEvery: Int?
 
     func validate() throws {
@@ -213,7 +213,11 @@ struct TrainCommand: ParsableCommand {
                     let last = state.history[state.history.count - 1]
                     snapshot.log(last)
                     progress.epoch(last, total: configuration.epochs)
-                    if state.epochsCompleted % every == 0 && clock.now - lastSaveTime >= minimumInterval {
+                    // By default also after the first epoch and at least once a minute, so the folder
+                    // holds a complete snapshot early and stays close to the run.
+                    let due = state.epochsCompleted % every == 0
+                        || checkpointEvery == nil && (state.epochsCompleted == 1 || clock.now - lastSaveTime >= .seconds(60))
+                    if due && clock.now - lastSaveTime >= minimumInterval || checkpointEvery == nil && state.epochsCompleted == 1 && lastSaved == nil {
                         do {
                             try snapshot.save(state, seconds: (clock.now - start).secondsValue, reason: "running", final: false)
                             lastSaved = "after epoch \(state.epochsCompleted)"

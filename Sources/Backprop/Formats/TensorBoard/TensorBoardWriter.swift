@@ -24,10 +24,13 @@ public final class TensorBoardWriter {
         let name = gethostname(&host, host.count) == 0
             ? String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
         url = folder.appendingPathComponent("events.out.tfevents.\(seconds).\(name)")
-        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-            throw BackpropError.invalidArgument("cannot create the TensorBoard event file \(url.path)")
+        // open(2), not FileManager.createFile: that writes through a temporary file of its
+        // own, which a signal could leave behind.
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw BackpropError.invalidArgument("cannot create the TensorBoard event file \(url.path): \(String(cString: strerror(errno)))")
         }
-        handle = try FileHandle(forWritingTo: url)
+        handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         var first = TensorBoardEvent()
         first.wallTime = wallTime.timeIntervalSince1970
         first.fileVersion = "brain.Event:2"
