@@ -4,13 +4,14 @@ import Backprop
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Show the version, the linear-algebra backend in use and its thread count.",
+        abstract: "Show the version, the linear-algebra backend in use, its thread count, and the MPI library a distributed run would use.",
         discussion: """
             Examples:
               backprop info
               BACKPROP_BLAS=builtin backprop info
               BACKPROP_BLAS=/usr/lib/x86_64-linux-gnu/libblis.so.4 BACKPROP_THREADS=1 \\
                 backprop info
+              BACKPROP_MPI=/opt/openmpi/lib/libmpi.so.40 backprop info
             """
     )
 
@@ -21,5 +22,12 @@ struct InfoCommand: ParsableCommand {
         print("version:  \(backend.version)")
         if let location = backend.location { print("library:  \(location)") }
         print("threads:  \(backend.threadCount)")
+        // MPI is only loaded for a distributed run; say here whether one could start.
+        do {
+            let mpi = try MPILibrary.load()
+            print("mpi:      \(mpi.version) (\(mpi.location))")
+        } catch let BackpropError.backendUnavailable(reason) {
+            print("mpi:      not available: \(BackpropError.singleLine(reason))")
+        }
     }
 }

@@ -37,6 +37,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Network") var architecture: ArchitectureOptions
     @OptionGroup(title: "Training") var training: TrainingOptions
     @OptionGroup(title: "Memory") var memory: MemoryOptions
+    @OptionGroup(title: "Several processes (MPI)") var parallel: DistributedOptions
 
     @Option(help: "Run folder for the model, checkpoint, metrics, report and plots (default: runs/<data>-<time>, or the checkpoint's folder on --resume).")
     var outputDir: String?
@@ -70,6 +71,15 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let backend = try requireBackend()
+        if let reducer = try parallel.start() {
+            DistributedJob.reducer = reducer
+            // Rank 0 owns the outputs; the others stay quiet (their errors still reach stderr).
+            if reducer.rank != 0 { silenceStandardOutput() }
+            // Ranks sharing a machine share its cores: by default each takes its part of them.
+            if threads == nil, let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init), local > 1 {
+                LinearAlgebra.setThreadCount(Swift.max(1, ProcessInfo.processInfo.activeProcessorCount / local))
+            }
+        }
         let stored = try resume.map { path in
             let url = URL(fileURLWithPath: path)
             return Stored(configuration: try Checkpoint.configuration(savedIn: url), run: try Checkpoint.run(savedIn: url))
@@ -140,6 +150,13 @@ struct TrainCommand: ParsableCommand {
             let network: Network<S> = try architecture.makeNetwork(S.self, inputs: loaded.train.X.rows, outputs: loaded.train.Y.rows, budget: budget)
             trainer = try Trainer(network: network, configuration: configuration)
         }
+        let job = DistributedJob.reducer
+        if let job {
+            trainer.reducer = job
+            trainer.overlapsCommunication = parallel.overlap
+        }
+        // Only rank 0 of a distributed run writes outputs.
+        let writes = job.map { $0.rank == 0 } ?? true
         let network = trainer.network
         try requirePasses(NetworkFootprint(network))
         guard loaded.train.X.rows == network.inputSize, loaded.train.Y.rows == network.outputSize else {
@@ -153,8 +170,10 @@ struct TrainCommand: ParsableCommand {
                           task: task, labelEncoding: loaded.labelEncoding, run: record)
         // Made only once the data and the network are known to be good (no empty run folders
         // from a typo), and still before any training time is spent.
-        try OutputGuard.checkRunFolder(folder, inputs: [("--data", run.data)] + (resume.map { [("--resume", $0)] } ?? []))
-        try RunFolder.prepare(folder, overwrite: overwrite || resume.map { URL(fileURLWithPath: $0).deletingLastPathComponent().standardizedFileURL.path == folder.standardizedFileURL.path } == true)
+        if writes {
+            try OutputGuard.checkRunFolder(folder, inputs: [("--data", run.data)] + (resume.map { [("--resume", $0)] } ?? []))
+            try RunFolder.prepare(folder, overwrite: overwrite || resume.map { URL(fileURLWithPath: $0).deletingLastPathComponent().standardizedFileURL.path == folder.standardizedFileURL.path } == true)
+        }
 
         var progress = Progress(json: json, logEvery: logEvery ?? Swift.max(1, configuration.epochs / 20 + (configuration.epochs % 20 == 0 ? 0 : 1)))
         progress.note("backprop \(backpropVersion) · \(backend.name) \(LinearAlgebra.threadCount) thread(s) · \(S.dtypeName) · seed \(run.seed)")
@@ -178,6 +197,15 @@ struct TrainCommand: ParsableCommand {
                 + (given.isEmpty ? "; any option overrides it" : "; overridden by \(given.joined(separator: ", "))"))
         }
         if let note = network.batchNormNote { progress.note(note) }
+        if let steps = configuration.accumulationSteps, steps > 1, let size = configuration.batchSize {
+            progress.note("gradient accumulation: \(steps) mini-batches of \(size) per step, one 1/M for all \(steps * size) examples (the last step of an epoch takes what remains)")
+        }
+        if let job {
+            let global = configuration.batchSize.map { Swift.min($0, loaded.train.count) } ?? loaded.train.count
+            let shares = (0..<job.participants).map { "\(job.share($0, of: global).count)" }
+            progress.note("distributed: \(job.participants) rank(s) (\(parallel.decision().reason)), \(job.library.version), \(job.order.rawValue) reduction; "
+                + "each batch of \(global) is split \(shares.joined(separator: "/")), one 1/M for the global batch; \(LinearAlgebra.threadCount) thread(s) per rank")
+        }
         progress.note("run folder \(folder.path)")
         for line in resumed?.overrides ?? [] { progress.note("resuming with \(line)") }
         if let threads, let stored = stored?.run?.threads, threads != stored {
@@ -187,8 +215,9 @@ struct TrainCommand: ParsableCommand {
         // Signals are handled from here on: a SIGTERM while the first files are written stops
         // the run like Ctrl-C (after the first batch), never halfway through a write.
         Interrupt.install()
-        let snapshot = try RunSnapshot(folder: folder, model: model, data: loaded, backend: backend, configuration: configuration, seed: run.seed,
-                                       resumedHistory: trainer.history)
+        let snapshot = writes ? try RunSnapshot(folder: folder, model: model, data: loaded, backend: backend, configuration: configuration,
+                                                seed: run.seed, resumedHistory: trainer.history) : nil
+        let checkpointURL = folder.appendingPathComponent("checkpoint.safetensors")
         let every = checkpointEvery ?? Swift.max(1, configuration.epochs / 20)
         let clock = ContinuousClock()
         let start = clock.now
@@ -211,13 +240,13 @@ struct TrainCommand: ParsableCommand {
                 },
                 onEpoch: { state in
                     let last = state.history[state.history.count - 1]
-                    snapshot.log(last)
+                    snapshot?.log(last)
                     progress.epoch(last, total: configuration.epochs)
                     // By default also after the first epoch and at least once a minute, so the folder
                     // holds a complete snapshot early and stays close to the run.
                     let due = state.epochsCompleted % every == 0
                         || checkpointEvery == nil && (state.epochsCompleted == 1 || clock.now - lastSaveTime >= .seconds(60))
-                    if due && clock.now - lastSaveTime >= minimumInterval || checkpointEvery == nil && state.epochsCompleted == 1 && lastSaved == nil {
+                    if let snapshot, due && clock.now - lastSaveTime >= minimumInterval || checkpointEvery == nil && state.epochsCompleted == 1 && lastSaved == nil {
                         do {
                             try snapshot.save(state, seconds: (clock.now - start).secondsValue, reason: "running", final: false)
                             lastSaved = "after epoch \(state.epochsCompleted)"
@@ -230,23 +259,27 @@ struct TrainCommand: ParsableCommand {
             if case let BackpropError.nonFinite(message) = error, trainer.optimizer.step > stepsBefore {
                 // Diverged: the parameters now are at best finite, not good. Keep the checkpoint
                 // saved before (from an earlier epoch) untouched and say where it is.
-                let kept = lastSaved.map { "the last good checkpoint (\($0)) is \(snapshot.checkpointURL.path)" }
+                let kept = lastSaved.map { "the last good checkpoint (\($0)) is \(checkpointURL.path)" }
                     ?? resume.map { "the last good checkpoint is still \($0)" } ?? "no checkpoint had been saved yet"
                 throw BackpropError.nonFinite("\(message); \(kept)")
             }
             // Any other failure: keep what was learned (finite parameters only), then report it.
             let finite = trainer.network.parameters.isFinite
-            if trainer.optimizer.step > stepsBefore, finite { try? Checkpoint.save(trainer, to: snapshot.checkpointURL, metadata: model.metadata) }
+            if writes, trainer.optimizer.step > stepsBefore, finite { try? Checkpoint.save(trainer, to: checkpointURL, metadata: model.metadata) }
             throw error
         }
         progress.finish()
         let seconds = (clock.now - start).secondsValue
         let stop = StopDescription(reason)
+        guard let snapshot else {  // a distributed run's other ranks: rank 0 wrote everything
+            if reason == .interrupted { throw ExitCode(Interrupt.exitCode) }
+            return
+        }
         let report: RunReport<S>?
         do {
             report = try snapshot.save(trainer, seconds: seconds, reason: stop.text, bestEpoch: stop.bestEpoch)
         } catch {
-            if reason == .interrupted { try? Checkpoint.save(trainer, to: snapshot.checkpointURL, metadata: model.metadata) }
+            if reason == .interrupted { try? Checkpoint.save(trainer, to: checkpointURL, metadata: model.metadata) }
             throw error
         }
         if reason == .interrupted {
@@ -296,10 +329,13 @@ struct TrainCommand: ParsableCommand {
     private func outputFolder(run: TrainingRun) throws -> URL {
         if let outputDir { return URL(fileURLWithPath: outputDir) }
         if let resume { return URL(fileURLWithPath: resume).deletingLastPathComponent() }
+        // A distributed run's other ranks write nothing, so they make no folder.
+        let writes = (DistributedJob.reducer?.rank ?? 0) == 0
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyyMMdd-HHmmss"
         let name = URL(fileURLWithPath: run.data).deletingPathExtension().lastPathComponent
-        return try RunFolder.makeUnique(base: "runs/\(name)-\(formatter.string(from: Date()))")
+        let base = "runs/\(name)-\(formatter.string(from: Date()))"
+        return writes ? try RunFolder.makeUnique(base: base) : URL(fileURLWithPath: base)
     }
 }
 
@@ -322,4 +358,13 @@ struct StopDescription {
 extension Duration {
     /// Seconds as a `Double`.
     var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}
+
+/// Sends this process's standard output to /dev/null (a distributed run's ranks other than 0).
+func silenceStandardOutput() {
+    let null = open("/dev/null", O_WRONLY)
+    guard null >= 0 else { return }
+    fflush(nil)
+    dup2(null, STDOUT_FILENO)
+    close(null)
 }
