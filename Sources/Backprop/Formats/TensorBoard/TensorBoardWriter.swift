@@ -10,7 +10,7 @@ import Darwin
 ///
 /// Each record is TFRecord-framed: the length (`UInt64`, little-endian), the masked CRC-32C of
 /// those 8 bytes, the serialized `tensorflow.Event`, its masked CRC-32C. The first event holds
-/// `file_version = "brain.Event:2"`. Every ``write(step:scalars:)`` is one unbuffered `write`,
+/// `file_version = "brain.Event:2"`. Every ``write(step:scalars:wallTime:)`` is one unbuffered `write`,
 /// so the file is readable while the run goes.
 public final class TensorBoardWriter {
     /// The event file.
