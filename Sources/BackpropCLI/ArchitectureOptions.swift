@@ -10,8 +10,8 @@ struct ArchitectureOptions: ParsableArguments {
     @Option(help: "Hidden layer sizes only, e.g. 256,128: n_x and n_L come from the data (train).")
     var units: String?
 
-    @Option(help: "Hidden activation: sigmoid, tanh, relu, leaky_relu[:slope], identity.")
-    var hidden: String = "tanh"
+    @Option(name: .customLong("hidden"), help: "Hidden activation: sigmoid, tanh, relu, leaky_relu[:slope], identity (default tanh).")
+    var hiddenOption: String?
 
     @Option(help: "Output activation: sigmoid (BCE), softmax (CE) or identity (MSE) (default: sigmoid for one output, softmax for several).")
     var output: String?
@@ -22,11 +22,18 @@ struct ArchitectureOptions: ParsableArguments {
     @Option(help: "Weight initialiser: he, xavier, glorot, normal[:scale], zeros (default: he for ReLU, else xavier).")
     var initializer: String?
 
-    @Option(help: "Seed for weights and built-in data.")
-    var seed: UInt64 = 1
+    @Option(name: .customLong("seed"), help: "Seed for weights, built-in data, splits and shuffles (default 1).")
+    var seedOption: UInt64?
 
-    @Option(help: "Precision of the model: float or double.")
-    var precision: Precision = .double
+    @Option(name: .customLong("precision"), help: "Precision of the model: float or double (default double).")
+    var precisionOption: Precision?
+
+    /// `--hidden`, or tanh.
+    var hidden: String { hiddenOption ?? "tanh" }
+    /// `--seed`, or 1.
+    var seed: UInt64 { seedOption ?? 1 }
+    /// `--precision`, or double.
+    var precision: Precision { precisionOption ?? .double }
 
     @Flag(help: "Batch normalization after each hidden layer's Z, before its activation (PyTorch's Linear, BatchNorm1d, g). The dense layers before it lose their bias (β takes its place).")
     var batchNorm = false
@@ -36,6 +43,12 @@ struct ArchitectureOptions: ParsableArguments {
 
     enum Precision: String, ExpressibleByArgument, CaseIterable {
         case float, double
+
+        /// The file's name for it, `float32` or `float64`.
+        var dtypeName: String { self == .float ? "float32" : "float64" }
+
+        /// The precision of a dtype name (`float32`, `F32`, `float64`, …).
+        init(dtypeName: String) { self = ["float32", "F32"].contains(dtypeName) ? .float : .double }
     }
 
     func validate() throws {

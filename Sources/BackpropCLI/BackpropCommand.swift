@@ -16,7 +16,7 @@ public struct BackpropCommand: ParsableCommand {
             BACKPROP_THREADS sets its thread count.
             """,
         version: backpropVersion,
-        subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, ExportCommand.self, GradsCommand.self, InfoCommand.self, GradcheckCommand.self, LedgerCommand.self, ExplainCommand.self, CheckCommand.self, BenchCommand.self]
+        subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, ExportCommand.self, SummaryCommand.self, GradsCommand.self, InfoCommand.self, GradcheckCommand.self, LedgerCommand.self, ExplainCommand.self, CheckCommand.self, BenchCommand.self]
     )
 
     public init() {}
@@ -26,6 +26,8 @@ public struct BackpropCommand: ParsableCommand {
     /// ArgumentParser's usage block. Public, so `BackpropMain` calls this one and not
     /// ArgumentParser's own `main()`.
     public static func main() {
+        // Line-buffered even when piped (`train … | tee log` shows each line as it is printed).
+        lineBufferStandardOutput()
         do {
             var command = try parseAsRoot(nil)
             try command.run()
@@ -55,3 +57,4 @@ func requireBackend() throws -> any LinearAlgebraBackend {
     case let .failure(error): throw error
     }
 }
+

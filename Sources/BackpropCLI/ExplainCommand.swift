@@ -17,9 +17,12 @@ struct ExplainCommand: ParsableCommand {
 
             Examples:
               backprop explain
-              backprop explain --layers 2,4,1 --hidden tanh --output sigmoid --convention deferred
-              backprop explain --layers 4,8,6,3 --hidden relu --output softmax --format markdown
-              backprop explain --layers 3,5,2 --output identity --l2 --dropout --format latex
+              backprop explain --layers 2,4,1 --hidden tanh --output sigmoid \\
+                --convention deferred
+              backprop explain --layers 4,8,6,3 --hidden relu --output softmax \\
+                --format markdown
+              backprop explain --layers 3,5,2 --output identity --l2 --dropout \\
+                --format latex
               backprop explain --batch-norm --convention both
             """
     )

@@ -19,10 +19,18 @@ struct ExportCommand: ParsableCommand {
             The tensors keep the model file's precision (float32 or float64); --precision float \
             or double overrides it. The file is written atomically (a temporary file, then a rename).
 
+            --pytorch FILE writes a safetensors file for PyTorch: the same state_dict names and \
+            layouts, with the standardisation folded into the first layer's W and b (W' = W/σ, \
+            b' = b − W'μ), so nn.Sequential(...).load_state_dict() on it takes raw features and \
+            gives predict's output. Its metadata's pytorch_modules names the modules.
+
             Examples:
+              backprop export --weights runs/iris/model.safetensors \\
+                --pytorch iris-pytorch.safetensors
               backprop export --weights runs/flower/model.safetensors --onnx flower.onnx
               backprop export --weights params.npz --hidden relu --onnx model.onnx
-              backprop export --weights model.safetensors --onnx m32.onnx --precision float
+              backprop export --weights model.safetensors --onnx m32.onnx \\
+                --precision float
             Then, in Python, with X of shape (n_x, m) as backprop reads it:
               import onnxruntime
               session = onnxruntime.InferenceSession("flower.onnx")
@@ -33,54 +41,58 @@ struct ExportCommand: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @OptionGroup(title: "Memory") var memory: MemoryOptions
     @Option(help: "Where to write the ONNX model (.onnx).")
-    var onnx: String
-    @Flag(help: "Write --onnx even when its extension is not .onnx.")
+    var onnx: String?
+    @Option(help: "Where to write the model for PyTorch (.safetensors): the standardisation folded into the first layer, so it takes raw features.")
+    var pytorch: String?
+    @Flag(help: "Write --onnx or --pytorch even when its extension does not say so.")
     var force = false
 
     func validate() throws {
-        if onnx.isEmpty { throw ValidationError("--onnx needs a file name, e.g. --onnx model.onnx") }
+        if onnx == nil && pytorch == nil { throw ValidationError("give --onnx FILE or --pytorch FILE (or both)") }
+        if onnx?.isEmpty == true { throw ValidationError("--onnx needs a file name, e.g. --onnx model.onnx") }
+        if pytorch?.isEmpty == true { throw ValidationError("--pytorch needs a file name, e.g. --pytorch model-pytorch.safetensors") }
     }
 
     func run() throws {
-        try OutputGuard.check(onnx, option: "--onnx", format: "ONNX", extensions: ["onnx"],
-                              inputs: [("--weights", model.weights)], force: force)
+        if let onnx {
+            try OutputGuard.check(onnx, option: "--onnx", format: "ONNX", extensions: ["onnx"], inputs: [("--weights", model.weights)], force: force)
+        }
+        if let pytorch {
+            try OutputGuard.check(pytorch, option: "--pytorch", format: "safetensors", extensions: ["safetensors"], inputs: [("--weights", model.weights)], force: force)
+        }
         Interrupt.installForWriting()
-        switch try exportPrecision() {
+        switch try model.resolvedPrecision(budget: try memory.budget()) {
         case .float: try export(Float.self)
         case .double: try export(Double.self)
         }
     }
 
-    /// `--precision` when given on the command line; otherwise the precision the model file stores.
-    private func exportPrecision() throws -> ArchitectureOptions.Precision {
-        let given = CommandLine.arguments.contains { $0 == "--precision" || $0.hasPrefix("--precision=") }
-        if given { return model.precision }
-        let url = URL(fileURLWithPath: model.weights)
-        guard FileManager.default.fileExists(atPath: model.weights) else {
-            throw BackpropError.invalidArgument("--weights \(model.weights): no such file")
+    private func requireFolder(of path: String, option: String) throws {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder) else {
+            throw BackpropError.invalidArgument("\(option) \(path): the folder \(folder) does not exist")
         }
-        if url.pathExtension.lowercased() == "npz" {
-            return try NPZ.read(contentsOf: url, budget: try memory.budget())["W1"]?.dataType == .float32 ? .float : .double
-        }
-        let file = try SafeTensors.read(contentsOf: url)
-        let dtype = file.metadata["dtype"] ?? file.tensors.first?.tensor.dtype ?? "float64"
-        return ["float32", "F32"].contains(dtype) ? .float : .double
     }
 
     private func export<S: BackpropScalar>(_: S.Type) throws {
-        let network: Network<S> = try model.load(S.self, budget: try memory.budget())
-        let isNPZ = model.weights.lowercased().hasSuffix(".npz")
-        let metadata = isNPZ ? [:] : try SafeTensors.read(contentsOf: URL(fileURLWithPath: model.weights)).metadata
-        let saved = try StandardizerMetadata.decode(metadata, source: model.weights, features: network.inputSize)
+        let loaded: Model<S> = try model.loadModel(S.self, budget: try memory.budget())
+        let network = loaded.network
+        if let pytorch {
+            try requireFolder(of: pytorch, option: "--pytorch")
+            let folded = try loaded.folded()
+            try folded.save(to: URL(fileURLWithPath: pytorch), metadata: ["source": URL(fileURLWithPath: model.weights).lastPathComponent])
+            let note = loaded.standardizer == nil ? "no standardisation to fold" : "standardisation folded into layer 1 (takes raw features)"
+            print("wrote \(pytorch): \(network.summary), \(S.dtypeName), \(note)")
+            print("torch: nn.Sequential(\(network.pyTorchModules)).load_state_dict(load_file(\"\(pytorch)\"))")
+        }
+        guard let onnx else { return }
         var extra = ["source": URL(fileURLWithPath: model.weights).lastPathComponent]
-        if let names = saved.classNames, let data = try? JSONEncoder().encode(names) {
+        if let names = loaded.classNames, let data = try? JSONEncoder().encode(names) {
             extra["class_names"] = String(decoding: data, as: UTF8.self)
         }
         let url = URL(fileURLWithPath: onnx)
-        let folder = url.deletingLastPathComponent().path
-        guard FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder) else {
-            throw BackpropError.invalidArgument("--onnx \(onnx): the folder \(folder) does not exist")
-        }
+        try requireFolder(of: onnx, option: "--onnx")
+        let saved = loaded
         try network.exportONNX(to: url, standardizer: saved.standardizer, metadata: extra)
         let size = (try? FileManager.default.attributesOfItem(atPath: onnx)[.size] as? Int) ?? 0
         let standardized = saved.standardizer == nil ? "" : ", inputs standardised in the graph"

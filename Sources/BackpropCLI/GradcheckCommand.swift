@@ -19,7 +19,8 @@ struct GradcheckCommand: ParsableCommand {
               backprop gradcheck
               backprop gradcheck --weights params.npz --hidden relu --x X.npy --y Y.npy
               backprop gradcheck --layers 5,8,6,3 --hidden relu --output softmax
-              backprop gradcheck --layers 4,3,2 --output identity --convention absorbed --l2 0.7
+              backprop gradcheck --layers 4,3,2 --output identity \\
+                --convention absorbed --l2 0.7
             """
     )
 

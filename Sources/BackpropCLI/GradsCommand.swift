@@ -25,9 +25,12 @@ struct GradsCommand: ParsableCommand {
             used as given, with a warning; train refuses them.
 
             Examples:
-              backprop grads --weights params.npz --hidden tanh --output sigmoid --x X.npy --y Y.npy
-              backprop grads --weights params.npz --x X.npy --y Y.npy --compare mine.npz
-              backprop grads --weights runs/flower/model.safetensors --x X.npy --y Y.npy --convention absorbed --out ledger.npz
+              backprop grads --weights params.npz --hidden tanh --output sigmoid \\
+                --x X.npy --y Y.npy
+              backprop grads --weights params.npz --x X.npy --y Y.npy \\
+                --compare mine.npz
+              backprop grads --weights runs/flower/model.safetensors --x X.npy \\
+                --y Y.npy --convention absorbed --out ledger.npz
             """
     )
 

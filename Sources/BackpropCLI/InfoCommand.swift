@@ -9,7 +9,8 @@ struct InfoCommand: ParsableCommand {
             Examples:
               backprop info
               BACKPROP_BLAS=builtin backprop info
-              BACKPROP_BLAS=/usr/lib/x86_64-linux-gnu/libblis.so.4 BACKPROP_THREADS=1 backprop info
+              BACKPROP_BLAS=/usr/lib/x86_64-linux-gnu/libblis.so.4 BACKPROP_THREADS=1 \\
+                backprop info
               BACKPROP_MPI=/opt/openmpi/lib/libmpi.so.40 backprop info
             """
     )

@@ -16,7 +16,8 @@ struct LedgerCommand: ParsableCommand {
               backprop ledger
               backprop ledger --examples 32
               backprop ledger --layers 2,3,1 --examples 3 --values
-              backprop ledger --layers 4,5,3 --hidden relu --output softmax --precision float
+              backprop ledger --layers 4,5,3 --hidden relu --output softmax \\
+                --precision float
             """
     )
 

@@ -10,27 +10,64 @@ struct ModelOptions: ParsableArguments {
     @Option(name: [.customLong("weights"), .customLong("model")], help: "Model file: .safetensors from backprop train, or a course .npz with W1, b1, W2, b2, …")
     var weights: String
 
-    @Option(help: "For an .npz model: the hidden activation (sigmoid, tanh, relu, leaky_relu, identity).")
-    var hidden: String = "tanh"
-    @Option(help: "For an .npz model: the output activation (sigmoid, softmax, identity; default sigmoid for one output, softmax for several).")
+    @Option(name: .customLong("hidden"), help: "For an .npz model only: the hidden activation (sigmoid, tanh, relu, leaky_relu, identity; default tanh).")
+    var hiddenOption: String?
+    @Option(help: "For an .npz model only: the output activation (sigmoid, softmax, identity; default sigmoid for one output, softmax for several).")
     var output: String?
-    @Option(help: "For an .npz model: layer sizes to check the arrays against, e.g. 2,4,1.")
+    @Option(help: "For an .npz model only: layer sizes to check the arrays against, e.g. 2,4,1.")
     var layers: String?
-    @Option(help: "Precision to compute in: float or double.")
-    var precision: ArchitectureOptions.Precision = .double
+    @Option(name: .customLong("precision"), help: "Precision to compute in: float or double (default: the model file's).")
+    var precisionOption: ArchitectureOptions.Precision?
 
-    /// The model; a course `.npz` is read within `budget`.
-    func load<S: BackpropScalar>(_: S.Type, budget: MemoryBudget) throws -> Network<S> {
+    /// `--precision`, or double.
+    var precision: ArchitectureOptions.Precision { precisionOption ?? .double }
+    /// `--hidden`, or tanh.
+    var hidden: String { hiddenOption ?? "tanh" }
+    /// Whether `--weights` names a course `.npz` parameters file.
+    var isNPZ: Bool { weights.lowercased().hasSuffix(".npz") }
+
+    /// `--precision`, or the precision the model file stores.
+    func resolvedPrecision(budget: MemoryBudget) throws -> ArchitectureOptions.Precision {
+        if let precisionOption { return precisionOption }
+        try requireFile()
         let url = URL(fileURLWithPath: weights)
+        if isNPZ { return try NPZ.read(contentsOf: url, budget: budget)["W1"]?.dataType == .float32 ? .float : .double }
+        let file = try SafeTensors.read(contentsOf: url)
+        return ArchitectureOptions.Precision(dtypeName: file.metadata["dtype"] ?? file.tensors.first?.tensor.dtype ?? "float64")
+    }
+
+    private func requireFile() throws {
         guard FileManager.default.fileExists(atPath: weights) else {
             throw BackpropError.invalidArgument("--weights \(weights): no such file")
         }
+        let url = URL(fileURLWithPath: weights)
         if url.pathExtension.lowercased() == "npy" {
             // A notebook habit: np.save('p.npy', params) pickles the dictionary (named by NPY.read).
             _ = try NPY.read(contentsOf: url)
             throw BackpropError.malformedFile(path: weights, reason: "is a single array, not a model: save the parameters dictionary with np.savez('p.npz', **params)")
         }
-        if url.pathExtension.lowercased() != "npz" { return try Network<S>(contentsOf: url) }
+    }
+
+    /// The model with what its file says about inputs, classes and the run; a course `.npz`
+    /// (bare parameters) is read within `budget`. The `.npz`-only options are refused for a
+    /// safetensors model, whose file fixes them.
+    func loadModel<S: BackpropScalar>(_: S.Type, budget: MemoryBudget) throws -> Model<S> {
+        try requireFile()
+        if isNPZ { return Model(network: try load(S.self, budget: budget)) }
+        let given = [("--hidden", hiddenOption), ("--output", output), ("--layers", layers)].filter { $0.1 != nil }
+        let model = try Model<S>(contentsOf: URL(fileURLWithPath: weights))
+        if let (flag, value) = given.first {
+            let hint = flag == "--output" ? "; to write predictions to a file use --out" : ""
+            throw BackpropError.invalidArgument("\(flag) \(value!) applies only to a course .npz model; the safetensors model \(weights) fixes its network (\(model.network.summary))\(hint)")
+        }
+        return model
+    }
+
+    /// The network; a course `.npz` is read within `budget`.
+    func load<S: BackpropScalar>(_: S.Type, budget: MemoryBudget) throws -> Network<S> {
+        let url = URL(fileURLWithPath: weights)
+        try requireFile()
+        if !isNPZ { return try loadModel(S.self, budget: budget).network }
         let archive = try NPZ.read(contentsOf: url, budget: budget)
         var layersFound: [(W: Matrix<S>, b: Matrix<S>)] = []
         var l = 1

@@ -13,8 +13,10 @@ struct PredictCommand: ParsableCommand {
             the probability of each output unit.
 
             Examples:
-              backprop predict --weights runs/flower/model.safetensors --input X.npy --out predictions.csv
-              backprop predict --weights model.safetensors --input new.csv --out probabilities.npy
+              backprop predict --weights runs/flower/model.safetensors --input X.npy \\
+                --out predictions.csv
+              backprop predict --weights model.safetensors --input new.csv \\
+                --out probabilities.npy
             """
     )
 
@@ -35,7 +37,7 @@ struct PredictCommand: ParsableCommand {
                                   inputs: [("--weights", model.weights), ("--input", input)], force: force)
         }
         Interrupt.installForWriting()
-        switch model.precision {
+        switch try model.resolvedPrecision(budget: try memory.budget()) {
         case .float: try predict(Float.self)
         case .double: try predict(Double.self)
         }
@@ -43,16 +45,11 @@ struct PredictCommand: ParsableCommand {
 
     private func predict<S: BackpropScalar>(_: S.Type) throws {
         let budget = try memory.budget()
-        let network: Network<S> = try model.load(S.self, budget: budget)
-        let metadata = model.weights.hasSuffix(".npz") ? [:] : try SafeTensors.read(contentsOf: URL(fileURLWithPath: model.weights)).metadata
-        let saved = try StandardizerMetadata.decode(metadata, source: model.weights, features: network.inputSize)
+        let model: Model<S> = try self.model.loadModel(S.self, budget: budget)
+        let network = model.network
         var X: Matrix<S>
         if input.lowercased().hasSuffix(".csv") {
-            do {
-                X = try CSVLoader.loadFeatures(contentsOf: URL(fileURLWithPath: input), as: S.self, budget: budget).X
-            } catch let error as BackpropError {
-                throw BackpropError.invalidArgument("--input \(error)")
-            }
+            X = try readFeatures(model, budget: budget)
         } else {
             X = try readMatrix(input, as: S.self, option: "--input", budget: budget)
         }
@@ -60,20 +57,26 @@ struct PredictCommand: ParsableCommand {
             throw BackpropError.shapeMismatch(operation: "--input \(input) against the model's W1 (rows of X must equal W1 columns)", left: X.shape, right: network.layer(1).W.shape)
         }
         guard X.isFinite else { throw BackpropError.nonFinite("--input \(input) holds NaN or infinity") }
-        if let standardizer = saved.standardizer { X = try standardizer.transform(X) }
+        X = try model.prepare(X)
         try NetworkFootprint(network).requirePasses(of: S.self, examples: X.columns, within: budget)
         let A = try network.predict(X)
-        let classes = Metrics.predictedClasses(A)
-        let names = saved.classNames
         if let out, out.lowercased().hasSuffix(".npy") {
             try NPY.write(NPYArray(A), to: URL(fileURLWithPath: out))
             print("wrote \(out): A\(network.depth) \(A.shape)")
             return
         }
-        var lines = ["class," + (0..<A.rows).map { "p\($0)" }.joined(separator: ",")]
+        let classes = Metrics.predictedClasses(A)
+        let names = model.classNames
+        let columns = (0..<A.rows).map(model.outputName)
+        var lines = [(model.task == .regression ? [] : ["class"]) + columns].map { $0.joined(separator: ",") }
         for j in 0..<A.columns {
-            let label = names.flatMap { classes[j] < $0.count ? $0[classes[j]] : nil } ?? String(classes[j])
-            lines.append(label + "," + (0..<A.rows).map { "\(A[$0, j])" }.joined(separator: ","))
+            let values = (0..<A.rows).map { "\(A[$0, j])" }
+            if model.task == .regression {
+                lines.append(values.joined(separator: ","))
+            } else {
+                let label = names.flatMap { classes[j] < $0.count ? $0[classes[j]] : nil } ?? String(classes[j])
+                lines.append(([label] + values).joined(separator: ","))
+            }
         }
         let text = lines.joined(separator: "\n") + "\n"
         if let out {
@@ -82,5 +85,35 @@ struct PredictCommand: ParsableCommand {
         } else {
             print(text, terminator: "")
         }
+    }
+
+    /// The features of a CSV `--input`; one that still has the training label column (one
+    /// column more than the model takes) is refused saying so.
+    private func readFeatures<S: BackpropScalar>(_ model: Model<S>, budget: MemoryBudget) throws -> Matrix<S> {
+        let url = URL(fileURLWithPath: input)
+        let n = model.network.inputSize
+        func labelColumnError(_ name: String?) -> BackpropError {
+            .invalidArgument("--input \(input) has \(n + 1) columns, but the model takes \(n) features: it still has its label column\(name.map { " '\($0)'" } ?? ""); predict takes features only, so drop that column")
+        }
+        let features: (X: Matrix<S>, featureNames: [String]?)
+        do {
+            features = try CSVLoader.loadFeatures(contentsOf: url, as: S.self, budget: budget)
+        } catch let error as BackpropError {
+            // Text in a column: is it the labels?
+            let column: CSVLoader.LabelColumn = model.run?.labelColumn.map { Int($0).map(CSVLoader.LabelColumn.index) ?? .name($0) } ?? .last
+            if let table: LabeledDataset<S> = try? CSVLoader.load(contentsOf: url, labelColumn: column, budget: budget), table.X.rows == n {
+                throw labelColumnError(model.run?.labelColumn ?? nil)
+            }
+            throw BackpropError.invalidArgument("--input \(error)")
+        }
+        if features.X.rows == n + 1 {
+            let names = features.featureNames ?? []
+            var label = names.last
+            if let column = model.run?.labelColumn ?? nil {
+                if let index = Int(column) { label = index < names.count ? names[index] : nil } else { label = column }
+            }
+            throw labelColumnError(label)
+        }
+        return features.X
     }
 }

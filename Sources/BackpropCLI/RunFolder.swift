@@ -11,10 +11,27 @@ enum RunFolder {
     /// The lock file every writer holds an exclusive `flock` on; it holds the writer's PID.
     static let lockName = ".backprop-run.lock"
 
+    /// The files a run writes; a folder holding one of them holds a run.
+    static let runFiles = ["model.safetensors", "checkpoint.safetensors", "metrics.csv", "report.json", "report.md"]
+
+    /// Makes a new folder named `base`, or `base-2`, `base-3`, … when that is taken: `mkdir`
+    /// either creates a name or fails, so two runs started in the same second never share one.
+    static func makeUnique(base: String) throws -> URL {
+        let parent = URL(fileURLWithPath: base).deletingLastPathComponent()
+        try? FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        for suffix in 1...10_000 {
+            let path = suffix == 1 ? base : "\(base)-\(suffix)"
+            if mkdir(path, 0o755) == 0 { return URL(fileURLWithPath: path) }
+            guard errno == EEXIST else { return URL(fileURLWithPath: path) }  // prepare() names the problem
+        }
+        throw BackpropError.invalidArgument("cannot find a free run folder name after \(base)-10000; pass --output-dir")
+    }
+
     /// Creates `folder` (and its parents), proves it is writable, locks it for this process and
     /// clears temporary files a killed run left, so a bad `--output-dir` fails before any
-    /// training time is spent and two runs never write into one folder.
-    static func prepare(_ folder: URL) throws {
+    /// training time is spent and two runs never write into one folder. A folder that already
+    /// holds a run's files is refused unless `overwrite`.
+    static func prepare(_ folder: URL, overwrite: Bool = false) throws {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         if manager.fileExists(atPath: folder.path, isDirectory: &isDirectory), !isDirectory.boolValue {
@@ -42,6 +59,10 @@ enum RunFolder {
         close(descriptor)
         unlink(probe)
         try lock(folder)
+        if !overwrite, let found = runFiles.first(where: { manager.fileExists(atPath: folder.appendingPathComponent($0).path) }) {
+            throw BackpropError.invalidArgument(
+                "--output-dir \(folder.path) already holds a run (\(found)); choose another folder, or pass --overwrite to replace it")
+        }
         AtomicFile.removeStaleTemporaryFiles(in: folder)
         let names = (try? manager.contentsOfDirectory(atPath: folder.path)) ?? []
         for name in names where name.hasPrefix(".write-test-") { try? manager.removeItem(at: folder.appendingPathComponent(name)) }

@@ -4,17 +4,24 @@ import Foundation
 /// The SVG plots of a run: loss and accuracy curves (train and validation), per-layer gradient
 /// norms on a log axis, and for 2-D data the decision boundary with the points.
 enum Plots {
-    static func all<S: BackpropScalar>(for trainer: Trainer<S>, data: DataOptions.Loaded<S>) -> [(String, String)] {
+    /// The plots; with `bestEpoch` (early stopping) the loss plot marks the epoch whose weights were restored.
+    static func all<S: BackpropScalar>(for trainer: Trainer<S>, data: DataOptions.Loaded<S>, bestEpoch: Int? = nil) -> [(String, String)] {
         let history = trainer.history
         let epochs = history.map { Double($0.epoch) }
         func series(_ name: String, _ values: [Double?], dashed: Bool = false) -> LineChart.Series? {
             let points = zip(epochs, values).compactMap { x, y in y.map { (x: x, y: $0) } }
             return points.isEmpty ? nil : LineChart.Series(name: name, points: points, dashed: dashed)
         }
+        let losses = (history.map(\.trainLoss) + history.compactMap(\.validationLoss)).filter(\.isFinite)
+        let best = bestEpoch.flatMap { epoch in
+            losses.min().map { low in
+                LineChart.Series(name: "best epoch \(epoch) (restored)", points: [(Double(epoch), Swift.max(low, 1e-300)), (Double(epoch), losses.max()!)], dashed: true)
+            }
+        }
         let loss = LineChart(
             title: "Loss", xLabel: "epoch", yLabel: "cost J",
             series: [series("train", history.map(\.trainLoss)),
-                     series("validation", history.map(\.validationLoss), dashed: true)].compactMap { $0 },
+                     series("validation", history.map(\.validationLoss), dashed: true), best].compactMap { $0 },
             logarithmicY: (history.map(\.trainLoss).max() ?? 1) / Swift.max(history.map(\.trainLoss).min() ?? 1, 1e-300) > 100)
         let accuracy = LineChart(
             title: "Accuracy", xLabel: "epoch", yLabel: "accuracy (%)",

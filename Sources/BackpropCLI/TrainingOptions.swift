@@ -2,19 +2,20 @@ import ArgumentParser
 import Backprop
 
 /// The options that decide how a network is trained. Every one is optional: a fresh run fills
-/// in the defaults shown in the help; a resumed run keeps the checkpoint's settings, and an
-/// option given explicitly overrides one of them (e.g. a smaller learning rate after a run
-/// diverged) and is reported in ``overrides``.
+/// in the defaults (the recipe the data gets); a resumed run keeps the checkpoint's settings.
+/// On a resumed run only the settings that may change mid-run (``changeable``: more epochs, a
+/// new learning rate or schedule, another patience) may differ from the checkpoint's, and are
+/// reported in ``overrides``; any other option that contradicts it is an error.
 struct TrainingOptions: ParsableArguments {
-    @Option(help: "Optimizer: sgd, momentum, rmsprop, adam, adamw (default sgd).")
+    @Option(help: "Optimizer: sgd, momentum, rmsprop, adam, adamw (default sgd for flower, adam otherwise).")
     var optimizer: String?
-    @Option(help: "Initial learning rate α₀ (default 1.2).")
+    @Option(help: "Initial learning rate α₀ (default 1.2 for flower, 0.001 with Adam otherwise).")
     var learningRate: Double?
     @Option(help: "Schedule: constant, step:EVERY:FACTOR, exponential:RATE, inverse:RATE[:INTERVAL], cosine[:MIN] (default constant).")
     var schedule: String?
-    @Option(help: "Number of epochs (passes over the training data; default 10,000, on --resume the checkpoint's).")
+    @Option(help: "Number of epochs (passes over the training data; default 10,000 for flower, sized from the data otherwise; on --resume the checkpoint's).")
     var epochs: Int?
-    @Option(help: "Mini-batch size (default: full batch).")
+    @Option(help: "Mini-batch size (default: full batch for flower, 64 otherwise).")
     var batchSize: Int?
     @Option(help: "L2 strength λ (cost += λ/(2m) Σ‖W‖²; default 0).")
     var l2: Double?
@@ -31,13 +32,12 @@ struct TrainingOptions: ParsableArguments {
         _ = try configuration(seed: 1)
     }
 
-    /// The configuration of a fresh run.
-    func configuration(seed: UInt64) throws -> TrainingConfiguration {
-        var c = TrainingConfiguration()
-        c.optimizer = .gradientDescent
-        c.learningRate = 1.2
-        c.epochs = 10_000
-        c.batchSize = nil
+    /// The options a resumed run may change.
+    static let changeable: Set<String> = ["--epochs", "--learning-rate", "--schedule", "--patience"]
+
+    /// The configuration of a fresh run: `recipe` (the defaults for its data) with the options given.
+    func configuration(seed: UInt64, recipe: TrainingConfiguration = .course) throws -> TrainingConfiguration {
+        var c = recipe
         c.seed = seed
         try apply(to: &c, resuming: false)
         return c
@@ -57,6 +57,10 @@ struct TrainingOptions: ParsableArguments {
         func set<T: Equatable>(_ option: String, _ value: T?, _ keyPath: WritableKeyPath<TrainingConfiguration, T>, shown: (T) -> String = { "\($0)" }) throws {
             guard let value else { return }
             if resuming && c[keyPath: keyPath] != value {
+                guard Self.changeable.contains(option) else {
+                    throw BackpropError.invalidArgument(
+                        "\(option) \(shown(value)) contradicts the checkpoint, which trains with \(option) \(shown(c[keyPath: keyPath])); a resumed run keeps it (only \(Self.changeable.sorted().joined(separator: ", ")) may change), so drop \(option) or start a new run")
+                }
                 overrides.append("\(option) \(shown(value)) (the checkpoint used \(shown(c[keyPath: keyPath])))")
             }
             c[keyPath: keyPath] = value
@@ -76,6 +80,7 @@ struct TrainingOptions: ParsableArguments {
             guard epochs <= TrainingConfiguration.maximumEpochs else {
                 throw ValidationError("--epochs must be at most \(TrainingConfiguration.maximumEpochs) (each epoch keeps a record in the history), not \(epochs)")
             }
+            if resuming && epochs != c.epochs { overrides.append("--epochs \(epochs) (the checkpoint was to run \(c.epochs))") }
             c.epochs = epochs
         }
         if let schedule {
@@ -111,7 +116,7 @@ struct TrainingOptions: ParsableArguments {
         }
         if let patience {
             guard patience > 0 else { throw ValidationError("--patience must be positive, not \(patience)") }
-            c.earlyStoppingPatience = patience
+            try set("--patience", Optional(patience), \.earlyStoppingPatience, shown: { $0.map(String.init) ?? "none" })
         }
         return overrides
     }

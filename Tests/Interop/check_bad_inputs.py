@@ -177,8 +177,9 @@ def safetensors_raw(header_json, body=b"", claimed_length=None):
 
 def make_fixtures(d):
     # A trained model and checkpoint for the 2-feature moons set.
+    # The options the course's recipe used to give every data set (tanh, plain gradient descent, full batch).
     result = run(["train", "--data", "moons", "--units", "4", "--epochs", "3", "--learning-rate", "0.5",
-                  "--output-dir", "run"], cwd=d)
+                  "--hidden", "tanh", "--optimizer", "sgd", "--batch-size", "400", "--output-dir", "run"], cwd=d)
     if result is None or result.returncode != 0:
         print(result.stdout if result else "", result.stderr if result else "timed out")
         sys.exit("could not train the fixture model")
@@ -469,7 +470,7 @@ def make_bomb_fixtures(d):
 
 def bomb_table(model):
     e = lambda *words: ("error", list(words))
-    tr = ["train", "--epochs", "1", "--output-dir", "out"]
+    tr = ["train", "--epochs", "1", "--output-dir", "out", "--overwrite"]
     M = ["--weights", model]
     big = "9223372036854775807"
     return [
@@ -479,7 +480,7 @@ def bomb_table(model):
         ("train --units 4611686018427387904", tr + ["--data", "moons", "--units", "4611686018427387904"], e("overflows")),
         ("train --units 3037000500,3037000500", tr + ["--data", "moons", "--units", "3037000500,3037000500"], e("overflows")),
         ("train --units 20000,20000 (weights fit, training does not)", tr + ["--data", "moons", "--units", "20000,20000", "--precision", "float"], e("budget")),
-        ("train --max-memory 1M for a 2-100-1 network", tr + ["--data", "moons", "--layers", "2,100,1", "--max-memory", "1M"], e("--max-memory")),
+        ("train --max-memory 1M for a 2-100-1 network", tr + ["--data", "moons", "--layers", "2,100,1", "--batch-size", "400", "--max-memory", "1M"], e("--max-memory")),
         ("train --max-memory bogus", tr + ["--max-memory", "lots"], e("--max-memory")),
         ("train --max-memory 0", tr + ["--max-memory", "0"], e("--max-memory")),
         ("train --max-memory 1e400G", tr + ["--max-memory", "1e400G"], e("--max-memory")),
@@ -626,7 +627,7 @@ def npy_header_claiming(full, shape):
 
 def table(model, checkpoint):
     M = ["--weights", model]
-    tr = ["train", "--epochs", "2", "--output-dir", "out"]
+    tr = ["train", "--epochs", "2", "--output-dir", "out", "--overwrite"]
     e = lambda *words: ("error", list(words))
     ok = ("ok",)
     return [
@@ -991,7 +992,7 @@ def make_guard_fixtures(d, model, checkpoint):
 def guard_rows(d, model, momentum):
     e = lambda *words: ("error", list(words))
     ok = ("ok",)
-    resume = lambda name: ["train", "--data", "moons", "--epochs", "6", "--output-dir", "out-guard", "--resume", name]
+    resume = lambda name: ["train", "--data", "moons", "--epochs", "6", "--output-dir", "out-guard", "--overwrite", "--resume", name]
     rows = []
     # Checkpoints: every corrupt field is named with the file; nothing resumes on defaults.
     for name, field in [

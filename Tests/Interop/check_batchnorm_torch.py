@@ -184,6 +184,7 @@ def cross_check(tmp, rng, index, sizes, hidden, output, bias, m):
     folder = prefix + "run"
     args = ["train", "--data", prefix + "data.npz", "--no-standardize", "--units", ",".join(map(str, sizes[1:-1])),
             "--hidden", hidden, "--output", output, "--batch-norm", "--epochs", "1", "--learning-rate", "1e-300",
+            "--optimizer", "sgd", "--batch-size", "1000000",
             "--output-dir", folder]
     run(*(args + (["--bias-before-batch-norm"] if bias else [])))
     model = os.path.join(folder, "model.safetensors")

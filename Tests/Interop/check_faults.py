@@ -136,7 +136,7 @@ def test_divergence(d):
     print("-- NaN/Inf: a diverging run")
     # Full batch, identity output with MSE, learning rate 1e6: the loss overflows in a few epochs.
     args = ["train", "--data", "moons", "--units", "16", "--hidden", "relu", "--output", "identity", "--loss", "mse",
-            "--learning-rate", "1e6", "--epochs", "50", "--checkpoint-every", "1", "--output-dir", "div1"]
+            "--optimizer", "sgd", "--batch-size", "400", "--learning-rate", "1e6", "--epochs", "50", "--checkpoint-every", "1", "--output-dir", "div1"]
     r = run(args, d)
     line = one_error_line(r)
     check("diverging run exits 1 without a crash", r.returncode == 1 and no_crash(r), f"status {r.returncode}: {r.stderr[-400:]}")
@@ -154,12 +154,15 @@ def test_divergence(d):
               int(meta["epochs_completed"]) < int(m.group(1)), f"{meta['epochs_completed']} vs {m.group(1)}")
     e = run(["evaluate", "--weights", ckpt, "--data", "moons"], d)
     check("backprop evaluate loads the checkpoint", e.returncode == 0, e.stderr[-300:])
-    check("no model.safetensors from a failed run", not os.path.exists(os.path.join(d, "div1", "model.safetensors")))
+    # The folder is a snapshot at every checkpoint: a model there is the checkpoint's (finite) network.
+    model_path = os.path.join(d, "div1", "model.safetensors")
+    check("no model.safetensors from a failed run beyond the last good snapshot",
+          not os.path.exists(model_path) or inspect(model_path)[0] == "valid")
 
     # Mid-epoch: three good epochs, then the user resumes into the same folder with a learning
     # rate that diverges in the middle of epoch 4. The epoch-3 checkpoint must survive untouched.
     base = ["train", "--data", "moons", "--units", "16", "--hidden", "relu", "--output", "identity", "--loss", "mse",
-            "--batch-size", "32", "--checkpoint-every", "1", "--output-dir", "div2"]
+            "--optimizer", "sgd", "--batch-size", "32", "--checkpoint-every", "1", "--output-dir", "div2"]
     r = run(base + ["--learning-rate", "0.5", "--epochs", "3"], d)
     check("three good epochs train", r.returncode == 0, r.stderr[-300:])
     ckpt = os.path.join(d, "div2", "checkpoint.safetensors")
@@ -189,7 +192,8 @@ def test_divergence(d):
     # finite: that epoch must not reach its checkpoint (which would then hold infinities).
     X = np.random.default_rng(1).standard_normal((2, 40))
     np.savez(os.path.join(d, "big.npz"), X=X, Y=np.full((1, 40), 1e10) + X[:1])
-    base = ["train", "--data", "big.npz", "--units", "4", "--output", "identity", "--checkpoint-every", "1", "--output-dir", "div8"]
+    base = ["train", "--data", "big.npz", "--units", "4", "--output", "identity", "--optimizer", "sgd", "--batch-size", "40",
+            "--checkpoint-every", "1", "--output-dir", "div8"]
     r = run(base + ["--learning-rate", "1e-12", "--epochs", "2"], d)
     ckpt = os.path.join(d, "div8", "checkpoint.safetensors")
     with open(ckpt, "rb") as f:
@@ -270,7 +274,7 @@ def test_kill_save(d, kills):
     print("-- kill -9 during a save")
     folder = os.path.join(d, "savekill")
     units = "2048,2048" if RELEASE else "512,512"
-    args = ["train", "--data", "moons", "--units", units, "--precision", "float", "--optimizer", "momentum",
+    args = ["train", "--overwrite", "--data", "moons", "--units", units, "--precision", "float", "--optimizer", "momentum",
             "--learning-rate", "0.01", "--epochs", "1", "--checkpoint-every", "1", "--output-dir", folder]
     seen = {"valid": 0, "absent": 0, "invalid": 0}
     during_write = 0
@@ -362,7 +366,9 @@ def test_sigint(d):
     ckpt = m.group(3)
     state, meta = inspect(ckpt)
     check(f"Ctrl-C: the checkpoint ({m.group(1)}) is complete", state == "valid", state)
-    check("Ctrl-C: stopped mid-run (no model yet)", not os.path.exists(os.path.join(d, "int1", "model.safetensors")))
+    # The folder is a complete snapshot of the interrupted point: the model beside the checkpoint is its network.
+    model_state, model_meta = inspect(os.path.join(d, "int1", "model.safetensors"))
+    check("Ctrl-C: the model beside it is the interrupted point's snapshot", model_state == "valid" and model_meta["sizes"] == meta["sizes"], model_state)
     r = run(base + ["--output-dir", "int1", "--resume", ckpt], d)
     check("--resume continues to the end", r.returncode == 0 and "after 40 epochs" in r.stdout, r.stderr[-300:] + r.stdout[-300:])
     ref = run(base + ["--output-dir", "int-ref"], d)
@@ -608,9 +614,14 @@ def test_concurrent_writers(d):
     check("the first run stops cleanly (130)", first.returncode == 130, f"status {first.returncode} {err[-300:]}")
     state, meta = inspect(os.path.join(folder, "checkpoint.safetensors"))
     check("its checkpoint is complete and of its own architecture", state == "valid" and meta["sizes"] == "2,64,64,1", state)
-    check("no model of another architecture beside it", not os.path.exists(os.path.join(folder, "model.safetensors")))
+    model_state, model_meta = inspect(os.path.join(folder, "model.safetensors"))
+    check("the model beside it is the first run's own snapshot (no model of another architecture)",
+          model_state == "valid" and model_meta["sizes"] == "2,64,64,1", model_state)
     r = run(["train", "--data", "moons", "--units", "3", "--epochs", "2", "--output-dir", folder], d)
-    check("once the first run has ended, the folder can be written again", r.returncode == 0, r.stderr[-300:])
+    check("once the first run has ended, its folder is refused to a new run without --overwrite",
+          r.returncode == 1 and "--overwrite" in (one_error_line(r) or ""), r.stderr[-300:])
+    r = run(["train", "--data", "moons", "--units", "3", "--epochs", "2", "--output-dir", folder, "--overwrite"], d)
+    check("and written again with --overwrite", r.returncode == 0, r.stderr[-300:])
 
 
 def test_empty_output_dir(d):

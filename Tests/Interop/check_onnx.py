@@ -107,7 +107,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         # 1. moons, float32: tanh hidden, sigmoid output.
         moons = os.path.join(tmp, "moons")
-        run("train", "--data", "moons", "--units", "8", "--epochs", "5", "--precision", "float",
+        run("train", "--data", "moons", "--units", "8", "--hidden", "tanh", "--epochs", "5", "--precision", "float",
             "--output-dir", moons)
         compare("moons_float32", tmp, ["--weights", os.path.join(moons, "model.safetensors")], np.float32, 2,
                 ["Gemm", "Tanh", "Gemm", "Sigmoid"], rng.uniform(-2, 3, size=(m, 2)), None)

@@ -45,7 +45,9 @@ public enum CommandRunner {
         switch command {
         case var train as TrainCommand:
             train.training.epochs = cappedEpochs(train.training.epochs, resuming: train.resume)
-            train.data.limit = min(train.data.limit ?? maximumExamples, maximumExamples)
+            // A resumed run takes its run's --limit (a different one is refused), so only a
+            // fresh run is capped here.
+            if train.resume == nil { train.data.limit = min(train.data.limit ?? maximumExamples, maximumExamples) }
             guard affordable(train.architecture, inputs: 256, outputs: 16) else { return nil }
             return train
         case var ledger as LedgerCommand:

@@ -42,6 +42,9 @@ public enum CSVLoader {
         case binary
         /// `Y` is `(classes, m)`, one-hot (for a softmax output).
         case oneHot
+        /// `Y` is `(1, m)` holding the label values themselves (regression); every label must
+        /// be a finite number.
+        case numeric
     }
 
     /// Reads the CSV file at `url`.
@@ -143,6 +146,10 @@ public enum CSVLoader {
         }
 
         let labelName = BackpropError.excerpt(names[labelIndex])
+        if labelEncoding == .numeric {
+            return try numericLabels(labelTexts, features: features, featureColumns: featureColumns, names: names,
+                                     labelName: labelName, source: source, budget: budget)
+        }
         var (classNames, classIndices) = classify(labelTexts)
         if let classes {
             // A model's classes: labels map onto its class list, not onto the ones this file has.
@@ -161,7 +168,7 @@ public enum CSVLoader {
         let binary: Bool
         switch labelEncoding {
         case .automatic: binary = classNames.count <= 2
-        case .oneHot: binary = false
+        case .oneHot, .numeric: binary = false
         case .binary:
             guard classNames.count <= 2 else {
                 throw fail("column '\(labelName)': binary labels need at most 2 classes, found \(classNames.count)"
@@ -183,6 +190,36 @@ public enum CSVLoader {
         return LabeledDataset(
             dataset: try Dataset(X: X, Y: Y, name: source),
             featureNames: featureColumns.map { names[$0] }, classNames: classNames, classIndices: classIndices)
+    }
+
+    /// A regression table: `Y` `(1, m)` holds the labels as numbers (no classes).
+    private static func numericLabels<T: BackpropScalar>(
+        _ labelTexts: [String], features: ContiguousArray<T>, featureColumns: [Int], names: [String],
+        labelName: String, source: String, budget: MemoryBudget
+    ) throws -> LabeledDataset<T> {
+        var values = ContiguousArray<T>()
+        values.reserveCapacity(labelTexts.count)
+        for (row, text) in labelTexts.enumerated() {
+            guard let parsed = NumberText.double(text), T(parsed).isFinite else {
+                throw BackpropError.malformedFile(
+                    path: source, reason: "data row \(row + 1), column '\(labelName)': '\(BackpropError.excerpt(text))' is not a finite number, and regression labels must be")
+            }
+            values.append(T(parsed))
+        }
+        try budget.require(elements: values.count, of: T.self, for: "\(source): Y (1, \(values.count))")
+        let m = values.count
+        return LabeledDataset(
+            dataset: try Dataset(X: Matrix(rows: featureColumns.count, columns: m, columnMajor: features), Y: Matrix(rows: 1, columns: m, columnMajor: values), name: source),
+            featureNames: featureColumns.map { names[$0] }, classNames: [], classIndices: [])
+    }
+
+    /// Whether the classes a label column gave look like a continuous quantity rather than
+    /// classes: every one a number, more than 10 of them, and some not whole numbers or more
+    /// than one distinct value per 20 rows (`--task regression` fits such a column).
+    public static func looksContinuous(classNames: [String], rows: Int) -> Bool {
+        let numbers = classNames.compactMap { NumberText.double($0) }
+        guard numbers.count == classNames.count, numbers.count > 10 else { return false }
+        return numbers.contains { $0 != $0.rounded() } || numbers.count * 20 > rows
     }
 
     /// The sorted class names and each label's class index: numeric order when every label is

@@ -70,6 +70,18 @@ public enum Checkpoint {
         return configuration
     }
 
+    /// The run a checkpoint records (data, split, seed, precision, threads; `nil` for
+    /// checkpoints written before it was recorded).
+    /// - Throws: ``BackpropError/malformedFile(path:reason:)`` when `training_run` is there
+    ///   but does not parse or holds a value no run can have.
+    public static func run(savedIn url: URL) throws -> TrainingRun? {
+        let file = try SafeTensors.read(contentsOf: url)
+        guard file.metadata["checkpoint"] == "1" else {
+            throw BackpropError.malformedFile(path: url.path, reason: "not a Backprop checkpoint (a model file?)")
+        }
+        return try ModelMetadata.run(file.metadata, source: url.path)
+    }
+
     /// Restores a trainer from `url` to continue with `configuration` (whose optimizer must be
     /// the checkpoint's).
     public static func load<S: BackpropScalar>(
