@@ -182,7 +182,7 @@ struct ConvolutionTests {
         // NCHW element (c, h, w) sits at c·6 + h·3 + w, and flattens to that very index.
         #expect(A == X)
         // The course's (m, n_H, n_W, n_C) array converts to the same column.
-        let course = Tensor4<Double>(nchwColumns: X, image: image)
+        let course = NDArray<Double>(nchwColumns: X, image: image)
         #expect(course.shape == [1, 2, 3, 2])
         #expect(course[0, 1, 2, 1] == 11)
         #expect(course.nchwColumns() == X)

@@ -4,7 +4,7 @@
 /// column in **C·H·W order** (channel-major: PyTorch's NCHW for that example). So
 /// ``Flatten`` needs no copy of its own and orders its output as `nn.Flatten` does on NCHW,
 /// `(c, h, w)`, and thread shards split images by columns as they split any batch.
-/// The course's `(m, n_H, n_W, n_C)` arrays are converted at the edges (``Tensor4``).
+/// The course's `(m, n_H, n_W, n_C)` arrays are converted at the edges (``NDArray``).
 public struct ImageShape: Sendable, Hashable, Codable, CustomStringConvertible {
     /// `n_C`, the channels.
     public var channels: Int

@@ -1,33 +1,49 @@
-/// A 4-D array in NumPy's C order (row-major, last index fastest): the course's convolution
-/// shapes `A_prev (m, n_H, n_W, n_C)`, `W (f, f, n_C_prev, n_C)`, `b (1, 1, 1, n_C)`.
+/// An n-dimensional array in NumPy's C order (row-major, last index fastest): the course's
+/// convolution shapes `A_prev (m, n_H, n_W, n_C)`, `W (f, f, n_C_prev, n_C)`, `b (1, 1, 1, n_C)`,
+/// a slice `(f, f, n_C_prev)`, a pooling window `(f, f)`.
 ///
 /// The course's building blocks take and return these, so a learner compares with the
 /// notebook directly; a network keeps images as `(C·H·W, m)` matrices instead
 /// (``ImageShape``), and the conversions here are the edge between the two.
-public struct Tensor4<Scalar: BackpropScalar>: Sendable, Equatable, CustomStringConvertible {
+public struct NDArray<Scalar: BackpropScalar>: Sendable, Equatable, CustomStringConvertible {
     /// The four dimensions.
     public let shape: [Int]
     /// The elements in C order.
     public internal(set) var elements: [Scalar]
 
-    /// A tensor of `shape` filled with `value`.
-    /// - Precondition: four non-negative dimensions.
+    /// An array of `shape` filled with `value`.
+    /// - Precondition: non-negative dimensions.
     public init(shape: [Int], repeating value: Scalar = 0) {
-        precondition(shape.count == 4 && shape.allSatisfy { $0 >= 0 }, "a 4-D shape, not \(shape)")
+        precondition(shape.allSatisfy { $0 >= 0 }, "a shape of non-negative dimensions, not \(shape)")
         self.shape = shape
         self.elements = Array(repeating: value, count: shape.reduce(1, *))
     }
 
-    /// A tensor of `shape` from its elements in C order (`np.ndarray.ravel()`).
-    /// - Precondition: four dimensions whose product is `elements.count`.
+    /// An array of `shape` from its elements in C order (`np.ndarray.ravel()`).
+    /// - Precondition: dimensions whose product is `elements.count`.
     public init(shape: [Int], elements: [Scalar]) {
-        precondition(shape.count == 4 && shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == elements.count,
+        precondition(shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == elements.count,
                      "\(elements.count) elements cannot fill a \(shape) array")
         self.shape = shape
         self.elements = elements
     }
 
-    /// The element at `[i, j, k, l]`.
+    /// The element at `index` (one subscript per dimension).
+    public subscript(index: Int...) -> Scalar {
+        get { elements[offset(index)] }
+        set { elements[offset(index)] = newValue }
+    }
+
+    func offset(_ index: [Int]) -> Int {
+        precondition(index.count == shape.count && zip(index, shape).allSatisfy { (0..<$1).contains($0) },
+                     "index \(index) is outside the \(shapeDescription) array")
+        return zip(index, shape).reduce(0) { $0 * $1.1 + $1.0 }
+    }
+
+    /// The number of elements.
+    public var count: Int { elements.count }
+
+    /// The element at `[i, j, k, l]` of a 4-D array.
     public subscript(i: Int, j: Int, k: Int, l: Int) -> Scalar {
         get { elements[index(i, j, k, l)] }
         set { elements[index(i, j, k, l)] = newValue }
@@ -39,7 +55,7 @@ public struct Tensor4<Scalar: BackpropScalar>: Sendable, Equatable, CustomString
     /// `(d0, d1, d2, d3)`, as NumPy prints a shape.
     public var shapeDescription: String { "(" + shape.map(String.init).joined(separator: ", ") + ")" }
 
-    public var description: String { "Tensor4\(shapeDescription) \(elements)" }
+    public var description: String { "NDArray\(shapeDescription) \(elements)" }
 
     // MARK: The edge to a network's layout
 
