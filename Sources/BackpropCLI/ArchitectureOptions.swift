@@ -10,6 +10,11 @@ struct ArchitectureOptions: ParsableArguments {
     @Option(help: "Hidden layer sizes only, e.g. 256,128: n_x and n_L come from the data (train).")
     var units: String?
 
+    @Option(help: ArgumentHelp(
+        "Layers in order, e.g. conv:16:3,relu,maxpool:2,conv:32:3,relu,maxpool:2,dense:10 (conv:filters:kernel[:stride[:valid|same|pad]], maxpool|avgpool:window[:stride], flatten, dense:units, activations after a layer). n_x and images come from the data.",
+        valueName: "layers"))
+    var arch: String?
+
     @Option(help: "Hidden activation: sigmoid, tanh, relu, leaky_relu[:slope], identity.")
     var hidden: String = "tanh"
 
@@ -40,6 +45,9 @@ struct ArchitectureOptions: ParsableArguments {
 
     func validate() throws {
         if layers != nil && units != nil { throw ValidationError("give either --layers or --units, not both") }
+        if arch != nil && (layers != nil || units != nil || batchNorm) {
+            throw ValidationError("--arch gives every layer; leave out --layers, --units and --batch-norm")
+        }
         if layers != nil { _ = try sizes() }
         _ = try hiddenUnits()
         _ = try activations()
@@ -112,8 +120,13 @@ struct ArchitectureOptions: ParsableArguments {
     /// The network these options describe; `inputs`/`outputs` come from the data when known.
     /// Its weights are checked against `budget` before they are allocated.
     func makeNetwork<S: BackpropScalar>(
-        _: S.Type, inputs: Int? = nil, outputs: Int? = nil, budget: MemoryBudget
+        _: S.Type, inputs: Int? = nil, outputs: Int? = nil, image: ImageShape? = nil, budget: MemoryBudget
     ) throws -> Network<S> {
+        if let arch {
+            let o = try activations(outputs: outputs).output
+            let layers = try LayerGrammar.layers(arch, image: image, features: inputs ?? 2, output: o)
+            return try Network(layers: layers, loss: resolvedLoss(outputs: outputs), initializer: resolvedInitializer(), seed: seed, budget: budget)
+        }
         let sizes = try sizes(inputs: inputs, outputs: outputs)
         let (h, o) = try activations(outputs: sizes.last)
         if batchNorm && sizes.count < 3 {
@@ -130,6 +143,9 @@ extension Network {
     /// A short description such as `2-4-1 tanh → sigmoid + bce`, with `, batch norm` when
     /// hidden layers are normalized (the sizes are then the dense layers').
     var summary: String {
+        if layers.contains(where: { $0 is any ImageLayer }) {
+            return layers.map(\.description).joined(separator: " → ") + " + \(loss)"
+        }
         let dense = layers.filter { $0 is Dense }
         let sizes = dense.count == depth ? self.sizes : [inputSize] + dense.map(\.outputSize)
         let hidden = layers.dropLast().compactMap(\.activation).first.map { "\($0) → " } ?? ""

@@ -188,3 +188,41 @@ struct ConvolutionTests {
         #expect(course.nchwColumns() == X)
     }
 }
+
+/// `--arch` text to layers (``LayerGrammar``).
+struct LayerGrammarTests {
+    @Test("The issue's MNIST network: a flatten goes in before the first dense layer; the last dense takes the output activation")
+    func mnist() throws {
+        let layers = try LayerGrammar.layers(
+            "conv:16:3,relu,maxpool:2,conv:32:3,relu,maxpool:2,dense:10", image: ImageShape(channels: 1, height: 28, width: 28),
+            features: 784, output: .softmax)
+        let network = try Network<Float>(layers: layers, loss: .categoricalCrossEntropy, initializer: nil)
+        #expect(network.pyTorchModules == "Conv2d(1, 16, kernel_size=3), ReLU(), MaxPool2d(2), Conv2d(16, 32, kernel_size=3), ReLU(), MaxPool2d(2), Flatten(), Linear(800, 10), Softmax(dim=1)")
+        #expect(network.sizes == [784, 10816, 2704, 3872, 800, 800, 10])
+        #expect(network.parameterCount == 16 * 9 + 16 + 32 * 16 * 9 + 32 + 800 * 10 + 10)
+        let same = try LayerGrammar.layers("conv:8:5:1:same,tanh,avgpool:2:2,flatten,dense:32,relu,dense:10",
+                                           image: ImageShape(channels: 1, height: 28, width: 28), features: 784, output: .softmax)
+        #expect(same.map(\.description) == [
+            "conv 1×28×28→8×28×28 5×5 padding same tanh", "average pool 8×28×28→8×14×14 2×2", "flatten 8×14×14→1568",
+            "dense 1568→32 relu", "dense 32→10 softmax",
+        ])
+    }
+
+    @Test("Bad items: one line naming the item and the shapes")
+    func badItems() {
+        func message(_ text: String, image: ImageShape? = ImageShape(channels: 1, height: 8, width: 8)) -> String {
+            do { _ = try LayerGrammar.layers(text, image: image, features: 64, output: .softmax) } catch { return "\(error)" }
+            return "no error"
+        }
+        #expect(message("conv:4:3,dense:2", image: nil) == "--arch item 1 'conv:4:3': a convolution takes images, but the data are vectors of 64 features (no image shape; IDX image folders have one)")
+        #expect(message("dense:5,maxpool:2") == "--arch item 2 'maxpool:2': pooling takes images, but item 1 gives vectors of 5 features")
+        #expect(message("conv:2:9,dense:2").contains("the 9×9 window is larger than the padded input 1×8×8"))
+        #expect(message("conv:2:3:2,dense:2").contains("under 'valid' padding, (8×8 − 3)/2 + 1 is not a whole number"))
+        #expect(message("conv:2:3:0,dense:2") == "--arch item 1 'conv:2:3:0': the stride '0' must be a whole number from 1 to 2^24")
+        #expect(message("conv:2:3:1:wide,dense:2") == "--arch item 1 'conv:2:3:1:wide': padding 'wide' is not valid, same or a whole number")
+        #expect(message("maxpool:2,relu").hasPrefix("--arch item 2 'relu': an activation follows a convolution or dense layer"))
+        #expect(message("conv:2") == "--arch item 1 'conv:2': write conv:filters:kernel[:stride[:padding]], e.g. conv:16:3")
+        #expect(message("pool:2").hasPrefix("--arch item 1 'pool:2': not a layer"))
+        #expect(message(" ") == "--arch is empty; give layers such as conv:16:3,relu,maxpool:2,dense:10")
+    }
+}
