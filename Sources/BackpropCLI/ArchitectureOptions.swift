@@ -15,6 +15,9 @@ struct ArchitectureOptions: ParsableArguments {
         valueName: "layers"))
     var arch: String?
 
+    @Option(help: ArgumentHelp("The image C×H×W (e.g. 1x28x28) an --arch network takes when there are no image data (ledger, explain).", valueName: "CxHxW"))
+    var image: String?
+
     @Option(help: "Hidden activation: sigmoid, tanh, relu, leaky_relu[:slope], identity.")
     var hidden: String = "tanh"
 
@@ -45,6 +48,10 @@ struct ArchitectureOptions: ParsableArguments {
 
     func validate() throws {
         if layers != nil && units != nil { throw ValidationError("give either --layers or --units, not both") }
+        if let image, ImageShape(text: image) == nil {
+            throw ValidationError("--image '\(BackpropError.excerpt(image))' is not C×H×W with positive whole numbers, e.g. 1x28x28")
+        }
+        if image != nil && arch == nil { throw ValidationError("--image goes with --arch") }
         if arch != nil && (layers != nil || units != nil || batchNorm) {
             throw ValidationError("--arch gives every layer; leave out --layers, --units and --batch-norm")
         }
@@ -123,8 +130,12 @@ struct ArchitectureOptions: ParsableArguments {
         _: S.Type, inputs: Int? = nil, outputs: Int? = nil, image: ImageShape? = nil, budget: MemoryBudget
     ) throws -> Network<S> {
         if let arch {
+            let image = image ?? self.image.flatMap(ImageShape.init(text:))
+            let features = inputs ?? image?.featureCount ?? 2
+            // The output size is the last dense layer's when the data do not say.
+            let outputs = try outputs ?? LayerGrammar.layers(arch, image: image, features: features, output: .identity).last?.outputSize
             let o = try activations(outputs: outputs).output
-            let layers = try LayerGrammar.layers(arch, image: image, features: inputs ?? 2, output: o)
+            let layers = try LayerGrammar.layers(arch, image: image, features: features, output: o)
             return try Network(layers: layers, loss: resolvedLoss(outputs: outputs), initializer: resolvedInitializer(), seed: seed, budget: budget)
         }
         let sizes = try sizes(inputs: inputs, outputs: outputs)
