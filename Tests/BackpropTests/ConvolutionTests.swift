@@ -226,3 +226,48 @@ struct LayerGrammarTests {
         #expect(message(" ") == "--arch is empty; give layers such as conv:16:3,relu,maxpool:2,dense:10")
     }
 }
+
+/// The ledger's image pages and `explain` for conv networks.
+struct ConvolutionLedgerTests {
+    @Test("Image pages in the course's layout; dW, db agree under both conventions, dA_prev differs by m")
+    func pages() throws {
+        let network = try ConvolutionTests.network(input: ImageShape(channels: 2, height: 6, width: 6), hidden: .relu)
+        let data = ConvolutionTests.data(network, examples: 4)
+        let deferred = try network.gradients(data.X, data.Y, convention: .deferred)
+        let absorbed = try network.gradients(data.X, data.Y, convention: .absorbed)
+        let conv = deferred[layer: 1]
+        #expect(conv.courseArray("Z")?.shape == [4, 4, 4, 3])
+        #expect(conv.courseArray("dA_prev")?.shape == [4, 6, 6, 2])
+        #expect(conv.courseArray("dW")?.shape == [3, 3, 2, 3])
+        #expect(conv.courseArray("db")?.shape == [1, 1, 1, 3])
+        #expect(deferred[layer: 2].courseArray("A")?.shape == [4, 2, 2, 3])
+        #expect(deferred[layer: 3].courseArray("A") == nil)
+        #expect(deferred[layer: 4].courseArray("dW") == nil)
+        let (d, a) = (conv.courseArray("dW")!, absorbed[layer: 1].courseArray("dW")!)
+        #expect(zip(d.elements, a.elements).allSatisfy { abs($0 - $1) < 1e-15 })
+        let (dd, da) = (conv.courseArray("dA_prev")!, absorbed[layer: 1].courseArray("dA_prev")!)
+        #expect(zip(dd.elements, da.elements).allSatisfy { abs($0 - 4 * $1) < 1e-13 })
+    }
+
+    @Test("explain: 4-D shapes, the scatter, the sums, and the 1/m on the example sum only, both conventions")
+    func explanation() throws {
+        let layers = try LayerGrammar.layers("conv:16:3,relu,maxpool:2,avgpool:3:2,dense:10", image: ImageShape(channels: 1, height: 28, width: 28),
+                                             features: 784, output: .softmax)
+        let text = ConvolutionExplanation(layers: layers, loss: .categoricalCrossEntropy).text
+        for line in [
+            "A[0] (m, 28, 28, 1)   W[1] (3, 3, 1, 16)   b[1] (1, 1, 1, 16)   Z[1], A[1] (m, 26, 26, 16)",
+            "n_H = ⌊(n_H_prev + 2·pad − f)/stride⌋ + 1 = ⌊(28 + 0 − 3)/1⌋ + 1 = 26",
+            "dA_prev: scatter W · dZ over each window",
+            "— summed over examples and positions",
+            "— summed over everything but the channels",
+            "never 1/(m · n_H · n_W)",
+            "absorbed (PyTorch's reduction='mean'): dZ[L] = (A[L] − Y) / m",
+            "mask = create_mask_from_window(a_prev_slice)",
+            "distribute_value(dA[3][i, h, w, c], (f, f))   — dA/(f·f) = dA/9 to every entry",
+            "windows overlap (stride < f): the shares add",
+            "Layer 4: flatten (m, 6, 6, 16) → (576, m)",
+        ] {
+            #expect(text.contains(line), "missing: \(line)")
+        }
+    }
+}

@@ -20,7 +20,7 @@ public struct ImageShape: Sendable, Hashable, Codable, CustomStringConvertible {
         self.width = width
     }
 
-    /// `C·H·W`, the rows of a batch matrix (or `nil` when it overflows).
+    /// `C·H·W`, the rows of a batch matrix (`Int.max` when it overflows).
     public var featureCount: Int {
         let (hw, o1) = height.multipliedReportingOverflow(by: width)
         let (chw, o2) = hw.multipliedReportingOverflow(by: channels)
