@@ -7,7 +7,7 @@ ratios (peer time / Backprop time: above 1 means Backprop is faster) from this s
 PyTorch and JAX rows appear only when those packages are installed.
 
 Usage (from the repository root, after `swift build -c release`):
-  python3 Benchmarks/compare.py [--rounds 2] [--threads 2] [--only mlp,planar,infer,gemm,own]
+  python3 Benchmarks/compare.py [--rounds 2] [--threads 2] [--only mlp,conv,planar,infer,gemm,own]
 
 "own" adds Backprop's figures that have no peer here: its MLP GFLOP/s against the SGEMM rate it
 measures itself, Adam against SGD, inference, the built-in GEMM against the BLAS, a gradient
@@ -46,7 +46,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--only", default="mlp,planar,infer,gemm,own")
+    ap.add_argument("--only", default="mlp,conv,planar,infer,gemm,own")
     args = ap.parse_args()
     if not os.path.exists(BACKPROP):
         sys.exit("build first: swift build -c release")
@@ -87,6 +87,16 @@ def main():
                 alternate(f"MLP epoch 784-256-128-10 {opt} f32", "s", ours, "pytorch",
                           [py, os.path.join(BENCH, "torch_bench.py"), "--bench", "mlp", "--opt", opt] + t,
                           lambda r: float(r["epoch_seconds"]), lambda r: float(r["epoch_s"]))
+    if "conv" in only and torch:
+        # The small MNIST CNN (conv 3×3×16, ReLU, max-pool 2, conv 3×3×32, ReLU, max-pool 2,
+        # dense 10), batch 128, SGD, on 60,000 synthetic images: torch_bench.py's "cnn".
+        ours = [BACKPROP, "bench", "conv", "--repeats", "2"]
+        alternate("CNN epoch 16c3-p2-32c3-p2-10 sgd f32", "s", ours, "pytorch",
+                  [py, os.path.join(BENCH, "torch_bench.py"), "--bench", "cnn", "--opt", "sgd", "--epochs", "2"] + t,
+                  lambda r: float(r["epoch_seconds"]), lambda r: float(r["epoch_s"]))
+        alternate("CNN epoch peak memory f32", "MiB", ours, "pytorch",
+                  [py, os.path.join(BENCH, "torch_bench.py"), "--bench", "cnn", "--opt", "sgd", "--epochs", "2"] + t,
+                  lambda r: float(r["peak_mib"]), lambda r: float(r["peak_rss_mib"]))
     if "planar" in only:
         ours = [BACKPROP, "bench", "planar", "--repeats", "3"]
         alternate("course network 2-4-1, 10,000 steps f64", "s", ours, "numpy",

@@ -10,6 +10,14 @@ struct ArchitectureOptions: ParsableArguments {
     @Option(help: "Hidden layer sizes only, e.g. 256,128: n_x and n_L come from the data (train).")
     var units: String?
 
+    @Option(help: ArgumentHelp(
+        "Layers in order, e.g. conv:16:3,relu,maxpool:2,conv:32:3,relu,maxpool:2,dense:10 (conv:filters:kernel[:stride[:valid|same|pad]], maxpool|avgpool:window[:stride], flatten, dense:units, activations after a layer). n_x and images come from the data.",
+        valueName: "layers"))
+    var arch: String?
+
+    @Option(help: ArgumentHelp("The image C×H×W (e.g. 1x28x28) an --arch network takes when there are no image data (ledger, explain).", valueName: "CxHxW"))
+    var image: String?
+
     @Option(name: .customLong("hidden"), help: "Hidden activation: sigmoid, tanh, relu, leaky_relu[:slope], identity (default tanh).")
     var hiddenOption: String?
 
@@ -53,6 +61,13 @@ struct ArchitectureOptions: ParsableArguments {
 
     func validate() throws {
         if layers != nil && units != nil { throw ValidationError("give either --layers or --units, not both") }
+        if let image, ImageShape(text: image) == nil {
+            throw ValidationError("--image '\(BackpropError.excerpt(image))' is not C×H×W with positive whole numbers, e.g. 1x28x28")
+        }
+        if image != nil && arch == nil { throw ValidationError("--image goes with --arch") }
+        if arch != nil && (layers != nil || units != nil || batchNorm) {
+            throw ValidationError("--arch gives every layer; leave out --layers, --units and --batch-norm")
+        }
         if layers != nil { _ = try sizes() }
         _ = try hiddenUnits()
         _ = try activations()
@@ -125,8 +140,17 @@ struct ArchitectureOptions: ParsableArguments {
     /// The network these options describe; `inputs`/`outputs` come from the data when known.
     /// Its weights are checked against `budget` before they are allocated.
     func makeNetwork<S: BackpropScalar>(
-        _: S.Type, inputs: Int? = nil, outputs: Int? = nil, budget: MemoryBudget
+        _: S.Type, inputs: Int? = nil, outputs: Int? = nil, image: ImageShape? = nil, budget: MemoryBudget
     ) throws -> Network<S> {
+        if let arch {
+            let image = image ?? self.image.flatMap(ImageShape.init(text:))
+            let features = inputs ?? image?.featureCount ?? 2
+            // The output size is the last dense layer's when the data do not say.
+            let outputs = try outputs ?? LayerGrammar.layers(arch, image: image, features: features, output: .identity).last?.outputSize
+            let o = try activations(outputs: outputs).output
+            let layers = try LayerGrammar.layers(arch, image: image, features: features, output: o)
+            return try Network(layers: layers, loss: resolvedLoss(outputs: outputs), initializer: resolvedInitializer(), seed: seed, budget: budget)
+        }
         let sizes = try sizes(inputs: inputs, outputs: outputs)
         let (h, o) = try activations(outputs: sizes.last)
         if batchNorm && sizes.count < 3 {
@@ -143,6 +167,9 @@ extension Network {
     /// A short description such as `2-4-1 tanh → sigmoid + bce`, with `, batch norm` when
     /// hidden layers are normalized (the sizes are then the dense layers').
     var summary: String {
+        if layers.contains(where: { $0 is any ImageLayer }) {
+            return layers.map(\.description).joined(separator: " → ") + " + \(loss)"
+        }
         let dense = layers.filter { $0 is Dense }
         let sizes = dense.count == depth ? self.sizes : [inputSize] + dense.map(\.outputSize)
         let hidden = layers.dropLast().compactMap(\.activation).first.map { "\($0) → " } ?? ""

@@ -13,6 +13,7 @@ struct BenchCommand: ParsableCommand {
             Examples:
               backprop bench gemm
               backprop bench mlp --optimizer adam
+              backprop bench conv
               backprop bench planar
               backprop bench infer
               backprop bench gradcheck
@@ -21,10 +22,10 @@ struct BenchCommand: ParsableCommand {
             """
     )
 
-    enum Kind: String, ExpressibleByArgument, CaseIterable { case gemm, mlp, planar, infer, gradcheck, memory, mpi }
+    enum Kind: String, ExpressibleByArgument, CaseIterable { case gemm, mlp, conv, planar, infer, gradcheck, memory, mpi }
 
     @Argument(help: """
-        What to measure: gemm, mlp (an MNIST-size epoch), planar (the course network), infer \
+        What to measure: gemm, mlp (an MNIST-size epoch), conv (an epoch of a small MNIST CNN), planar (the course network), infer \
         (batch 1 and 1024), gradcheck (a small network's gradient check) or memory (peak memory \
         of training the MNIST-size MLP) or mpi (a data-parallel MNIST-size step under mpirun: \
         compute, communication and the communication left exposed).
@@ -39,11 +40,14 @@ struct BenchCommand: ParsableCommand {
     var repeats: Int = 3
     @Option(help: "Threads: the BLAS's, and the shards a training batch is split into (default: the library's choice or BACKPROP_THREADS).")
     var threads: Int?
+    @Option(help: "Synthetic examples per epoch for conv.")
+    var examples: Int = 60_000
     @Option(help: "Matrix sizes for gemm, comma-separated.")
     var sizes: String = "256,512,1024,2048"
     @OptionGroup(title: "Memory") var memoryOptions: MemoryOptions
 
     func validate() throws {
+        guard (1...1_000_000).contains(examples) else { throw ValidationError("--examples must be from 1 to 1,000,000, not \(examples)") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, not \(repeats)") }
         if let threads, threads <= 0 { throw ValidationError("--threads must be positive, not \(threads)") }
         _ = try gemmSizes()
@@ -76,6 +80,8 @@ struct BenchCommand: ParsableCommand {
             if precision != .float { try gemm(Double.self, sizes: list) }
         case .mlp:
             if precision == .double { try mlp(Double.self) } else { try mlp(Float.self) }
+        case .conv:
+            if precision == .double { try conv(Double.self) } else { try conv(Float.self) }
         case .planar:
             if precision == .float { try planar(Float.self) } else { try planar(Double.self) }
         case .infer:
@@ -147,6 +153,31 @@ struct BenchCommand: ParsableCommand {
         let t = times[times.count / 2]
         print(String(format: "RESULT name=mlp optimizer=%@ dtype=%@ epoch_seconds=%.4f min=%.4f max=%.4f gflops=%.1f",
                      optimizer, S.dtypeName, t, times.first!, times.last!, 84.5 / t))
+    }
+
+    /// The issue's small MNIST CNN (torch_bench.py's `cnn`): conv 3×3×16 → ReLU → max-pool 2 →
+    /// conv 3×3×32 → ReLU → max-pool 2 → dense 10, batch 128, SGD 0.1, on synthetic 28×28 images;
+    /// the median epoch time and the process's peak resident memory.
+    private func conv<S: BackpropScalar>(_: S.Type) throws {
+        var data = try mnistSizeData(S.self, examples: examples)
+        data.imageShape = ImageShape(channels: 1, height: 28, width: 28)
+        let layers = try LayerGrammar.layers(
+            "conv:16:3,relu,maxpool:2,conv:32:3,relu,maxpool:2,dense:10", image: data.imageShape, features: 784, output: .softmax)
+        let network = try Network<S>(layers: layers, loss: .categoricalCrossEntropy, initializer: nil, seed: 1)
+        var configuration = TrainingConfiguration()
+        configuration.batchSize = 128
+        configuration.epochs = 1 + Swift.max(repeats, 1)
+        configuration.optimizer = .gradientDescent
+        configuration.learningRate = 0.1
+        var trainer = try Trainer(network: network, configuration: configuration)
+        _ = try trainer.fit(training: data)
+        let times = trainer.history.dropFirst().map(\.seconds).sorted()
+        let peak = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8))?
+            .split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+            .flatMap { Double($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") }
+            .map { $0 / 1024 } ?? .nan
+        print(String(format: "RESULT name=conv dtype=%@ examples=%d batch=128 epoch_seconds=%.4f min=%.4f max=%.4f peak_mib=%.1f",
+                     S.dtypeName, examples, times[times.count / 2], times.first!, times.last!, peak))
     }
 
     private func planar<S: BackpropScalar>(_: S.Type) throws {

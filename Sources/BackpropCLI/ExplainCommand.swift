@@ -24,6 +24,7 @@ struct ExplainCommand: ParsableCommand {
               backprop explain --layers 3,5,2 --output identity --l2 --dropout \\
                 --format latex
               backprop explain --batch-norm --convention both
+              backprop explain --arch conv:16:3,relu,maxpool:2,dense:10 --image 1x28x28
             """
     )
 
@@ -60,6 +61,12 @@ struct ExplainCommand: ParsableCommand {
     }
 
     func run() throws {
+        if architecture.arch != nil {
+            // Image layers: the convolution's own explanation, in the course's 4-D shapes.
+            let network: Network<Double> = try architecture.makeNetwork(Double.self, budget: .standard)
+            print(ConvolutionExplanation(layers: network.layers, loss: network.loss, conventions: convention.conventions).text, terminator: "")
+            return
+        }
         let sizes = try architecture.sizes()
         let (hidden, output) = try architecture.activations(outputs: sizes.last)
         let explanation: Explanation

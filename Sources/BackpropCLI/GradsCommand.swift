@@ -92,12 +92,27 @@ struct GradsCommand: ParsableCommand {
             arrays.append((name, vector ? try NPYArray(vector: matrix) : NPYArray(matrix)))
             table.add([name, vector ? "(\(matrix.count),)" : matrix.shape.description, format(matrix.norm()), format(Double(matrix.maxAbs()))])
         }
-        for page in ledger.layers {
-            for (name, matrix) in page.entries { try add(LedgerCommand.label(name, layer: page.layer, kind: page.kind), matrix) }
+        // Image layers' entries in the course's layout: (m, n_H, n_W, n_C), W (f, f, n_C_prev, n_C).
+        func add(_ name: String, _ array: NDArray<S>) throws {
+            guard written.insert(name).inserted else { return }
+            let values = array.elements.map { Double($0) }
+            arrays.append((name, try NPYArray(shape: array.shape, elements: S.self == Double.self ? .float64(values) : .float32(values.map { Float($0) }))))
+            let matrix = Matrix(rows: array.count, columns: 1, columnMajor: array.elements)
+            table.add([name, array.shapeDescription, format(matrix.norm()), format(Double(matrix.maxAbs()))])
         }
-        // In the state_dict's layout: a weight (out, in), a bias or scale (out,).
+        for page in ledger.layers {
+            for (name, matrix) in page.entries {
+                let label = LedgerCommand.label(name, layer: page.layer, kind: page.kind)
+                if let course = page.courseArray(name) { try add(label, course) } else { try add(label, matrix) }
+            }
+        }
+        // In the state_dict's layout: a weight (out, in) or (out_c, in_c, kH, kW), a bias or scale (out,).
         for tensor in ledger.gradients.tensors where tensor.isTrainable {
-            try add("grad.\(tensor.name)", ledger.gradients.matrix(tensor), vector: tensor.fileShape.count == 1)
+            if tensor.fileShape.count > 2 {
+                try add("grad.\(tensor.name)", NDArray(shape: tensor.fileShape, elements: ledger.gradients.matrix(tensor).rowMajorElements))
+            } else {
+                try add("grad.\(tensor.name)", ledger.gradients.matrix(tensor), vector: tensor.fileShape.count == 1)
+            }
         }
         arrays.append(("cost", NPYArray(scalar: Double(ledger.cost))))
         print("\(network.summary), m = \(X.columns), convention \(convention), \(S.dtypeName): cost J = \(ledger.cost)")

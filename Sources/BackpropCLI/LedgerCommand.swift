@@ -58,13 +58,16 @@ struct LedgerCommand: ParsableCommand {
                 let ratioText = abs(ratio - Double(m)) <= 1e-6 * Double(m) ? "\(m) (= m)" : String(format: "%.12g", ratio)
                 let difference = isParameter
                     ? format(Double((x - y).maxAbs()) / Swift.max(Double(y.maxAbs()), .leastNormalMagnitude)) : ""
-                table.add([Self.label(name, layer: l, kind: d.kind), x.shape.description, format(x.norm()), format(y.norm()), ratioText, difference])
+                let shape = d.courseArray(name)?.shapeDescription ?? x.shape.description
+                table.add([Self.label(name, layer: l, kind: d.kind), shape, format(x.norm()), format(y.norm()), ratioText, difference])
             }
         }
-        if network.layers.contains(where: \.mixesExamples) {
+        if network.layers.contains(where: { $0.mixesExamples || $0 is any ImageLayer }) {
             print("forward (the same under both conventions):")
             for page in deferred.layers {
-                let shapes = page.forwardNames.compactMap { name in page[name].map { "\(Self.label(name, layer: page.layer, kind: page.kind)) \($0.shape)" } }
+                let shapes = page.forwardNames.compactMap { name in
+                    page[name].map { "\(Self.label(name, layer: page.layer, kind: page.kind)) \(page.courseArray(name)?.shapeDescription ?? $0.shape.description)" }
+                }
                 print("  layer \(page.layer) (\(page.kind)): " + shapes.joined(separator: ", "))
             }
             print("")
@@ -84,6 +87,18 @@ struct LedgerCommand: ParsableCommand {
                 dZ = (1/(m √(σ²+ε))) (m dẐ − Σ dẐ − Ẑ ⊙ Σ dẐ ⊙ Ẑ); under 'absorbed' dZ̃ also carries \
                 the loss's 1/m. dγ = Σ dZ̃ ⊙ Ẑ and dβ = Σ dZ̃ agree either way. `backprop explain \
                 --batch-norm` derives it term by term.
+                """)
+        }
+        if network.layers.contains(where: { $0 is any ImageLayer }) {
+            print("""
+
+                Images are shown in the course's layout (m, n_H, n_W, n_C), a convolution's dW as \
+                (f, f, n_C_prev, n_C) and db as (1, 1, 1, n_C). A convolution's dW and db sum over \
+                the examples and over every output position, but only the example sum carries the \
+                cost's 1/m: under 'deferred' dW = (1/m) Σ_i Σ_(h,w) a_slice · dZ[i, h, w, c], under \
+                'absorbed' dZ already holds the 1/m and dW = Σ_i Σ_(h,w) a_slice · dZ[i, h, w, c]. \
+                Max pooling keeps argmax (the winning input's index in the example's C·H·W column) \
+                and hands each dA to it; average pooling spreads dA/(f·f); neither has a 1/m of its own.
                 """)
         }
         if values {

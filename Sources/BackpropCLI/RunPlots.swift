@@ -36,6 +36,7 @@ enum Plots {
         if let boundary = decisionBoundary(trainer.network, data: data.train, classNames: data.classNames) {
             plots.append(("boundary.svg", boundary))
         }
+        if let filters = FilterGrid.svg(trainer.network) { plots.append(("filters.svg", filters)) }
         return plots
     }
 

@@ -140,14 +140,15 @@ struct TrainCommand: ParsableCommand {
         func requirePasses(_ footprint: NetworkFootprint) throws {
             try footprint.requirePasses(of: S.self, examples: batch, optimizer: configuration.optimizer, within: budget)
         }
-        if resume == nil {
+        if resume == nil && architecture.arch == nil {
             try requirePasses(NetworkFootprint(sizes: architecture.sizes(inputs: loaded.train.X.rows, outputs: loaded.train.Y.rows)))
         }
         var trainer: Trainer<S>
         if let resume {
             trainer = try Checkpoint.load(from: URL(fileURLWithPath: resume), configuration: configuration)
         } else {
-            let network: Network<S> = try architecture.makeNetwork(S.self, inputs: loaded.train.X.rows, outputs: loaded.train.Y.rows, budget: budget)
+            let network: Network<S> = try architecture.makeNetwork(
+                S.self, inputs: loaded.train.X.rows, outputs: loaded.train.Y.rows, image: loaded.train.imageShape, budget: budget)
             trainer = try Trainer(network: network, configuration: configuration)
         }
         let job = DistributedJob.reducer

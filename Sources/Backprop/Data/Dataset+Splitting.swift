@@ -14,7 +14,9 @@ extension Dataset {
     where S.Element == Int {
         let order = Array(indices)
         // X and Y keep one column per example, so this cannot fail.
-        return try! Dataset(X: X.columns(order), Y: Y.columns(order), name: name + suffix)
+        var subset = try! Dataset(X: X.columns(order), Y: Y.columns(order), name: name + suffix)
+        subset.imageShape = imageShape
+        return subset
     }
 
     /// The examples in a seeded random order (``SeededGenerator/permutation(_:)``).

@@ -7,6 +7,9 @@ public struct Dataset<Scalar: BackpropScalar>: Sendable {
     public var Y: Matrix<Scalar>
     /// Where the data came from (a file path or a generator's name), for reports and errors.
     public var name: String
+    /// The image each example is, when the data are images (IDX files: `1×H×W`); each column of
+    /// `X` is then that image in C·H·W order (``ImageShape``). `nil` for feature vectors.
+    public var imageShape: ImageShape? = nil
 
     /// A dataset; `X` and `Y` must have the same number of columns.
     public init(X: Matrix<Scalar>, Y: Matrix<Scalar>, name: String) throws {

@@ -3,7 +3,8 @@ import Foundation
 /// MNIST-style datasets from IDX image and label files (MNIST, Fashion-MNIST).
 ///
 /// `X` is `(pixels, N)` — each image's pixels row-major down one column, scaled by `1/255`
-/// into `[0, 1]` — and `Y` is `(classes, N)` one-hot.
+/// into `[0, 1]` — and `Y` is `(classes, N)` one-hot. `(N, H, W)` images keep their shape as the
+/// dataset's ``Dataset/imageShape`` `1×H×W`, for convolutional networks.
 ///
 /// ```swift
 /// let train: Dataset<Float> = try IDXDataset.loadFolder(mnistFolder, split: .train)
@@ -103,7 +104,12 @@ public enum IDXDataset {
         Y.withUnsafeMutableBufferPointer { destination in
             for (j, label) in labels.bytes.enumerated() { destination[Int(label) + j * classes] = 1 }
         }
-        return try Dataset(X: X, Y: Y, name: imagesURL.path)
+        var dataset = try Dataset(X: X, Y: Y, name: imagesURL.path)
+        // (N, H, W) images keep their shape, one channel.
+        if imagesHeader.dimensions.count == 3 {
+            dataset.imageShape = ImageShape(channels: 1, height: imagesHeader.dimensions[1], width: imagesHeader.dimensions[2])
+        }
+        return dataset
     }
 
     /// Loads one split from a folder holding the standard file names

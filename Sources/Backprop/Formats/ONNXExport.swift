@@ -4,7 +4,7 @@ import SwiftProtobuf
 /// The ONNX versions Backprop writes.
 ///
 /// Every operator Backprop exports (Gemm, Sigmoid, Tanh, Relu, LeakyRelu, Softmax, Sub, Mul,
-/// Greater, Where) exists in the default domain `ai.onnx` at opset 13, where Softmax acts on
+/// Greater, Where, BatchNormalization, Reshape, Conv, MaxPool, AveragePool, Flatten) exists in the default domain `ai.onnx` at opset 13, where Softmax acts on
 /// one axis (`axis = 1`: each example's row). IR version 7 is the one ONNX 1.8 introduced
 /// together with opset 13, so any runtime that reads opset 13 reads the file.
 public enum ONNXFormat {
@@ -37,6 +37,13 @@ public enum ONNXFormat {
 /// written as `Where(Greater(Z, 0), Z, Mul(Z, slope))` with a `double` slope: `LeakyRelu`'s
 /// `alpha` is a float32 attribute (it would round the slope) and ONNX Runtime has no `double`
 /// kernel for it.
+///
+/// A network of image layers starts with `Reshape(X, [-1, C, H, W])` (each row of `X` is one
+/// image in C·H·W order, ``ImageShape``); ``Conv2d`` is `Conv(A, W, b)` with `W` as PyTorch's
+/// `(out_c, in_c, kH, kW)`, `kernel_shape`, `strides` and `pads = [top, left, bottom, right]`;
+/// ``Pooling`` is `MaxPool` or `AveragePool` (`kernel_shape`, `strides`); ``Flatten`` is
+/// `Flatten(axis = 1)`, the same (c, h, w) order. ONNX Runtime runs `Conv` and `AveragePool`
+/// in `float` only, so export a `Network<Float>` to run it there.
 ///
 /// With a ``Standardizer`` (the one a model was trained with), the graph starts with
 /// `Sub(X, input_mean)` and `Mul(·, input_scale)` (`scale = 1/σ`), the same arithmetic as
@@ -88,6 +95,13 @@ extension Network {
             current = "A0"
         }
 
+        if let image = layers.first as? any ImageLayer {
+            // (batch, C·H·W) rows are NCHW images, one per row: Reshape to (batch, C, H, W).
+            let shape = image.inputImage
+            builder.addInt64Initializer("image_shape", values: [-1, shape.channels, shape.height, shape.width])
+            builder.addNode("Reshape", inputs: [current, "image_shape"], output: "X_image", name: "reshape_images")
+            current = "X_image"
+        }
         for (index, kind) in layers.enumerated() {
             let l = index + 1
             guard let exportable = kind as? any ONNXExportable else {
@@ -160,6 +174,7 @@ struct ONNXGraphBuilder<Scalar: BackpropScalar> {
     enum Attribute {
         case int(String, Int)
         case float(String, Float)
+        case ints(String, [Int])
     }
 
     private(set) var nodes: [Onnx_NodeProto] = []
@@ -174,6 +189,18 @@ struct ONNXGraphBuilder<Scalar: BackpropScalar> {
         tensor.dims = shape.map { Int64($0) }
         tensor.dataType = Int32(Network<Scalar>.onnxElementType.rawValue)
         tensor.rawData = Self.littleEndianBytes(values)
+        initializers.append(tensor)
+    }
+
+    /// An `int64` initializer (a `Reshape`'s target shape).
+    mutating func addInt64Initializer(_ name: String, values: [Int]) {
+        var tensor = Onnx_TensorProto()
+        tensor.name = name
+        tensor.dims = [Int64(values.count)]
+        tensor.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
+        var data = Data()
+        for value in values { withUnsafeBytes(of: Int64(value).littleEndian) { data.append(contentsOf: $0) } }
+        tensor.rawData = data
         initializers.append(tensor)
     }
 
@@ -194,6 +221,10 @@ struct ONNXGraphBuilder<Scalar: BackpropScalar> {
                 proto.name = name
                 proto.type = .float
                 proto.f = value
+            case let .ints(name, values):
+                proto.name = name
+                proto.type = .ints
+                proto.ints = values.map { Int64($0) }
             }
             return proto
         }

@@ -34,3 +34,38 @@ extension BatchNorm: ONNXExportable {
         g.block.addONNXNodes(to: &builder, input: normalized, output: output, layer: l)
     }
 }
+
+extension Conv2d: ONNXExportable {
+    /// `Conv(A_prev, W, b)` with the kernel, strides and pads, then the activation's nodes.
+    func addONNXNodes<Scalar: BackpropScalar>(
+        to builder: inout ONNXGraphBuilder<Scalar>, input: String, output: String, layer l: Int, parameters: [String]
+    ) {
+        let convolved = g.block.hasONNXNode ? "Z\(l)" : output
+        let (before, after) = (geometry.padBefore, geometry.padAfter)
+        builder.addNode(
+            "Conv", inputs: [input] + parameters, output: convolved, name: "conv\(l)",
+            attributes: [.ints("kernel_shape", [kernel, kernel]), .ints("strides", [stride, stride]),
+                         .ints("pads", [before, before, after, after])])
+        g.block.addONNXNodes(to: &builder, input: convolved, output: output, layer: l)
+    }
+}
+
+extension Pooling: ONNXExportable {
+    /// `MaxPool` or `AveragePool` with the window and strides (no padding).
+    func addONNXNodes<Scalar: BackpropScalar>(
+        to builder: inout ONNXGraphBuilder<Scalar>, input: String, output: String, layer l: Int, parameters: [String]
+    ) {
+        builder.addNode(
+            mode == .max ? "MaxPool" : "AveragePool", inputs: [input], output: output, name: "pool\(l)",
+            attributes: [.ints("kernel_shape", [window, window]), .ints("strides", [stride, stride])])
+    }
+}
+
+extension Flatten: ONNXExportable {
+    /// `Flatten(axis = 1)`: `(batch, C, H, W)` to `(batch, C·H·W)` in (c, h, w) order.
+    func addONNXNodes<Scalar: BackpropScalar>(
+        to builder: inout ONNXGraphBuilder<Scalar>, input: String, output: String, layer l: Int, parameters: [String]
+    ) {
+        builder.addNode("Flatten", inputs: [input], output: output, name: "flatten\(l)", attributes: [.int("axis", 1)])
+    }
+}

@@ -5,7 +5,10 @@ public struct LayerKinds: Sendable {
     private var kinds: [String: any Layer.Type]
 
     /// The library's kinds.
-    public static let builtIn = LayerKinds(kinds: [Dense.kind: Dense.self, BatchNorm.kind: BatchNorm.self])
+    public static let builtIn = LayerKinds(kinds: [
+        Dense.kind: Dense.self, BatchNorm.kind: BatchNorm.self,
+        Conv2d.kind: Conv2d.self, Pooling.kind: Pooling.self, Flatten.kind: Flatten.self,
+    ])
 
     private init(kinds: [String: any Layer.Type]) { self.kinds = kinds }
 

@@ -125,6 +125,7 @@ public struct Network<Scalar: BackpropScalar>: Sendable, Equatable {
                 operation: "W\(l + 1) · A\(l) (layer sizes)", left: Shape(layers[l].outputSize, layers[l].inputSize),
                 right: Shape(layers[l - 1].outputSize, 1))
         }
+        try ImageLayers.validate(layers)
         for (index, layer) in layers.dropLast().enumerated() where layer.activation.map({ !$0.isElementwise }) ?? false {
             throw BackpropError.invalidArgument("softmax is an output activation; hidden layer \(index + 1) cannot use it")
         }

@@ -49,10 +49,22 @@ public struct ParameterSpec: Sendable, Hashable {
     public let isTrainable: Bool
     /// Whether it is a count, saved as a 0-dimensional 64-bit integer (see ``ParameterTensor/isCount``).
     public let isCount: Bool
+    /// The dimensions in a saved file when they are not the matrix's: a convolution's
+    /// `(out_c, in_c, kH, kW)` for its `(out_c, in_c·kH·kW)` weight matrix (same elements,
+    /// same row-major order).
+    public private(set) var fileDimensions: [Int]? = nil
 
     /// A parameter declaration.
     public init(name: String, symbol: String, shape: Shape, decays: Bool, isVector: Bool = false) {
         self.init(name: name, symbol: symbol, shape: shape, decays: decays, isVector: isVector, isTrainable: true, isCount: false)
+    }
+
+    /// A trained parameter stored as a `shape` matrix whose file form has `fileDimensions`
+    /// (their product must be `shape.count`, row-major order kept).
+    public init(name: String, symbol: String, shape: Shape, fileDimensions: [Int], decays: Bool) {
+        precondition(fileDimensions.reduce(1, *) == shape.count, "file dimensions \(fileDimensions) for a \(shape) parameter")
+        self.init(name: name, symbol: symbol, shape: shape, decays: decays, isVector: false, isTrainable: true, isCount: false)
+        self.fileDimensions = fileDimensions
     }
 
     /// A declaration of state the layer keeps beside its parameters and updates itself
@@ -78,5 +90,5 @@ public struct ParameterSpec: Sendable, Hashable {
     }
 
     /// The shape in a saved file: `[]` for a count, `[rows]` for a vector, `[rows, columns]`.
-    var fileShape: [Int] { isCount ? [] : isVector ? [shape.rows] : [shape.rows, shape.columns] }
+    var fileShape: [Int] { fileDimensions ?? (isCount ? [] : isVector ? [shape.rows] : [shape.rows, shape.columns]) }
 }

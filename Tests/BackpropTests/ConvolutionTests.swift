@@ -1,0 +1,273 @@
+import Foundation
+import Testing
+@testable import Backprop
+
+/// Convolution, pooling and flatten (GUIDE §11): gradient checks in Double over every padding
+/// mode, strides 1 and 2, max and average pooling; the layouts; bad shapes refused in one line.
+struct ConvolutionTests {
+    /// conv → g → pool → flatten → dense softmax, on `input` images.
+    static func network(
+        input: ImageShape, filters: Int = 3, kernel: Int = 3, stride: Int = 1, padding: Padding = .valid,
+        pool: Pooling.Mode? = .max, window: Int = 2, poolStride: Int? = nil, hidden: Activation = .tanh, classes: Int = 3,
+        seed: UInt64 = 5
+    ) throws -> Network<Double> {
+        let conv = try Conv2d(input: input, outputChannels: filters, kernel: kernel, stride: stride, padding: padding, activation: hidden)
+        var layers: [any Layer] = [conv]
+        var image = conv.outputShape
+        if let pool {
+            let pooling = try Pooling(pool, input: image, window: window, stride: poolStride)
+            layers.append(pooling)
+            image = pooling.outputShape
+        }
+        layers.append(try Flatten(input: image))
+        layers.append(Dense(inputSize: image.featureCount, outputSize: classes, activation: .softmax))
+        var network = try Network<Double>(layers: layers, loss: .categoricalCrossEntropy, initializer: .xavier, seed: seed)
+        // Biases away from zero, so the check sees db act.
+        var generator = SeededGenerator(seed: seed + 7)
+        for tensor in network.parameters.tensors where tensor.name.hasSuffix("bias") {
+            let values = (0..<tensor.count).map { _ in 0.2 * generator.nextNormal() }
+            try network.setParameter(tensor.name, to: Matrix(rows: tensor.count, columns: 1, columnMajor: values))
+        }
+        return network
+    }
+
+    static func data(_ network: Network<Double>, examples m: Int = 5, seed: UInt64 = 11) -> Dataset<Double> {
+        Generators.random(inputs: network.inputSize, outputs: network.outputSize, examples: m, loss: .categoricalCrossEntropy, seed: seed)
+    }
+
+    static func check(_ network: Network<Double>, _ context: String, m: Int = 5) throws {
+        let data = data(network, examples: m)
+        for convention in [Convention.deferred, .absorbed] {
+            let report = try GradientCheck.run(network: network, X: data.X, Y: data.Y, convention: convention)
+            #expect(report.overall < 1e-7, "\(context) \(convention): \(report.overall)")
+            #expect(report.tensors.count == network.parameters.tensors.count, "\(context)")
+            for tensor in report.tensors { #expect(tensor.relativeDifference < 1e-7, "\(context) \(convention) \(tensor.name)") }
+        }
+    }
+
+    @Test("Gradient check: valid, same and integer padding, strides 1 and 2, max and average pooling, two channels in")
+    func gradientCheck() throws {
+        let cases: [(ImageShape, Int, Int, Padding)] = [
+            (ImageShape(channels: 2, height: 6, width: 6), 3, 1, .valid),
+            (ImageShape(channels: 2, height: 7, width: 7), 3, 2, .valid),
+            (ImageShape(channels: 2, height: 5, width: 6), 3, 1, .same),
+            (ImageShape(channels: 2, height: 6, width: 5), 2, 1, .same),
+            (ImageShape(channels: 2, height: 6, width: 6), 3, 1, .size(1)),
+            (ImageShape(channels: 1, height: 6, width: 7), 3, 2, .size(2)),
+        ]
+        for (input, kernel, stride, padding) in cases {
+            for pool in [Pooling.Mode.max, .average] {
+                let network = try Self.network(input: input, kernel: kernel, stride: stride, padding: padding, pool: pool)
+                try Self.check(network, "\(input) f=\(kernel) s=\(stride) \(padding) \(pool)")
+            }
+        }
+    }
+
+    @Test("Gradient check: overlapping pools (window 3, stride 2), ReLU, two conv layers, no pooling")
+    func deeperChecks() throws {
+        let input = ImageShape(channels: 1, height: 9, width: 9)
+        for pool in [Pooling.Mode.max, .average] {
+            try Self.check(try Self.network(input: input, pool: pool, window: 3, poolStride: 2), "overlap \(pool)")
+        }
+        try Self.check(try Self.network(input: input, pool: nil, hidden: .relu), "no pool, relu")
+        let c1 = try Conv2d(input: input, outputChannels: 2, kernel: 3, padding: .same, activation: .tanh)
+        let p1 = try Pooling(.max, input: c1.outputShape, window: 2)
+        let c2 = try Conv2d(input: p1.outputShape, outputChannels: 3, kernel: 2, stride: 2, activation: .sigmoid)
+        let flat = try Flatten(input: c2.outputShape)
+        let network = try Network<Double>(
+            layers: [c1, p1, c2, flat, Dense(inputSize: flat.outputSize, outputSize: 2, activation: .softmax)],
+            loss: .categoricalCrossEntropy, initializer: .xavier, seed: 9)
+        try Self.check(network, "two convs", m: 3)
+    }
+
+    @Test("Forward against a direct loop over the definition; max pool picks the first of tied maxima")
+    func forwardMatchesDefinition() throws {
+        let input = ImageShape(channels: 2, height: 5, width: 4)
+        let conv = try Conv2d(input: input, outputChannels: 3, kernel: 3, stride: 2, padding: .size(1), activation: nil)
+        let network = try Network<Double>(
+            layers: [conv, try Flatten(input: conv.outputShape), Dense(inputSize: conv.outputSize, outputSize: 2, activation: .softmax)],
+            loss: .categoricalCrossEntropy, initializer: .xavier, seed: 3)
+        let data = Self.data(network, examples: 2)
+        let Z = try network.forward(data.X).pass.layers[0].saved[0]
+        let W = network.parameters.matrix(network.parameters.tensors[0])
+        let b = network.parameters.matrix(network.parameters.tensors[1])
+        let out = conv.outputShape
+        for e in 0..<2 {
+            for oc in 0..<3 {
+                for h in 0..<out.height {
+                    for w in 0..<out.width {
+                        var z = b[oc, 0]
+                        for c in 0..<2 {
+                            for i in 0..<3 {
+                                for j in 0..<3 {
+                                    let (y, x) = (h * 2 + i - 1, w * 2 + j - 1)
+                                    guard (0..<5).contains(y), (0..<4).contains(x) else { continue }
+                                    z += W[oc, (c * 3 + i) * 3 + j] * data.X[c * 20 + y * 4 + x, e]
+                                }
+                            }
+                        }
+                        #expect(abs(Z[(oc * out.height + h) * out.width + w, e] - z) < 1e-12)
+                    }
+                }
+            }
+        }
+        // Ties: the first maximum in row-major order wins, as in PyTorch.
+        let pool = try Pooling(.max, input: ImageShape(channels: 1, height: 2, width: 2), window: 2)
+        var saved = [Matrix<Double>(rows: 1, columns: 1)]
+        var A = Matrix<Double>(rows: 1, columns: 1)
+        Parameters<Double>(specs: [[]], moduleIndices: [0]).withViews { views in
+            pool.forward(Matrix(rows: 4, columns: 1, columnMajor: [1, 3, 3, 0]), parameters: views, mode: .training, saved: &saved, output: &A)
+        }
+        #expect(A[0, 0] == 3)
+        #expect(saved[0][0, 0] == 1)
+    }
+
+    @Test("PyTorch names and layouts: Conv2d.weight (out_c, in_c, kH, kW), module indices, safetensors round trip")
+    func layout() throws {
+        let network = try Self.network(input: ImageShape(channels: 2, height: 6, width: 6), hidden: .relu)
+        #expect(network.pyTorchModules == "Conv2d(2, 3, kernel_size=3), ReLU(), MaxPool2d(2), Flatten(), Linear(12, 3), Softmax(dim=1)")
+        #expect(network.parameters.tensors.map(\.name) == ["0.weight", "0.bias", "4.weight", "4.bias"])
+        #expect(network.parameters.tensors[0].fileShape == [3, 2, 3, 3])
+        #expect(network.parameters.tensors[1].fileShape == [3])
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("conv-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try network.save(to: url)
+        let loaded = try Network<Double>(contentsOf: url)
+        #expect(loaded == network)
+        let X = Self.data(network).X
+        #expect(try loaded.predict(X) == network.predict(X))
+    }
+
+    @Test("Bad shapes: one line naming the layer and the shapes, thrown before anything is allocated")
+    func badShapes() throws {
+        func message(_ body: () throws -> Void) -> String {
+            do { try body() } catch { return "\(error)" }
+            return "no error"
+        }
+        let image = ImageShape(channels: 1, height: 5, width: 5)
+        let big = message { _ = try Conv2d(input: image, outputChannels: 2, kernel: 7) }
+        #expect(big.contains("7×7 window is larger than the padded input 1×5×5"), "\(big)")
+        #expect(message { _ = try Conv2d(input: image, outputChannels: 2, kernel: 7, padding: .size(1)) }.contains("padded input 1×7×7") == false)
+        #expect(message { _ = try Conv2d(input: image, outputChannels: 2, kernel: 3, stride: 0) }.contains("stride 0 must be at least 1"))
+        #expect(message { _ = try Pooling(.max, input: image, window: 2, stride: 0) }.contains("stride 0 must be at least 1"))
+        #expect(message { _ = try Pooling(.average, input: image, window: 6) }.contains("6×6 window is larger than the padded input 1×5×5"))
+        let fraction = message { _ = try Conv2d(input: ImageShape(channels: 1, height: 6, width: 6), outputChannels: 2, kernel: 3, stride: 2) }
+        #expect(fraction.contains("under 'valid' padding, (6×6 − 3)/2 + 1 is not a whole number"), "\(fraction)")
+        #expect(message { _ = try Conv2d(input: image, outputChannels: 2, kernel: 3, stride: 2, padding: .same) }.contains("'same' needs stride 1"))
+        #expect(message { _ = try Conv2d(input: ImageShape(channels: 1, height: Int.max / 2, width: 4), outputChannels: 2, kernel: 3) }
+            .contains("not a positive image shape"))
+        // Images into a dense layer, vectors into a convolution.
+        let conv = try Conv2d(input: image, outputChannels: 2, kernel: 3, activation: .relu)
+        let dense = message {
+            _ = try Network<Double>(layers: [conv, Dense(inputSize: conv.outputSize, outputSize: 2, activation: .softmax)], loss: .categoricalCrossEntropy)
+        }
+        #expect(dense == "layer 2 (dense 18→2 softmax) takes vectors, but layer 1 (conv 1×5×5→2×3×3 3×3 relu) gives images 2×3×3; put a flatten between them")
+        let vectors = message {
+            _ = try Network<Double>(layers: [Dense(inputSize: 4, outputSize: 25, activation: .relu), conv, try Flatten(input: conv.outputShape),
+                                             Dense(inputSize: 18, outputSize: 2, activation: .softmax)], loss: .categoricalCrossEntropy)
+        }
+        #expect(vectors.hasPrefix("layer 2 (conv 1×5×5→2×3×3 3×3 relu) takes images 1×5×5, but layer 1"), "\(vectors)")
+        // A saved configuration is checked the same way.
+        let json = #"{"input":{"channels":1,"height":5,"width":5},"outputChannels":2,"kernel":3,"stride":0,"padding":{"valid":{}}}"#
+        let decoded = message { _ = try JSONDecoder().decode(Conv2d.self, from: Data(json.utf8)) }
+        #expect(decoded.contains("stride 0 must be at least 1"), "\(decoded)")
+    }
+
+    @Test("Flatten keeps PyTorch's nn.Flatten order on NCHW: (c, h, w)")
+    func flattenOrder() throws {
+        let image = ImageShape(channels: 2, height: 2, width: 3)
+        let flatten = try Flatten(input: image)
+        let X = Matrix<Double>(rows: 12, columns: 1, columnMajor: (0..<12).map(Double.init))
+        let A = Parameters<Double>(specs: [[]], moduleIndices: [0]).withViews { flatten.infer(X, parameters: $0) }
+        // NCHW element (c, h, w) sits at c·6 + h·3 + w, and flattens to that very index.
+        #expect(A == X)
+        // The course's (m, n_H, n_W, n_C) array converts to the same column.
+        let course = NDArray<Double>(nchwColumns: X, image: image)
+        #expect(course.shape == [1, 2, 3, 2])
+        #expect(course[0, 1, 2, 1] == 11)
+        #expect(course.nchwColumns() == X)
+    }
+}
+
+/// `--arch` text to layers (``LayerGrammar``).
+struct LayerGrammarTests {
+    @Test("The issue's MNIST network: a flatten goes in before the first dense layer; the last dense takes the output activation")
+    func mnist() throws {
+        let layers = try LayerGrammar.layers(
+            "conv:16:3,relu,maxpool:2,conv:32:3,relu,maxpool:2,dense:10", image: ImageShape(channels: 1, height: 28, width: 28),
+            features: 784, output: .softmax)
+        let network = try Network<Float>(layers: layers, loss: .categoricalCrossEntropy, initializer: nil)
+        #expect(network.pyTorchModules == "Conv2d(1, 16, kernel_size=3), ReLU(), MaxPool2d(2), Conv2d(16, 32, kernel_size=3), ReLU(), MaxPool2d(2), Flatten(), Linear(800, 10), Softmax(dim=1)")
+        #expect(network.sizes == [784, 10816, 2704, 3872, 800, 800, 10])
+        #expect(network.parameterCount == 16 * 9 + 16 + 32 * 16 * 9 + 32 + 800 * 10 + 10)
+        let same = try LayerGrammar.layers("conv:8:5:1:same,tanh,avgpool:2:2,flatten,dense:32,relu,dense:10",
+                                           image: ImageShape(channels: 1, height: 28, width: 28), features: 784, output: .softmax)
+        #expect(same.map(\.description) == [
+            "conv 1×28×28→8×28×28 5×5 padding same tanh", "average pool 8×28×28→8×14×14 2×2", "flatten 8×14×14→1568",
+            "dense 1568→32 relu", "dense 32→10 softmax",
+        ])
+    }
+
+    @Test("Bad items: one line naming the item and the shapes")
+    func badItems() {
+        func message(_ text: String, image: ImageShape? = ImageShape(channels: 1, height: 8, width: 8)) -> String {
+            do { _ = try LayerGrammar.layers(text, image: image, features: 64, output: .softmax) } catch { return "\(error)" }
+            return "no error"
+        }
+        #expect(message("conv:4:3,dense:2", image: nil) == "--arch item 1 'conv:4:3': a convolution takes images, but the data are vectors of 64 features (no image shape; IDX image folders have one)")
+        #expect(message("dense:5,maxpool:2") == "--arch item 2 'maxpool:2': pooling takes images, but item 1 gives vectors of 5 features")
+        #expect(message("conv:2:9,dense:2").contains("the 9×9 window is larger than the padded input 1×8×8"))
+        #expect(message("conv:2:3:2,dense:2").contains("under 'valid' padding, (8×8 − 3)/2 + 1 is not a whole number"))
+        #expect(message("conv:2:3:0,dense:2") == "--arch item 1 'conv:2:3:0': the stride '0' must be a whole number from 1 to 2^24")
+        #expect(message("conv:2:3:1:wide,dense:2") == "--arch item 1 'conv:2:3:1:wide': padding 'wide' is not valid, same or a whole number")
+        #expect(message("maxpool:2,relu").hasPrefix("--arch item 2 'relu': an activation follows a convolution or dense layer"))
+        #expect(message("conv:2") == "--arch item 1 'conv:2': write conv:filters:kernel[:stride[:padding]], e.g. conv:16:3")
+        #expect(message("pool:2").hasPrefix("--arch item 1 'pool:2': not a layer"))
+        #expect(message(" ") == "--arch is empty; give layers such as conv:16:3,relu,maxpool:2,dense:10")
+    }
+}
+
+/// The ledger's image pages and `explain` for conv networks.
+struct ConvolutionLedgerTests {
+    @Test("Image pages in the course's layout; dW, db agree under both conventions, dA_prev differs by m")
+    func pages() throws {
+        let network = try ConvolutionTests.network(input: ImageShape(channels: 2, height: 6, width: 6), hidden: .relu)
+        let data = ConvolutionTests.data(network, examples: 4)
+        let deferred = try network.gradients(data.X, data.Y, convention: .deferred)
+        let absorbed = try network.gradients(data.X, data.Y, convention: .absorbed)
+        let conv = deferred[layer: 1]
+        #expect(conv.courseArray("Z")?.shape == [4, 4, 4, 3])
+        #expect(conv.courseArray("dA_prev")?.shape == [4, 6, 6, 2])
+        #expect(conv.courseArray("dW")?.shape == [3, 3, 2, 3])
+        #expect(conv.courseArray("db")?.shape == [1, 1, 1, 3])
+        #expect(deferred[layer: 2].courseArray("A")?.shape == [4, 2, 2, 3])
+        #expect(deferred[layer: 3].courseArray("A") == nil)
+        #expect(deferred[layer: 4].courseArray("dW") == nil)
+        let (d, a) = (conv.courseArray("dW")!, absorbed[layer: 1].courseArray("dW")!)
+        #expect(zip(d.elements, a.elements).allSatisfy { abs($0 - $1) < 1e-15 })
+        let (dd, da) = (conv.courseArray("dA_prev")!, absorbed[layer: 1].courseArray("dA_prev")!)
+        #expect(zip(dd.elements, da.elements).allSatisfy { abs($0 - 4 * $1) < 1e-13 })
+    }
+
+    @Test("explain: 4-D shapes, the scatter, the sums, and the 1/m on the example sum only, both conventions")
+    func explanation() throws {
+        let layers = try LayerGrammar.layers("conv:16:3,relu,maxpool:2,avgpool:3:2,dense:10", image: ImageShape(channels: 1, height: 28, width: 28),
+                                             features: 784, output: .softmax)
+        let text = ConvolutionExplanation(layers: layers, loss: .categoricalCrossEntropy).text
+        for line in [
+            "A[0] (m, 28, 28, 1)   W[1] (3, 3, 1, 16)   b[1] (1, 1, 1, 16)   Z[1], A[1] (m, 26, 26, 16)",
+            "n_H = ⌊(n_H_prev + 2·pad − f)/stride⌋ + 1 = ⌊(28 + 0 − 3)/1⌋ + 1 = 26",
+            "dA_prev: scatter W · dZ over each window",
+            "— summed over examples and positions",
+            "— summed over everything but the channels",
+            "never 1/(m · n_H · n_W)",
+            "absorbed (PyTorch's reduction='mean'): dZ[L] = (A[L] − Y) / m",
+            "mask = create_mask_from_window(a_prev_slice)",
+            "distribute_value(dA[3][i, h, w, c], (f, f))   — dA/(f·f) = dA/9 to every entry",
+            "windows overlap (stride < f): the shares add",
+            "Layer 4: flatten (m, 6, 6, 16) → (576, m)",
+        ] {
+            #expect(text.contains(line), "missing: \(line)")
+        }
+    }
+}
