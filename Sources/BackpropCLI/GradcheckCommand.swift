@@ -68,7 +68,9 @@ struct GradcheckCommand: ParsableCommand {
         let budget = try memory.budget()
         let network: Network<S>
         if let weights {
-            var arguments = ["--weights", weights, "--hidden", architecture.hidden, "--precision", architecture.precision.rawValue]
+            // Only the options given: a safetensors model refuses the .npz-only ones.
+            var arguments = ["--weights", weights, "--precision", architecture.precision.rawValue]
+            if let hidden = architecture.hiddenOption { arguments += ["--hidden", hidden] }
             if let output = architecture.output { arguments += ["--output", output] }
             if let layers = architecture.layers { arguments += ["--layers", layers] }
             network = try ModelOptions.parse(arguments).load(S.self, budget: budget)
