@@ -7,7 +7,7 @@ import Foundation
 /// Layout: each example is a column of `C·H·W` values (``ImageShape``, NCHW per example). `W` is
 /// PyTorch's `Conv2d.weight (out_c, in_c, f, f)`, held as the `(out_c, in_c·f·f)` matrix of the
 /// same row-major elements (saved with the 4-D shape), and `b` is `(out_c, 1)`. Each example runs
-/// as im2col (``Im2Col``) and one GEMM, `Z_e (P, out_c) = cols_e (P, K) · Wᵀ`, whose column-major
+/// as im2col (`Im2Col`) and one GEMM, `Z_e (P, out_c) = cols_e (P, K) · Wᵀ`, whose column-major
 /// result is already the example's C·H·W column; backward is `dW += dZ_eᵀ · cols_e`,
 /// `dcols_e = dZ_e · W`, then col2im. The gradients carry whatever the seed carries: the cost's
 /// 1/m enters once, through the example sum (``Convention``), never through the sum over positions.
