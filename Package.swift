@@ -18,9 +18,13 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
+        // Kernels in C, each built for several instruction sets in one object and chosen at run
+        // time (a portable Swift build cannot use AVX2 or AVX-512 without `unsafeFlags`).
+        .target(name: "BackpropKernels"),
         .target(
             name: "Backprop",
             dependencies: [
+                "BackpropKernels",
                 .product(name: "RealModule", package: "swift-numerics"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

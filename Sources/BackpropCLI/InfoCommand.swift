@@ -22,6 +22,8 @@ struct InfoCommand: ParsableCommand {
         print("version:  \(backend.version)")
         if let location = backend.location { print("library:  \(location)") }
         print("threads:  \(backend.threadCount)")
+        let kernels = KernelInstructionSet.current, best = KernelInstructionSet.supported
+        print("kernels:  \(kernels)" + (kernels == best ? "" : " (this CPU supports \(best); BACKPROP_KERNELS lowered it)"))
         // MPI is only loaded for a distributed run; say here whether one could start.
         do {
             let mpi = try MPILibrary.load()

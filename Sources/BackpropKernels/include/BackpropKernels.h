@@ -1,0 +1,51 @@
+// Backprop's fast kernels, in C so that one portable build can carry code for several CPUs.
+//
+// A portable Swift build targets the architecture's baseline (SSE2 on x86-64) and gives up
+// AVX2, FMA and AVX-512; compiler flags that raise it (`unsafeFlags`) would make the package
+// unusable as a dependency. So each kernel here is compiled several times inside one object,
+// with `__attribute__((target(...)))` on x86-64, and the entry point picks a version once, at
+// run time, from what the CPU reports (`bp_kernel_level`). On arm64 NEON is the baseline and
+// the portable version is the only one.
+//
+// Every version of a kernel performs the same arithmetic operations in the same order on each
+// element (floating-point contraction into fused multiply-adds is off in these files), so the
+// versions agree bit for bit; only the number of lanes per instruction differs.
+#ifndef BACKPROP_KERNELS_H
+#define BACKPROP_KERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The instruction sets a kernel may be dispatched to, from the most portable up.
+typedef enum {
+    /// The architecture's baseline: SSE2 on x86-64, NEON on arm64.
+    BPKernelLevelBaseline = 0,
+    /// x86-64 with AVX2 and FMA (Haswell, Zen and later).
+    BPKernelLevelAVX2 = 1,
+    /// x86-64 with AVX-512 F, DQ, BW and VL (Skylake-SP, Zen 4 and later).
+    BPKernelLevelAVX512 = 2,
+} BPKernelLevel;
+
+/// The level the kernels run at: the best the CPU supports, lowered by the environment
+/// variable `BACKPROP_KERNELS` (`baseline`, `avx2` or `avx512`) when it names a lower one.
+/// Decided on the first call and fixed for the process.
+BPKernelLevel bp_kernel_level(void);
+
+/// The best level this CPU supports, ignoring the environment.
+BPKernelLevel bp_kernel_level_supported(void);
+
+/// Sets the level for later calls (clamped to what the CPU supports) and returns the level
+/// now in effect. For tests that run every version on one machine.
+BPKernelLevel bp_set_kernel_level(BPKernelLevel level);
+
+/// A short name of a level: "baseline", "avx2+fma" or "avx512".
+const char *bp_kernel_level_name(BPKernelLevel level);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
