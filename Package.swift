@@ -39,7 +39,7 @@ let package = Package(
         ),
         // Only `BackpropCommand.main()`: the executable is named by the product, `backprop`.
         .executableTarget(name: "BackpropMain", dependencies: ["BackpropCLI"]),
-        .testTarget(name: "BackpropTests", dependencies: ["Backprop"], resources: [.copy("Derivations"), .copy("FuzzRegressions"), .copy("CourseReference")]),
+        .testTarget(name: "BackpropTests", dependencies: ["Backprop", "BackpropKernels"], resources: [.copy("Derivations"), .copy("FuzzRegressions"), .copy("CourseReference")]),
     ],
     swiftLanguageModes: [.v6]
 )

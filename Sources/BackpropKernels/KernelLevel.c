@@ -22,10 +22,16 @@ BPKernelLevel bp_kernel_level_supported(void) {
     return BPKernelLevelBaseline;
 }
 
-static BPKernelLevel clamp_level(BPKernelLevel level) {
-    BPKernelLevel best = bp_kernel_level_supported();
-    if (level < BPKernelLevelBaseline) return BPKernelLevelBaseline;
-    return level > best ? best : level;
+static int supported_level = -1;
+
+BPKernelLevel bp_kernel_level_clamped(BPKernelLevel level) {
+    int best = __atomic_load_n(&supported_level, __ATOMIC_RELAXED);
+    if (best < 0) {
+        best = (int)bp_kernel_level_supported();
+        __atomic_store_n(&supported_level, best, __ATOMIC_RELAXED);
+    }
+    if ((int)level < (int)BPKernelLevelBaseline) return BPKernelLevelBaseline;
+    return (int)level > best ? (BPKernelLevel)best : level;
 }
 
 BPKernelLevel bp_kernel_level(void) {
@@ -35,15 +41,15 @@ BPKernelLevel bp_kernel_level(void) {
     const char *requested = getenv("BACKPROP_KERNELS");
     if (requested != NULL) {
         if (strcmp(requested, "baseline") == 0) decided = BPKernelLevelBaseline;
-        else if (strcmp(requested, "avx2") == 0) decided = clamp_level(BPKernelLevelAVX2);
-        else if (strcmp(requested, "avx512") == 0) decided = clamp_level(BPKernelLevelAVX512);
+        else if (strcmp(requested, "avx2") == 0) decided = bp_kernel_level_clamped(BPKernelLevelAVX2);
+        else if (strcmp(requested, "avx512") == 0) decided = bp_kernel_level_clamped(BPKernelLevelAVX512);
     }
     __atomic_store_n(&chosen_level, (int)decided, __ATOMIC_RELAXED);
     return decided;
 }
 
 BPKernelLevel bp_set_kernel_level(BPKernelLevel level) {
-    BPKernelLevel decided = clamp_level(level);
+    BPKernelLevel decided = bp_kernel_level_clamped(level);
     __atomic_store_n(&chosen_level, (int)decided, __ATOMIC_RELAXED);
     return decided;
 }

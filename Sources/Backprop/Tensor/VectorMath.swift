@@ -1,3 +1,5 @@
+import BackpropKernels
+
 /// Vectorised `exp`, `tanh`, the logistic function and the binary cross-entropy term, written
 /// with Swift's SIMD types so that an activation over a layer runs as a few straight loops
 /// instead of one libm call per element.
@@ -207,7 +209,7 @@ private enum FloatSigmoid: VectorKernel { static func apply(_ v: SIMD8<Float>) -
 extension VectorMath {
     /// The elementwise functions with a vector kernel.
     @usableFromInline
-    enum Function {
+    enum Function: Sendable {
         case exp, tanh, sigmoid
     }
 
@@ -250,7 +252,38 @@ extension VectorMath {
     }
 
     /// `function` over `count` contiguous values; `destination` may equal `source`.
+    ///
+    /// `Float` and `Double` run the C kernels of `BackpropKernels`, at the instruction set
+    /// ``KernelInstructionSet/current``: the same algorithm as the Swift kernels here, the same
+    /// bits, on 512-bit vectors where the CPU has them (see ``reference(_:_:into:count:)``).
     static func apply<T: BackpropScalar>(
+        _ function: Function, _ source: UnsafePointer<T>,
+        into destination: UnsafeMutablePointer<T>, count: Int
+    ) {
+        if T.self == Double.self {
+            let s = UnsafeRawPointer(source).assumingMemoryBound(to: Double.self)
+            let d = UnsafeMutableRawPointer(destination).assumingMemoryBound(to: Double.self)
+            switch function {
+            case .exp: bp_exp_f64(s, d, count)
+            case .tanh: bp_tanh_f64(s, d, count)
+            case .sigmoid: bp_sigmoid_f64(s, d, count)
+            }
+        } else if T.self == Float.self {
+            let s = UnsafeRawPointer(source).assumingMemoryBound(to: Float.self)
+            let d = UnsafeMutableRawPointer(destination).assumingMemoryBound(to: Float.self)
+            switch function {
+            case .exp: bp_exp_f32(s, d, count)
+            case .tanh: bp_tanh_f32(s, d, count)
+            case .sigmoid: bp_sigmoid_f32(s, d, count)
+            }
+        } else {
+            for i in 0..<count { destination[i] = scalarFallback(function, source[i]) }
+        }
+    }
+
+    /// `function` over `count` values with the Swift kernels: the reference the C kernels are
+    /// tested against bit for bit (`VectorMathTests`).
+    static func reference<T: BackpropScalar>(
         _ function: Function, _ source: UnsafePointer<T>,
         into destination: UnsafeMutablePointer<T>, count: Int
     ) {
@@ -375,7 +408,9 @@ extension VectorMath {
     }
 
     /// `Σ_i [max(z_i, 0) − z_i·y_i + log1p(e^{−|z_i|})]`, binary cross-entropy from logits,
-    /// computed and summed in `Double`.
+    /// computed and summed in `Double`: four running sums (element `i` into sum `i mod 4`, in
+    /// order), then their total, then the last `count mod 4` terms. The groups of four run in
+    /// the C kernels for `Float` and `Double` (the same bits as ``referenceBinaryCrossEntropySum(logits:labels:)``).
     static func binaryCrossEntropySum<T: BackpropScalar>(
         logits: UnsafeBufferPointer<T>, labels: UnsafeBufferPointer<T>
     ) -> Double {
@@ -384,6 +419,43 @@ extension VectorMath {
         let count = logits.count
         var sums = D4.zero
         var i = 0
+        withUnsafeMutableBytes(of: &sums) { raw in
+            let out = raw.baseAddress!.assumingMemoryBound(to: Double.self)
+            if T.self == Double.self {
+                i = bp_bce_sums_f64(UnsafeRawPointer(z).assumingMemoryBound(to: Double.self),
+                                    UnsafeRawPointer(y).assumingMemoryBound(to: Double.self), count, out)
+            } else if T.self == Float.self {
+                i = bp_bce_sums_f32(UnsafeRawPointer(z).assumingMemoryBound(to: Float.self),
+                                    UnsafeRawPointer(y).assumingMemoryBound(to: Float.self), count, out)
+            }
+        }
+        return finishBinaryCrossEntropySum(sums, from: i, z, y, count: count)
+    }
+
+    /// ``binaryCrossEntropySum(logits:labels:)`` with the Swift kernels only: the reference.
+    static func referenceBinaryCrossEntropySum<T: BackpropScalar>(
+        logits: UnsafeBufferPointer<T>, labels: UnsafeBufferPointer<T>
+    ) -> Double {
+        precondition(logits.count == labels.count, "buffer lengths differ")
+        guard let z = logits.baseAddress, let y = labels.baseAddress else { return 0 }
+        let count = logits.count
+        var sums = D4.zero
+        var i = 0
+        while i + 4 <= count {
+            sums += binaryCrossEntropy(loadDoubles(z, at: i, count: count, padding: 0),
+                                       loadDoubles(y, at: i, count: count, padding: 0))
+            i += 4
+        }
+        return finishBinaryCrossEntropySum(sums, from: i, z, y, count: count)
+    }
+
+    /// The groups of four from `start` on (none after the C kernels), the total of the four
+    /// sums, and the last `count mod 4` terms.
+    private static func finishBinaryCrossEntropySum<T: BackpropScalar>(
+        _ sums: D4, from start: Int, _ z: UnsafePointer<T>, _ y: UnsafePointer<T>, count: Int
+    ) -> Double {
+        var sums = sums
+        var i = start
         while i + 4 <= count {
             sums += binaryCrossEntropy(loadDoubles(z, at: i, count: count, padding: 0),
                                        loadDoubles(y, at: i, count: count, padding: 0))

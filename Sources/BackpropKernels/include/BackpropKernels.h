@@ -41,8 +41,44 @@ BPKernelLevel bp_kernel_level_supported(void);
 /// now in effect. For tests that run every version on one machine.
 BPKernelLevel bp_set_kernel_level(BPKernelLevel level);
 
+/// `level`, lowered to the best this CPU supports.
+BPKernelLevel bp_kernel_level_clamped(BPKernelLevel level);
+
 /// A short name of a level: "baseline", "avx2+fma" or "avx512".
 const char *bp_kernel_level_name(BPKernelLevel level);
+
+// MARK: - Vector math (VectorMath.c): the algorithms of Backprop's `VectorMath` in Swift, the
+// same bits on every level. `y` may equal `x`; otherwise the buffers must not overlap. Each
+// function `f` also exists as `f_at(level, ...)`, which runs one level's version (clamped to
+// what the CPU supports), for tests that compare the versions without changing the process's.
+
+/// y[i] = e^x[i].
+void bp_exp_f64(const double *x, double *y, size_t n);
+void bp_exp_f64_at(BPKernelLevel level, const double *x, double *y, size_t n);
+/// y[i] = tanh(x[i]).
+void bp_tanh_f64(const double *x, double *y, size_t n);
+void bp_tanh_f64_at(BPKernelLevel level, const double *x, double *y, size_t n);
+/// y[i] = 1 / (1 + e^-x[i]).
+void bp_sigmoid_f64(const double *x, double *y, size_t n);
+void bp_sigmoid_f64_at(BPKernelLevel level, const double *x, double *y, size_t n);
+/// y[i] = e^x[i].
+void bp_exp_f32(const float *x, float *y, size_t n);
+void bp_exp_f32_at(BPKernelLevel level, const float *x, float *y, size_t n);
+/// y[i] = tanh(x[i]).
+void bp_tanh_f32(const float *x, float *y, size_t n);
+void bp_tanh_f32_at(BPKernelLevel level, const float *x, float *y, size_t n);
+/// y[i] = 1 / (1 + e^-x[i]).
+void bp_sigmoid_f32(const float *x, float *y, size_t n);
+void bp_sigmoid_f32_at(BPKernelLevel level, const float *x, float *y, size_t n);
+
+/// Binary cross-entropy from logits, max(z, 0) - z*y + log1p(e^-|z|), computed in double over
+/// the first n rounded down to a multiple of 4 elements (the returned count): sums[j] is the
+/// sum, in order, of the terms of elements j, j+4, j+8, ...
+size_t bp_bce_sums_f64(const double *z, const double *y, size_t n, double sums[4]);
+size_t bp_bce_sums_f64_at(BPKernelLevel level, const double *z, const double *y, size_t n, double sums[4]);
+/// As bp_bce_sums_f64, for float logits and labels (widened to double).
+size_t bp_bce_sums_f32(const float *z, const float *y, size_t n, double sums[4]);
+size_t bp_bce_sums_f32_at(BPKernelLevel level, const float *z, const float *y, size_t n, double sums[4]);
 
 #ifdef __cplusplus
 }
