@@ -25,6 +25,8 @@ struct ExplainCommand: ParsableCommand {
                 --format latex
               backprop explain --batch-norm --convention both
               backprop explain --arch conv:16:3,relu,maxpool:2,dense:10 --image 1x28x28
+              backprop explain --arch conv:4:3,relu,avgpool:2,dense:3 --image 1x8x8 \\
+                --format latex
             """
     )
 
@@ -64,7 +66,7 @@ struct ExplainCommand: ParsableCommand {
         if architecture.arch != nil {
             // Image layers: the convolution's own explanation, in the course's 4-D shapes.
             let network: Network<Double> = try architecture.makeNetwork(Double.self, budget: .standard)
-            print(ConvolutionExplanation(layers: network.layers, loss: network.loss, conventions: convention.conventions).text, terminator: "")
+            print(ConvolutionExplanation(layers: network.layers, loss: network.loss, conventions: convention.conventions).rendered(format), terminator: "")
             return
         }
         let sizes = try architecture.sizes()

@@ -49,7 +49,7 @@ struct LedgerCommand: ParsableCommand {
         for l in stride(from: network.depth, through: 1, by: -1) {
             let d = deferred[layer: l], a = absorbed[layer: l]
             let parameters = Set(d.parameterGradientNames)
-            for (name, x) in d.entries where name.hasPrefix("d") {
+            for (name, x) in d.entries where Self.isGradient(name) {
                 // Batch norm hands its dZ to a linear layer, whose page shows it as its dZ.
                 if name == "dA_prev" && d.kind is BatchNorm && l > 1 { continue }
                 guard let y = a[name] else { continue }
@@ -65,7 +65,7 @@ struct LedgerCommand: ParsableCommand {
         if network.layers.contains(where: { $0.mixesExamples || $0 is any ImageLayer }) {
             print("forward (the same under both conventions):")
             for page in deferred.layers {
-                let shapes = page.forwardNames.compactMap { name in
+                let shapes = (page.forwardNames + page.derivedNames.filter { !Self.isGradient($0) }).compactMap { name in
                     page[name].map { "\(Self.label(name, layer: page.layer, kind: page.kind)) \(page.courseArray(name)?.shapeDescription ?? $0.shape.description)" }
                 }
                 print("  layer \(page.layer) (\(page.kind)): " + shapes.joined(separator: ", "))
@@ -97,8 +97,11 @@ struct LedgerCommand: ParsableCommand {
                 the examples and over every output position, but only the example sum carries the \
                 cost's 1/m: under 'deferred' dW = (1/m) Σ_i Σ_(h,w) a_slice · dZ[i, h, w, c], under \
                 'absorbed' dZ already holds the 1/m and dW = Σ_i Σ_(h,w) a_slice · dZ[i, h, w, c]. \
-                Max pooling keeps argmax (the winning input's index in the example's C·H·W column) \
-                and hands each dA to it; average pooling spreads dA/(f·f); neither has a 1/m of its own.
+                Max pooling keeps argmax (shown as the winner's place in its window, di·f + dj) and \
+                hands each dA to it: its page's mask is create_mask_from_window for every window at \
+                once, 1 at each winner of A_prev (m, n_H_prev, n_W_prev, n_C), 0 elsewhere. Average \
+                pooling's spread is distribute_value's share dA/(f·f) for each output; neither has a \
+                1/m of its own.
                 """)
         }
         if values {
@@ -106,7 +109,12 @@ struct LedgerCommand: ParsableCommand {
                 print("\n== \(label) ==")
                 for page in ledger.layers {
                     for (name, matrix) in page.entries {
-                        print("\(Self.label(name, layer: page.layer, kind: page.kind)) \(matrix.shape) =\n\(matrix)")
+                        let label = Self.label(name, layer: page.layer, kind: page.kind)
+                        if let course = page.courseArray(name) {
+                            print(Self.render(course, label: label))
+                        } else {
+                            print("\(label) \(matrix.shape) =\n\(matrix)")
+                        }
                     }
                 }
             }
@@ -115,6 +123,37 @@ struct LedgerCommand: ParsableCommand {
 }
 
 extension LedgerCommand {
+    /// Whether a page entry is a gradient, shown under both conventions (`dZ`, `dW`, …, and an
+    /// average pool's spread `dA/(f·f)`); the rest are the forward pass's, the same under both.
+    static func isGradient(_ name: String) -> Bool { name.hasPrefix("d") || name == "spread" }
+
+    /// A 4-D entry in the course's layout, one `n_H × n_W` grid per example `i` and channel `c`
+    /// (`mask2[0, :, :, 1]`); a weight `(f, f, n_C_prev, n_C)` has a grid per `[:, :, k, c]`.
+    static func render<S: BackpropScalar>(_ array: NDArray<S>, label: String) -> String {
+        guard array.shape.count == 4 else { return "\(label) \(array.shapeDescription) = \(array.elements)" }
+        let (d0, d1, d2, d3) = (array.shape[0], array.shape[1], array.shape[2], array.shape[3])
+        let text = (0..<array.count).map { k -> String in
+            let x = Double(array.elements[k])
+            return x == x.rounded() && abs(x) < 1e6 ? String(Int(x)) : String(format: "%.4g", x)
+        }
+        let width = text.map(\.count).max() ?? 1
+        let weight = label.hasPrefix("dW") || label.hasPrefix("W")
+        var lines = ["\(label) \(array.shapeDescription) ="]
+        for i in 0..<(weight ? d2 : d0) {
+            for c in 0..<d3 {
+                lines.append(weight ? "  [:, :, \(i), \(c)]" : "  [\(i), :, :, \(c)]")
+                for h in 0..<(weight ? d0 : d1) {
+                    let row = (0..<(weight ? d1 : d2)).map { w in
+                        let k = weight ? ((h * d1 + w) * d2 + i) * d3 + c : ((i * d1 + h) * d2 + w) * d3 + c
+                        return String(repeating: " ", count: width - text[k].count) + text[k]
+                    }
+                    lines.append("    " + row.joined(separator: " "))
+                }
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// A page entry's name with its layer: `dZ2`, `dγ2`; the gradient a layer hands down is
     /// `dA1` (`dZ1` when the layer below is linear, as before batch norm).
     static func label(_ name: String, layer l: Int, kind: any Layer) -> String {

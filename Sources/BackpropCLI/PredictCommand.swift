@@ -54,6 +54,7 @@ struct PredictCommand: ParsableCommand {
             X = try readMatrix(input, as: S.self, option: "--input", budget: budget)
         }
         guard X.rows == network.inputSize else {
+            guard network.layers[0] is Dense else { throw network.inputMismatch(X.shape, source: "--input \(input)") }
             throw BackpropError.shapeMismatch(operation: "--input \(input) against the model's W1 (rows of X must equal W1 columns)", left: X.shape, right: network.layer(1).W.shape)
         }
         guard X.isFinite else { throw BackpropError.nonFinite("--input \(input) holds NaN or infinity") }

@@ -27,10 +27,11 @@ enum Plots {
             title: "Accuracy", xLabel: "epoch", yLabel: "accuracy (%)",
             series: [series("train", history.map { 100 * $0.trainAccuracy }),
                      series("validation", history.map { $0.validationAccuracy.map { 100 * $0 } }, dashed: true)].compactMap { $0 })
-        let depth = trainer.network.depth
+        // The layers with weights only: pooling, flatten and batch norm have no ‖dW‖.
+        let weighted = (1...trainer.network.depth).filter(trainer.network.parameters.hasWeights(layer:))
         let gradients = LineChart(
             title: "Gradient norms per layer (mean ‖dW[l]‖ per epoch)", xLabel: "epoch", yLabel: "‖dW‖ (Frobenius)",
-            series: (0..<depth).compactMap { l in series("‖dW\(l + 1)‖", history.map { l < $0.gradientNorms.count ? $0.gradientNorms[l] : nil }) },
+            series: weighted.compactMap { l in series("‖dW\(l)‖", history.map { $0.gradientNorm(layer: l) }) },
             logarithmicY: true)
         var plots = [("loss.svg", loss.svg()), ("accuracy.svg", accuracy.svg()), ("gradients.svg", gradients.svg())]
         if let boundary = decisionBoundary(trainer.network, data: data.train, classNames: data.classNames) {

@@ -30,8 +30,10 @@ final class RunSnapshot<S: BackpropScalar> {
         self.backend = backend
         self.configuration = configuration
         self.seed = seed
-        metrics = try MetricsLog(folder: folder, depth: model.network.depth, history: resumedHistory)
-        events = try TensorBoardLog(folder: folder, history: resumedHistory)
+        // Only the layers with weights have a ‖dW‖ (pooling, flatten and batch norm have none).
+        let weighted = (1...model.network.depth).filter(model.network.parameters.hasWeights(layer:))
+        metrics = try MetricsLog(folder: folder, weightedLayers: weighted, history: resumedHistory)
+        events = try TensorBoardLog(folder: folder, weightedLayers: weighted, history: resumedHistory)
     }
 
     /// Appends the epoch to metrics.csv and the event file.

@@ -257,8 +257,10 @@ struct ConvolutionLedgerTests {
         for line in [
             "A[0] (m, 28, 28, 1)   W[1] (3, 3, 1, 16)   b[1] (1, 1, 1, 16)   Z[1], A[1] (m, 26, 26, 16)",
             "n_H = ⌊(n_H_prev + 2·pad − f)/stride⌋ + 1 = ⌊(28 + 0 − 3)/1⌋ + 1 = 26",
-            "dA_prev: scatter W · dZ over each window",
-            "— summed over examples and positions",
+            "— dA_prev: scatter W · dZ over each window",
+            "— summed over examples and positions; only the example sum carries 1/m",
+            "dW[1][:, :, :, c] = (1/m) Σ_i Σ_(h,w) a_slice · dZ[1][i, h, w, c]",
+            "dW[1][:, :, :, c] = Σ_i Σ_(h,w) a_slice · dZ[1][i, h, w, c]",
             "— summed over everything but the channels",
             "never 1/(m · n_H · n_W)",
             "absorbed (PyTorch's reduction='mean'): dZ[L] = (A[L] − Y) / m",
@@ -269,5 +271,73 @@ struct ConvolutionLedgerTests {
         ] {
             #expect(text.contains(line), "missing: \(line)")
         }
+    }
+
+    @Test("explain --format markdown and latex: the same formulas, and both conventions' 1/m per parameter")
+    func explanationStyles() throws {
+        let layers = try LayerGrammar.layers("conv:4:3,relu,maxpool:2,dense:3", image: ImageShape(channels: 1, height: 8, width: 8),
+                                             features: 64, output: .softmax)
+        let explanation = ConvolutionExplanation(layers: layers, loss: .categoricalCrossEntropy)
+        let markdown = explanation.rendered(.markdown)
+        for line in [
+            "## `backprop explain`: conv 1×8×8→4×6×6 3×3 relu → max pool 4×6×6→4×3×3 2×2 → flatten 4×3×3→36 → dense 36→3 softmax + ce",
+            "### Layer 1: convolution, n_C = 4 filters of f × f = 3 × 3 over n_C_prev = 1, stride 1, padding valid (pad = 0)",
+            "| `dW[1][:, :, :, c] = Σ_i Σ_(h,w) A_prev_pad[i, vs:vs+f, hs:hs+f, :] · dZ[1][i, h, w, c]` | `dW[:, :, :, c] += a_slice * dZ[i, h, w, c]` | summed over examples and positions; only the example sum carries 1/m |",
+            "| `mask = create_mask_from_window(a_prev_slice)` | `mask = create_mask_from_window(a_prev_slice)` |",
+            "| gradient | deferred (the course's code) | absorbed (PyTorch's reduction='mean') |",
+            "| `dW[1][:, :, :, c]` | `(1/m) Σ_i Σ_(h,w) a_slice · dZ[1][i, h, w, c]` | `Σ_i Σ_(h,w) a_slice · dZ[1][i, h, w, c]` |",
+        ] {
+            #expect(markdown.contains(line), "missing: \(line)")
+        }
+        let latex = explanation.rendered(.latex)
+        for line in [
+            "\\paragraph{Layer 2: max pooling, f x f = 2 x 2, stride 2, no parameters}",
+            "dW^{[1]}_{d_i,d_j,k,c} &= \\sum_i \\sum_{h,w} A_{\\text{pad}}^{[0]}{}_{i,\\, h + d_i,\\, w + d_j,\\, k} \\, dZ^{[1]}_{i,h,w,c}",
+            "dW^{[1]}_{:,:,:,c} &= \\tfrac{1}{m} \\sum_i \\sum_{h,w} a_{\\text{slice}} \\, dZ^{[1]}_{i,h,w,c} && \\sum_i \\sum_{h,w} a_{\\text{slice}} \\, dZ^{[1]}_{i,h,w,c}",
+        ] {
+            #expect(latex.contains(line), "missing: \(line)")
+        }
+        // Every align* is closed, and no Unicode maths reaches a \text{…} (it compiles with amsmath alone).
+        #expect(latex.components(separatedBy: "\\begin{align*}").count == latex.components(separatedBy: "\\end{align*}").count)
+        let texts = latex.split(separator: "\n").filter { !$0.hasPrefix("%") }.flatMap { $0.components(separatedBy: "\\text{").dropFirst() }
+        #expect(texts.allSatisfy { text in !text.contains { "·Σ−⊙′—×→".contains($0) } })
+        // The deferred-only form shows one column.
+        let deferred = ConvolutionExplanation(layers: layers, loss: .categoricalCrossEntropy, conventions: [.deferred]).rendered(.markdown)
+        #expect(deferred.contains("| gradient | deferred (the course's code) |\n|---|---|"))
+        #expect(!deferred.contains("absorbed (PyTorch's reduction='mean') |"))
+    }
+
+    @Test("A max-pool page: the mask is create_mask_from_window over every window, argmax the winner's di·f + dj; an average pool's spread is dA/(f·f)")
+    func poolingPages() throws {
+        let network = try ConvolutionTests.network(input: ImageShape(channels: 2, height: 6, width: 6))
+        let data = ConvolutionTests.data(network, examples: 3)
+        let page = try network.gradients(data.X, data.Y, convention: .deferred)[layer: 2]
+        #expect(page.derivedNames == ["mask"])
+        #expect(!page.parameterGradientNames.contains("mask"))
+        let mask = try #require(page.courseArray("mask"))
+        let A_prev = try #require(network.gradients(data.X, data.Y, convention: .deferred)[layer: 1].courseArray("A"))
+        let offsets = try #require(page.courseArray("argmax"))
+        #expect(mask.shape == [3, 4, 4, 3] && offsets.shape == [3, 2, 2, 3])
+        #expect(mask.elements.reduce(0, +) == Double(3 * 2 * 2 * 3))
+        for i in 0..<3 {
+            for h in 0..<2 {
+                for w in 0..<2 {
+                    for c in 0..<3 {
+                        var window = NDArray<Double>(shape: [2, 2])
+                        for di in 0..<2 { for dj in 0..<2 { window[di, dj] = A_prev[i, 2 * h + di, 2 * w + dj, c] } }
+                        let expected = create_mask_from_window(window)
+                        for di in 0..<2 { for dj in 0..<2 { #expect(mask[i, 2 * h + di, 2 * w + dj, c] == expected[di, dj]) } }
+                        #expect(expected.elements[Int(offsets[i, h, w, c])] == 1)
+                    }
+                }
+            }
+        }
+        let averaging = try ConvolutionTests.network(input: ImageShape(channels: 2, height: 6, width: 6), pool: .average)
+        let ledger = try averaging.gradients(data.X, data.Y, convention: .absorbed)
+        let spread = try #require(ledger[layer: 2].courseArray("spread"))
+        let dA = try #require(ledger[layer: 3].courseArray("dA_prev"))
+        #expect(ledger[layer: 2].derivedNames == ["spread"])
+        #expect(spread.shape == [3, 2, 2, 3])
+        #expect(zip(spread.elements, dA.elements).allSatisfy { $0 == $1 / 4 })
     }
 }

@@ -1071,6 +1071,7 @@ def main():
         rows = table(model, checkpoint)
         momentum = make_guard_fixtures(d, model, checkpoint)
         rows += guard_rows(d, model, momentum)
+        rows += conv_rows(d, model)
         if "export" in help_text:
             rows += [
                 ("export without --onnx", ["export", "--weights", model], e_any()),
@@ -1107,6 +1108,56 @@ def main():
 
 def e_any():
     return ("error", [])
+
+
+def conv_rows(d, dense_model):
+    """Issue 17's bad input for convolutional networks: a kernel or window larger than the
+    (padded) input, stride 0, a 'valid' padding with a fractional output size, vectors fed to a
+    conv network and images (4-D arrays, or the wrong feature count) fed to either. Each is one
+    line naming the layer and the shapes; the 10^10-pixel image is refused before its
+    allocation (the run is under the address-space limit)."""
+    rng = np.random.default_rng(17)
+    folder = os.path.join(d, "idx8")
+    os.makedirs(folder, exist_ok=True)
+    for split, count in (("train", 40), ("t10k", 10)):
+        images = rng.integers(0, 256, (count, 8, 8), dtype=np.uint8)
+        write(os.path.join(folder, f"{split}-images-idx3-ubyte"), idx_header(8, [count, 8, 8]) + images.tobytes())
+        write(os.path.join(folder, f"{split}-labels-idx1-ubyte"), idx_header(8, [count]) + rng.integers(0, 10, count, dtype=np.uint8).tobytes())
+    np.save(os.path.join(d, "conv_X4d.npy"), rng.standard_normal((5, 8, 8, 1)))
+    np.save(os.path.join(d, "conv_X2.npy"), rng.standard_normal((2, 5)))
+    np.save(os.path.join(d, "conv_Y.npy"), np.eye(10)[:, rng.integers(0, 10, 5)])
+    trained = run(["train", "--data", "idx8", "--arch", "conv:2:3,relu,maxpool:2,dense:10", "--epochs", "1",
+                   "--output-dir", "convrun", "--overwrite"], cwd=d)
+    check("conv fixture: train --arch on an 8×8 IDX folder", trained is not None and trained.returncode == 0,
+          "" if trained is None else trained.stderr[-300:])
+    conv = ["--weights", os.path.join("convrun", "model.safetensors")]
+    tr = ["train", "--data", "idx8", "--epochs", "1", "--output-dir", "out", "--overwrite", "--arch"]
+    e = lambda *words: ("error", list(words))
+    return [
+        ("conv kernel larger than the input", tr + ["conv:2:9,dense:10"], e("conv:2:9", "9×9", "1×8×8")),
+        ("conv kernel larger than the padded input", tr + ["conv:2:11:1:1,dense:10"], e("conv:2:11:1:1", "11×11", "1×10×10")),
+        ("pool window larger than the input", tr + ["conv:2:3,relu,maxpool:7,dense:10"], e("maxpool:7", "7×7", "2×6×6")),
+        ("avgpool window larger than the input", tr + ["avgpool:9,dense:10"], e("avgpool:9", "9×9", "1×8×8")),
+        ("conv stride 0", tr + ["conv:2:3:0,dense:10"], e("conv:2:3:0", "stride")),
+        ("pool stride 0", tr + ["conv:2:3,maxpool:2:0,dense:10"], e("maxpool:2:0", "stride")),
+        ("conv 'valid' with a fractional output size", tr + ["conv:2:3:2,dense:10"], e("conv:2:3:2", "valid", "8×8", "not a whole number")),
+        ("conv 'same' with stride 2", tr + ["conv:2:3:2:same,dense:10"], e("conv:2:3:2:same", "same", "stride")),
+        ("vectors (moons) fed to a conv network", ["train", "--data", "moons", "--epochs", "1", "--output-dir", "out",
+                                                    "--overwrite", "--arch", "conv:2:3,dense:2"], e("conv:2:3", "vectors of 2 features")),
+        ("pooling after a dense layer", tr + ["dense:5,maxpool:2"], e("maxpool:2", "vectors of 5 features")),
+        ("ledger: a 10^10-pixel image is refused before it is allocated",
+         ["ledger", "--arch", "conv:2:200000", "--image", "1x100000x100000"], e("conv:2:200000", "1×100000×100000")),
+        ("explain: 'valid' with a fractional output size", ["explain", "--arch", "conv:2:3:2,dense:2", "--image", "1x8x8"],
+         e("conv:2:3:2", "8×8", "not a whole number")),
+        ("predict: vectors fed to a conv model", ["predict", *conv, "--input", "conv_X2.npy"],
+         e("--input conv_X2.npy", "(2, 5)", "layer 1", "1×8×8")),
+        ("predict: a 4-D image array fed to a conv model", ["predict", *conv, "--input", "conv_X4d.npy"],
+         e("--input conv_X4d.npy", "(5, 8, 8, 1)")),
+        ("predict: a 4-D image array fed to a dense model", ["predict", "--weights", dense_model, "--input", "conv_X4d.npy"],
+         e("--input conv_X4d.npy", "(5, 8, 8, 1)")),
+        ("grads: vectors fed to a conv model", ["grads", *conv, "--x", "conv_X2.npy", "--y", "conv_Y.npy"],
+         e("(2, 5)", "layer 1", "1×8×8")),
+    ]
 
 
 if __name__ == "__main__":

@@ -181,7 +181,31 @@ def main():
                         compare("conv db (1, 1, 1, n_C)", f"{label} {convention} layer {l}", L[f"db{l}"],
                                 torch_conv.bias.grad.numpy().reshape(1, 1, 1, -1))
                     if kind == "pool2d":
-                        compare("pool A", f"{label} {convention} layer {l}", L[f"A{l}"], nhwc(net[module](first)))
+                        torch_pool = net[module]
+                        compare("pool A", f"{label} {convention} layer {l}", L[f"A{l}"], nhwc(torch_pool(first)))
+                        f, s = config["window"], config["stride"]
+                        if config["mode"] == "max":
+                            # The mask: 1 at each window's winner (torch's indices), over A_prev's (m, n_H_prev, n_W_prev, n_C).
+                            _, indices = torch.nn.functional.max_pool2d(first.detach(), f, s, return_indices=True)
+                            mask = np.zeros(first.shape[0] * first.shape[1] * first.shape[2] * first.shape[3])
+                            flat = indices.reshape(first.shape[0] * first.shape[1], -1).numpy()
+                            plane = first.shape[2] * first.shape[3]
+                            for row in range(flat.shape[0]):
+                                mask[row * plane + flat[row]] = 1
+                            mask = mask.reshape(first.shape).transpose(0, 2, 3, 1)
+                            check(f"{label} {convention} layer {l} max-pool mask{l} is torch's winners, 0/1 in (m, n_H_prev, n_W_prev, n_C)",
+                                  L[f"mask{l}"].shape == mask.shape and np.array_equal(L[f"mask{l}"], mask),
+                                  f"{L[f'mask{l}'].shape} vs {mask.shape}")
+                            # argmax: each winner's place in its window, di·f + dj, per output.
+                            n_h, n_w = indices.shape[2], indices.shape[3]
+                            rows_, cols_ = indices.numpy() // first.shape[3], indices.numpy() % first.shape[3]
+                            offsets = (rows_ - s * np.arange(n_h)[:, None]) * f + cols_ - s * np.arange(n_w)[None, :]
+                            check(f"{label} {convention} layer {l} argmax{l} is the winner's di·f + dj in its window",
+                                  np.array_equal(L[f"argmax{l}"], offsets.transpose(0, 2, 3, 1)))
+                        else:
+                            # The spread: dA/(f·f), per output, in the ledger's convention.
+                            compare("avg-pool spread dA/(f·f)", f"{label} {convention} layer {l}", L[f"spread{l}"],
+                                    nhwc(inputs[module + 1].grad) * scale / (f * f))
                     module += 2 if config.get("activation") else 1
 
     for kind, (value, label) in sorted(worst.items()):

@@ -33,7 +33,7 @@ struct ExplanationRenderer {
         case _ where section.title.isEmpty: break
         case .text: out += [section.title, String(repeating: "─", count: section.title.count)]
         case .markdown: out += ["### " + section.title, ""]
-        case .latex: out += ["\\paragraph{" + (section.latexTitle ?? latexEscaped(section.title)) + "}"]
+        case .latex: out += ["\\paragraph{" + (section.latexTitle ?? Self.latexEscaped(section.title)) + "}"]
         }
         let widths = columnWidths(section)
         var previousWasProse = false
@@ -148,7 +148,7 @@ struct ExplanationRenderer {
             } else {
                 for row in rows {
                     var line = row.equations[0].latex + " && " + row.equations[0].shapes(.latex)
-                    if let note = row.note { line += " && " + (note.latex ?? "\\text{" + latexEscaped(note.text) + "}") }
+                    if let note = row.note { line += " && " + (note.latex ?? "\\text{" + Self.latexEscaped(note.text) + "}") }
                     lines.append(line)
                 }
             }
@@ -192,7 +192,7 @@ struct ExplanationRenderer {
             var lines: [String] = []
             for f in formulas {
                 var line = f.latex.lhs + " &= " + f.latex.rhs
-                if let note = f.note { line += " && " + (note.latex ?? "\\text{" + latexEscaped(note.text) + "}") }
+                if let note = f.note { line += " && " + (note.latex ?? "\\text{" + Self.latexEscaped(note.text) + "}") }
                 lines.append(line)
             }
             return ["\\begin{align*}", lines.joined(separator: " \\\\\n"), "\\end{align*}"]
@@ -247,7 +247,8 @@ struct ExplanationRenderer {
 
     private func markdownCell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|") }
 
-    private func latexEscaped(_ s: String) -> String {
+    /// `s` with LaTeX's special characters escaped, for `\\text{…}` and `\\paragraph{…}`.
+    static func latexEscaped(_ s: String) -> String {
         var out = ""
         for ch in s {
             switch ch {

@@ -1,14 +1,17 @@
 /// One layer's page of the backprop ledger, in the course's names and shapes.
 ///
 /// A page lists what the layer's forward and backward passes wrote, by name: for a dense layer
-/// `Z, A, dZ, dA_prev, dW, db` (``entries``); the typed accessors read the dense names.
+/// `Z, A, dZ, dA_prev, dW, db` (``entries``); the typed accessors read the dense names. A
+/// pooling page adds what its backward pass does with `dA`: max pooling's `mask` (1 at each
+/// window's winner, over the input) and average pooling's `spread` (`dA/(f·f)`, per output).
 public struct LayerLedger<Scalar: BackpropScalar>: Sendable {
     /// `l`, 1-based.
     public let layer: Int
     /// The layer's kind and structure.
     public let kind: any Layer
     /// Every tensor of the page in order, under its course name with the layer number dropped
-    /// (`"Z"`, `"A"`, `"dZ"`, `"dA_prev"`, `"dW"`, `"db"`).
+    /// (`"Z"`, `"A"`, `"dZ"`, `"dA_prev"`, `"dW"`, `"db"`; `"argmax"`, `"A"`, `"mask"`,
+    /// `"dA_prev"` for a max pool).
     public let entries: [(name: String, value: Matrix<Scalar>)]
 
     /// The entry called `name`.
@@ -18,12 +21,16 @@ public struct LayerLedger<Scalar: BackpropScalar>: Sendable {
     /// that come out the same under both conventions.
     public var parameterGradientNames: [String] {
         let forward = Set(kind.savedNames + ["A"])
-        let intermediate = Set(kind.gradientNames + ["dA_prev"])
+        let intermediate = Set(kind.gradientNames + ["dA_prev"] + derivedNames)
         return entries.map(\.name).filter { !forward.contains($0) && !intermediate.contains($0) }
     }
 
     /// The names of what the forward pass wrote (`Z`, `A`; `Z̃`, `μ`, `σ²`, `Ẑ`, `A`).
     public var forwardNames: [String] { kind.savedNames + ["A"] }
+
+    /// The names of the entries worked out for the reader from what the pass wrote, not kept by
+    /// it: a max pool's `mask`, an average pool's `spread`; none for other kinds.
+    public var derivedNames: [String] { (kind as? any DerivedLedgerEntries)?.derivedNames ?? [] }
 
     private func entry(_ name: String) -> Matrix<Scalar> {
         guard let value = self[name] else { preconditionFailure("layer \(layer) (\(kind)) has no \(name) on its page") }
@@ -84,6 +91,9 @@ public struct Ledger<Scalar: BackpropScalar>: Sendable {
         entries += zip(kind.savedNames, buffers.saved).map { ($0, $1) }
         entries.append(("A", buffers.output))
         entries += zip(kind.gradientNames, buffers.gradients).map { ($0, $1) }
+        if let derived = kind as? any DerivedLedgerEntries {
+            entries += derived.entries(saved: buffers.saved, outputGradient: buffers.outputGradient)
+        }
         if let dAPrevious = l == 1 ? pass.inputGradient : pass.layers[l - 2].outputGradient {
             entries.append(("dA_prev", dAPrevious))
         }

@@ -38,15 +38,20 @@ enum ImageLayers {
 extension LayerLedger {
     /// The entry called `name` in the course's convolution layout, for a page of an image layer:
     /// activations and their gradients as `(m, n_H, n_W, n_C)`, a convolution's `dW` as
-    /// `(f, f, n_C_prev, n_C)` and `db` as `(1, 1, 1, n_C)`. `nil` for an entry that is not an
-    /// image tensor (a dense page, a flatten's output).
+    /// `(f, f, n_C_prev, n_C)` and `db` as `(1, 1, 1, n_C)`; a max pool's `mask` as its input
+    /// `(m, n_H_prev, n_W_prev, n_C)` and its `argmax` as each winner's place in its window,
+    /// `di·f + dj`, per output `(m, n_H, n_W, n_C)`. `nil` for an entry that is not an image
+    /// tensor (a dense page, a flatten's output).
     public func courseArray(_ name: String) -> NDArray<Scalar>? {
         guard let image = kind as? any ImageLayer, let value = self[name] else { return nil }
         if let conv = kind as? Conv2d, parameterGradientNames.contains(name) {
             return name.hasPrefix("dW") ? NDArray(convolutionWeight: value, kernel: conv.kernel)
                 : NDArray(shape: [1, 1, 1, conv.outputChannels], elements: Array(value.elements))
         }
-        if name == "dA_prev" { return NDArray(nchwColumns: value, image: image.inputImage) }
+        if name == "dA_prev" || name == "mask" { return NDArray(nchwColumns: value, image: image.inputImage) }
+        if let pool = kind as? Pooling, name == "argmax" {
+            return NDArray(nchwColumns: pool.windowOffsets(value), image: pool.outputShape)
+        }
         guard let output = image.outputImage, value.rows == output.featureCount else { return nil }
         return NDArray(nchwColumns: value, image: output)
     }

@@ -67,10 +67,19 @@ extension Network {
         return (summed, cost(summedLoss: summed, examples: m, l2: lambda))
     }
 
-    func checkInput(_ X: Matrix<Scalar>) throws {
-        guard X.rows == inputSize else {
-            throw BackpropError.shapeMismatch(operation: "W1 · X (W1 columns must equal X rows)", left: Shape(layers[0].outputSize, layers[0].inputSize), right: X.shape)
+    /// The one-line error for inputs of shape `X` (from `source`, e.g. `--input X.npy`) whose rows
+    /// are not the network's `n_x`: the images an image first layer takes (`C·H·W` features per
+    /// column) against the rows given, or a dense first layer's `W1` against `X`.
+    public func inputMismatch(_ X: Shape, source: String = "X") -> BackpropError {
+        if let image = layers[0] as? any ImageLayer {
+            return .invalidArgument(
+                "\(source) \(X) has \(X.rows) features per example, but layer 1 (\(layers[0])) takes images \(image.inputImage): \(inputSize) features per column, in C·H·W order")
         }
+        return .shapeMismatch(operation: "W1 · X (W1 columns must equal X rows)", left: Shape(layers[0].outputSize, layers[0].inputSize), right: X)
+    }
+
+    func checkInput(_ X: Matrix<Scalar>) throws {
+        guard X.rows == inputSize else { throw inputMismatch(X.shape) }
         guard X.columns > 0 else {
             throw BackpropError.invalidArgument("X \(X.shape) has no examples (m = 0)")
         }

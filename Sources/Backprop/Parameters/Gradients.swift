@@ -41,7 +41,8 @@ public struct Gradients<Scalar: BackpropScalar>: Sendable, Equatable {
     }
 
     /// `‖dW‖₂` over layer `l`'s decaying tensors (its weights): the per-layer gradient norm a
-    /// training history records (0 for a layer without weights).
+    /// training history records (0 for a layer without weights, whose norm the history leaves
+    /// out: ``Parameters/hasWeights(layer:)``).
     public func weightNorm(layer l: Int) -> Double {
         var total = 0.0
         for tensor in tensors where tensor.layer == l && tensor.decays {

@@ -54,6 +54,11 @@ public struct Parameters<Scalar: BackpropScalar>: Sendable, Equatable {
     /// Layer `l`'s tensors (1-based `l`), in the layer's declaration order.
     public func tensors(layer l: Int) -> ArraySlice<ParameterTensor> { tensors[layerTensors[l - 1]] }
 
+    /// Whether layer `l` (1-based) has weights: a decaying tensor, whose `‖dW[l]‖` a training
+    /// history records (``Gradients/weightNorm(layer:)``). Pooling, flatten and batch norm have
+    /// none, and their histories record no norm rather than a 0.
+    public func hasWeights(layer l: Int) -> Bool { tensors(layer: l).contains(where: \.decays) }
+
     /// A copy of one tensor's values as a matrix.
     public func matrix(_ tensor: ParameterTensor) -> Matrix<Scalar> {
         Matrix(rows: tensor.shape.rows, columns: tensor.shape.columns, columnMajor: slab[tensor.range])

@@ -249,7 +249,9 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         var record = EpochRecord(
             epoch: epoch, learningRate: learningRate, trainLoss: lossSum / Double(seen),
             trainAccuracy: Double(correct) / Double(seen), validationLoss: nil, validationAccuracy: nil,
-            gradientNorms: normSums.map { $0 / Double(Swift.max(normSamples, 1)) }, seconds: seconds)
+            gradientNorms: normSums.enumerated().map { l, sum in
+                network.parameters.hasWeights(layer: l + 1) ? sum / Double(Swift.max(normSamples, 1)) : nil
+            }, seconds: seconds)
         if let validation {
             let result = try evaluate(validation)
             record.validationLoss = result.loss

@@ -14,10 +14,17 @@ public struct EpochRecord: Sendable, Codable, Equatable {
     /// Accuracy on the validation set after the epoch.
     public var validationAccuracy: Double?
     /// The mean over the epoch's batches of `‖dW[l]‖_F`, layer 1 first: vanishing or exploding
-    /// gradients at a glance.
-    public var gradientNorms: [Double]
+    /// gradients at a glance. `nil` for a layer without weights (pooling, flatten, batch norm;
+    /// ``Parameters/hasWeights(layer:)``), `null` in the checkpoint's JSON; histories written
+    /// before this recorded 0 there, and still load.
+    public var gradientNorms: [Double?]
     /// Wall-clock seconds of the epoch's training (validation excluded).
     public var seconds: Double
+
+    /// Layer `l`'s (1-based) mean `‖dW[l]‖`, or `nil` when the record has none for it.
+    public func gradientNorm(layer l: Int) -> Double? {
+        l >= 1 && l <= gradientNorms.count ? gradientNorms[l - 1] : nil
+    }
 }
 
 /// A batch's place in the run, reported to progress displays.
