@@ -41,7 +41,7 @@ def propagate(w, b, X, Y):
 
     # BACKWARD PROPAGATION (TO FIND GRAD)
     dw = np.dot(X, (A - Y).T)  # expect: off by a factor m: 1/m missing
-    db = np.sum(A - Y)  # expect: off by a factor m: 1/m missing
+    db = 1 / m * np.sum(A - Y)  # expect: correct
 
     cost = np.squeeze(np.array(cost))  # expect: not checked
     assert(dw.shape == w.shape)
