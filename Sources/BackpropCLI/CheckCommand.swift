@@ -51,7 +51,18 @@ struct CheckCommand: ParsableCommand {
             the gradient it is named or stored as. Without options or a header, the layer count and \
             activations are inferred from the file (--layers is then optional), and the output says so. \
             A file that reads lambd (C2W1's backward_propagation_with_regularization) is checked \
-            against dW[l] + (λ/m) W[l] with λ = 0.7.
+            against dW[l] + (λ/m) W[l] with λ = 0.7. A file that reads keep_prob (C2W1's \
+            backward_propagation_with_dropout(X, Y, cache, keep_prob), with \
+            dA2 = dA2 * D2; dA2 = dA2 / keep_prob) is checked against inverted dropout with keep_prob \
+            = 0.8 (or the number the file sets): the cache holds the reference's masks D1, D2, …, and \
+            np.random.rand of a hidden layer's shape returns the draws behind them, so a forward pass \
+            with dropout gets the same masks. Other np.random draws (seed, randn, rand) are the file's \
+            own data, the same on every run. C1W2's propagate(w, b, X, Y) is a network without a \
+            hidden layer: w is W1ᵀ, b a number, dw is checked as dW1ᵀ and db as a number. A call at \
+            the top level on the file's own data (the notebook's test cell) is run but not judged.
+
+            A product whose operands fit only with one of them transposed (np.dot(W2, dZ2) for \
+            np.dot(W2.T, dZ2)) is a wrong line: "transpose missing on W2".
 
             Exit status: 0 all correct, 1 something wrong, 2 the file does not parse, 3 no mistakes \
             found but some lines could not be evaluated (each is named with line:column).
@@ -191,6 +202,10 @@ struct CheckCommand: ParsableCommand {
         out.append("Checking \(file) against \(report.architecture) on \(report.exampleCounts.count) random network\(report.exampleCounts.count == 1 ? "" : "s") (m = \(counts))")
         if let inference = report.inference { out.append("Architecture: " + inference) }
         if report.l2 > 0 { out.append("L2: the file reads lambd; the reference adds (λ/m) W[l] to dW[l] with λ = \(report.l2)") }
+        if let p = report.keepProbability {
+            out.append("Dropout: the file reads keep_prob; the reference drops hidden units with keep_prob = \(p), its masks D1, D2, … given"
+                + " in the cache (and as the file's own np.random.rand draws of their shapes)")
+        }
         out.append("Convention: " + conventionLine(report))
         for warning in report.lintWarnings { out.append("Warning: \(warning)") }
         out.append("")

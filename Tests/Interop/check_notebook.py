@@ -8,12 +8,16 @@ NumPy writes what a notebook writes — parameters with np.savez('p.npz', **para
     wrong-axis db, naming each, and exits 1;
   * `gradcheck --weights` on a course .npz and on a trained safetensors model, with the learner's
     X and Y;
-  * real-valued labels (Y = randn(…)): grads and gradcheck compute with a warning;
+  * real-valued labels (Y = randn(…)): grads and gradcheck compute with a warning, while train
+    refuses the same labels with one Error: line and a non-zero exit (and writes no model);
   * the notebook's file habits each end in one Error: line with the advice: np.save of a dict,
     np.savez(f, params) positionally, a label vector of shape (m,);
   * `check` on course functions verbatim: C1W3 backward_propagation with one mistake (exit 1),
     C1W4 L_model_backward correct (exit 0), a file with an unevaluable line (exit 3, not "has
-    mistakes").
+    mistakes"); C1W2's propagate with one mistake (exit 1) and correct (exit 0); C2W1's
+    backward_propagation_with_dropout correct (exit 0) and with its mask missing (exit 1); a
+    product that fits only transposed is wrong (exit 1, "transpose missing on"), one that no
+    transpose fits could not be evaluated (exit 3).
 Prints 'N passed, M failed' and exits non-zero on any failure.
 Usage: check_notebook.py PATH_TO_BACKPROP_BINARY
 """
@@ -165,6 +169,18 @@ with tempfile.TemporaryDirectory() as tmp:
     check("gradcheck with Y = randn: correct, with a warning", r.returncode == 0 and "Warning:" in r.stderr
           and "correct" in r.stdout.split("overall")[1], r.stdout + r.stderr)
 
+    # train keeps refusing real-valued labels: the same Y, as an NPZ training set.
+    np.savez(path("real.npz"), X=np.load(path("X.npy")), Y=np.load(path("Yr.npy")))
+    r = run("train", "--data", path("real.npz"), "--epochs", "1", "--output-dir", path("run_real"))
+    check("train with Y = randn: refused, one Error: line naming the file and the label range, non-zero exit",
+          r.returncode != 0 and one_error_line(r) and "real.npz" in r.stderr
+          and "binary cross-entropy needs labels in [0, 1]" in r.stderr
+          and not os.path.exists(os.path.join(path("run_real"), "model.safetensors")), r.stdout + r.stderr)
+    r = run("grads", "--weights", path("params.npz"), "--x", path("X.npy"), "--y", path("Yr.npy"))
+    check("grads with the labels train refuses: computes (exit 0), with the warning",
+          r.returncode == 0 and "Warning: binary cross-entropy expects labels in [0, 1]" in r.stderr and "dW1" in r.stdout,
+          r.stdout + r.stderr)
+
     # 6. the notebook's file habits: one Error: line each, with the advice.
     np.save(path("params.npy"), params)
     np.savez(path("positional.npz"), params)
@@ -204,5 +220,40 @@ with tempfile.TemporaryDirectory() as tmp:
           and "has mistakes" not in r.stdout, r.stdout + r.stderr)
     r = run("check", "--plain", "--layers", "2,4,1", os.path.join(DERIVATIONS, "notebook_c1w3_correct.py"))
     check("check: --layers given, no inference line", r.returncode == 0 and "Architecture:" not in r.stdout, r.stdout)
+
+    # 8. C1W2's propagate and C2W1's dropout, verbatim; a missing transpose is a wrong line.
+    r = run("check", "--plain", os.path.join(DERIVATIONS, "notebook_c1w2_missing_1_over_m.py"))
+    check("check: verbatim C1W2 propagate with 1/m missing exits 1, inferred as logistic regression",
+          r.returncode == 1 and "dw = np.dot(X, (A - Y).T)" in r.stdout and "off by a factor m: 1/m missing" in r.stdout
+          and "logistic regression" in r.stdout, r.stdout + r.stderr)
+    print("---- check C1W2 propagate with one mistake ----")
+    print(r.stdout.rstrip())
+    r = run("check", "--plain", os.path.join(DERIVATIONS, "notebook_c1w2_test_cell_randn.py"))
+    check("check: C1W2 propagate with the notebook's test cell (np.random.seed, randn labels) is correct (exit 0)",
+          r.returncode == 0 and "The derivation is correct." in r.stdout and "unknown function" not in r.stdout, r.stdout + r.stderr)
+    r = run("check", "--plain", os.path.join(DERIVATIONS, "notebook_c2w1_dropout_backward_correct.py"))
+    check("check: verbatim C2W1 backward_propagation_with_dropout, correct, exits 0",
+          r.returncode == 0 and "The derivation is correct." in r.stdout and "Dropout: the file reads keep_prob" in r.stdout,
+          r.stdout + r.stderr)
+    print("---- check C2W1 dropout backward, correct ----")
+    print(r.stdout.rstrip())
+    print("----")
+    r = run("check", "--plain", os.path.join(DERIVATIONS, "notebook_c2w1_dropout_correct.py"))
+    check("check: C2W1 forward (np.random.rand masks) and backward with dropout, correct, exits 0",
+          r.returncode == 0 and "The derivation is correct." in r.stdout, r.stdout + r.stderr)
+    r = run("check", "--plain", os.path.join(DERIVATIONS, "notebook_c2w1_dropout_mask_missing.py"))
+    check("check: dropout mask missing in the backward pass exits 1 and names it",
+          r.returncode == 1 and "dropout mask missing: dA2" in r.stdout, r.stdout + r.stderr)
+    with tempfile.TemporaryDirectory() as folder:
+        with open(os.path.join(folder, "no_transpose.py"), "w") as f:
+            f.write("dZ2 = A2 - Y\ndW2 = 1/m * np.dot(dZ2, A1.T)\ndb2 = 1/m * np.sum(dZ2, axis=1, keepdims=True)\n"
+                    "dZ1 = np.dot(W2, dZ2) * (1 - np.power(A1, 2))\ndW1 = 1/m * np.dot(dZ1, X.T)\n")
+        r = run("check", "--plain", "--layers", "2,4,1", os.path.join(folder, "no_transpose.py"))
+    check("check: a product that fits only transposed is wrong (exit 1, 'transpose missing on W2'), not unevaluated",
+          r.returncode == 1 and "transpose missing on W2" in r.stdout and "1 wrong" in r.stdout
+          and "could not be evaluated" not in r.stdout, r.stdout + r.stderr)
+    r = run("check", "--plain", os.path.join(DERIVATIONS, "mistake_product_unfit.py"))
+    check("check: a product no transpose fits could not be evaluated (exit 3)",
+          r.returncode == 3 and "could not be evaluated: shape mismatch in np.dot" in r.stdout, r.stdout + r.stderr)
 
 TALLY.finish()

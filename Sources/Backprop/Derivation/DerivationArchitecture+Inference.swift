@@ -28,6 +28,9 @@ extension DerivationArchitecture {
             }
         }
         if depth == 0 && anyDepth { depth = 3 }
+        // C1W2's logistic regression, propagate(w, b, X, Y): no hidden layer, `dw` and `db`.
+        let logistic = depth == 0 && words.contains("dw") && words.contains("w")
+        if logistic { depth = 1 }
         guard depth > 0 else { return nil }
         let text = source
         func line(matching pattern: String) -> Int? {
@@ -52,10 +55,17 @@ extension DerivationArchitecture {
         default: sizes = Array(widths.prefix(depth)) + [1]
         }
         if softmax { sizes[sizes.count - 1] = 3 }
+        // With dropout, hidden layers of one width: a mask of the wrong layer then fits, and
+        // is named, instead of failing to broadcast.
+        let dropout = words.contains("keep_prob")
+        if dropout, depth > 2 { sizes = [sizes[0]] + Array(repeating: sizes[1], count: depth - 1) + [sizes[depth]] }
         guard let architecture = try? DerivationArchitecture(sizes: sizes, hidden: depth > 1 ? hidden : .tanh, output: output) else { return nil }
-        let layers = anyDepth && depth == 3 ? "3 layers (the file works for any depth)" : "\(depth) layer\(depth == 1 ? "" : "s") (from the names it uses)"
+        let layers = anyDepth && depth == 3 ? "3 layers (the file works for any depth)"
+            : logistic ? "logistic regression, 1 layer (from w, b, dw, db: dw is dW1ᵀ, db a number)"
+            : "\(depth) layer\(depth == 1 ? "" : "s") (from the names it uses)"
         let reason = "inferred from the file: " + layers + (depth > 1 ? ", hidden \(hiddenReason)" : "")
-            + ", output \(output); sizes \(sizes.map(String.init).joined(separator: ",")) are the checker's choice (--layers sets them)"
+            + ", output \(output)" + (dropout && depth > 2 ? ", hidden layers of one width (the file uses dropout)" : "")
+            + "; sizes \(sizes.map(String.init).joined(separator: ",")) are the checker's choice (--layers sets them)"
         return (architecture, reason)
     }
 }

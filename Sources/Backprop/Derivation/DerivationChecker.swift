@@ -56,7 +56,16 @@ public struct DerivationChecker: Sendable {
         // C2W1's backward_propagation_with_regularization(X, Y, cache, lambd): the reference
         // takes the course's λ = 0.7.
         let l2 = program.assignments.contains { $0.expression.names.contains("lambd") } ? Self.courseL2 : 0
-        let references = try referencePasses(l2: l2)
+        // C2W1's backward_propagation_with_dropout(X, Y, cache, keep_prob): the reference drops
+        // units with the course's keep_prob = 0.8, and the cache holds its masks D1, D2, ….
+        // A file that sets keep_prob to a number itself is checked with that number.
+        let ownKeepProbability = program.assignments.lazy.compactMap { statement -> Double? in
+            guard statement.target == "keep_prob", case let .number(p) = statement.expression, p > 0, p <= 1 else { return nil }
+            return p
+        }.first
+        let keepProbability = program.assignments.contains { $0.expression.names.contains("keep_prob") }
+            ? ownKeepProbability ?? Self.courseKeepProbability : nil
+        let references = try referencePasses(l2: l2, keepProbability: keepProbability)
         let discovery = DerivationInterpreter(program: program, reference: references[0])
         discovery.run()
         let events = discovery.events
@@ -142,7 +151,9 @@ public struct DerivationChecker: Sendable {
         var lines: [DerivationReport.Line] = []
         let sites = Dictionary(grouping: events.indices) { DerivationSiteKey(line: events[$0].site.line, column: events[$0].site.column) }
         for key in sites.keys.sorted(by: { ($0.line, $0.column) < ($1.line, $1.column) }) {
-            let members = sites[key]!
+            // A line the checker's own run reaches is judged on that run, not on the test cell's.
+            let all = sites[key]!
+            let members = all.contains { !events[$0].testCell } ? all.filter { !events[$0].testCell } : all
             let first = events[members[0]]
             var merged: [DerivationReport.Line] = []
             for k in members {
@@ -192,7 +203,8 @@ public struct DerivationChecker: Sendable {
         return DerivationReport(
             lines: lines, convention: diagnosis.convention, conventionLine: decidingLine,
             architecture: architecture, exampleCounts: exampleCounts,
-            lintWarnings: DerivationLint.warnings(in: assignments, architecture: architecture), l2: l2)
+            lintWarnings: DerivationLint.warnings(in: assignments, architecture: architecture), l2: l2,
+            keepProbability: references[0].cache.dropout?.keepProbabilities.first)
     }
 
     /// Checks gradients computed by `gradients(network, X, Y)`, e.g. for a custom layer: each
@@ -261,16 +273,22 @@ public struct DerivationChecker: Sendable {
 
     // MARK: Helpers
 
-    private func referencePasses(l2: Double = 0) throws -> [ReferencePass] {
-        try zip(seeds, exampleCounts).map { try ReferencePass(architecture: architecture, seed: $0, examples: $1, l2: l2) }
+    private func referencePasses(l2: Double = 0, keepProbability: Double? = nil) throws -> [ReferencePass] {
+        try zip(seeds, exampleCounts).map {
+            try ReferencePass(architecture: architecture, seed: $0, examples: $1, l2: l2, keepProbability: keepProbability)
+        }
     }
+
+    /// The keep probability a file that reads `keep_prob` is checked with (the course's C2W1
+    /// test value).
+    public static let courseKeepProbability = 0.8
 
     /// The L2 strength a file that reads `lambd` is checked with (the course's C2W1 value).
     public static let courseL2 = 0.7
 
     /// What the reference knows `name` as, in this architecture.
     private func gradientName(_ name: String) -> GradientName? {
-        GradientName(name, depth: architecture.depth, batchNorm: architecture.batchNorm)
+        GradientName.course(name, depth: architecture.depth, batchNorm: architecture.batchNorm)
     }
 
     private func line(
@@ -281,7 +299,10 @@ public struct DerivationChecker: Sendable {
         if verdict.status == .notChecked,
            let known = GradientName(name, depth: 99, batchNorm: true) ?? GradientName(name, depth: 99) {
             let L = architecture.depth
-            if known.kind.isBatchNorm && !architecture.batchNorm {
+            if gradientName(name) != nil {
+                // `dA2 = np.dot(W3.T, dZ3)` before `dA2 = dA2 * D2`: checked where it is finished.
+                diagnosis = "an intermediate value of \(name): the line that finishes it is checked"
+            } else if known.kind.isBatchNorm && !architecture.batchNorm {
                 // `mu1`, `var1` may well be a dense file's own temporaries; `dgamma1` is not.
                 diagnosis = known.kind.rawValue.hasPrefix("d")
                     ? "not compared: this network has no batch norm (declare it with 'batchnorm: yes' in the header, or --batch-norm)"

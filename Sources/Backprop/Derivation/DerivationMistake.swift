@@ -41,6 +41,12 @@ public enum DerivationMistake: String, Sendable, Equatable, CaseIterable {
     case normalizationSkipped
     /// L2 regularization: `dW` without its `(λ/m) W` term.
     case regularizationMissing
+    /// Inverted dropout: `A[l]` or `dA[l]` without its mask `D[l]`, or with another layer's.
+    case dropoutMaskMissing
+    /// Inverted dropout: the mask without `/ keep_prob`, or `* keep_prob` in its place.
+    case dropoutScaleMissing
+    /// A matrix product whose operands fit only with one of them transposed (or both).
+    case transposeMissing
     /// NaN or infinite entries.
     case nonFinite
     /// The line could not be evaluated (undefined name, shapes that do not fit in a product).

@@ -75,6 +75,12 @@ public struct DerivationReport: Sendable {
     /// reads `lambd` (C2W1's regularized backward pass), else 0.
     public var l2: Double = 0
 
+    /// The keep probability of the reference's inverted dropout: ``DerivationChecker/courseKeepProbability``
+    /// (or the number the file sets) when the file reads `keep_prob` (C2W1's
+    /// `backward_propagation_with_dropout`), else `nil`. The masks `D1, D2, …` are the
+    /// reference's, given to the file in its cache and by its `np.random.rand` calls.
+    public var keepProbability: Double?
+
     /// How the architecture was found: `nil` when given, else a sentence naming what in the
     /// file it was inferred from.
     public var inference: String?

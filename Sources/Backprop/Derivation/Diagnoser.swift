@@ -70,6 +70,8 @@ struct Diagnoser {
     private func verdict(_ entry: DiagnosisEntry, convention: Convention?, deciding: Int?) -> Diagnosis.Verdict {
         let chosen = convention ?? (matchesAll(entry, .absorbed) && !matchesAll(entry, .deferred) ? .absorbed : .deferred)
         if let failure = firstError(entry, chosen) {
+            // A product whose operands fit only with one of them transposed is a wrong line.
+            if let mistake = failure.mistake { return .init(status: .wrong, diagnosis: failure.message, mistake: mistake) }
             return .init(status: .error, diagnosis: failure.message, mistake: .evaluationError)
         }
         guard entry.gradient != nil else { return .init(status: .notChecked, diagnosis: nil, mistake: nil) }
@@ -95,9 +97,19 @@ struct Diagnoser {
     private func matchesAll(_ entry: DiagnosisEntry, _ convention: Convention) -> Bool {
         guard let gradient = entry.gradient, let results = entry.values[convention] else { return false }
         return zip(results, references).allSatisfy { result, reference in
-            guard case let .success(.matrix(value)) = result else { return false }
+            guard case let .success(computed) = result, let value = Self.matrix(computed, as: gradient) else { return false }
             let expected = reference.value(of: gradient, convention)
             return value.shape == expected.shape && Self.relativeError(value, expected) <= Self.tolerance
+        }
+    }
+
+    /// The value as a matrix, when it is one: a number counts as a `(1, 1)` matrix where the
+    /// file holds the gradient as a number (C1W2's `db`).
+    static func matrix(_ value: DerivationValue, as gradient: GradientName) -> Matrix<Double>? {
+        switch value {
+        case let .matrix(matrix): matrix
+        case let .scalar(x) where gradient.form == .scalar: Matrix(rows: 1, columns: 1, repeating: x)
+        default: nil
         }
     }
 
@@ -164,6 +176,7 @@ struct DiagnosisContext {
 
     func classify(_ value: DerivationValue) -> Finding {
         let r = expected
+        if gradient.form == .scalar, case let .scalar(x) = value { return classify(.matrix(Matrix(rows: 1, columns: 1, repeating: x))) }
         switch value {
         case let .scalar(x):
             if let summand = summand() {
@@ -246,7 +259,7 @@ struct DiagnosisContext {
     }
 
     /// Known wrong forms of this gradient, each with the value it would have.
-    private func patterns() -> [Pattern] {
+    func patterns() -> [Pattern] {
         if gradient.kind == .dW, reference.l2 > 0 {
             let term = (reference.l2 / Double(m)) * reference.W(l)
             return [
@@ -259,8 +272,15 @@ struct DiagnosisContext {
         if gradient.kind.isBatchNorm || (reference.batchNorm && l < L && (gradient.kind == .dZ || gradient.kind == .A)) {
             return batchNormPatterns()
         }
+        if gradient.kind == .A, l < L, reference.cache.dropout?.masks[l - 1] != nil {
+            return dropoutPatterns(on: reference.activation(l).forward(reference.Z(l)), name: "A\(l)")
+        }
         if gradient.kind == .dA, l < L {
             var result: [Pattern] = []
+            if l >= 1, reference.cache.dropout?.masks[l - 1] != nil {
+                let dZ = reference.value(of: GradientName(kind: .dZ, layer: l + 1), convention)
+                result += dropoutPatterns(on: reference.W(l + 1).transposed().dot(dZ), name: "dA\(l)")
+            }
             if l >= 1 {
                 let activation = reference.activation(l)
                 let derivative = activation.derivative(Z: reference.preActivation(l), A: reference.A(l))
@@ -276,6 +296,17 @@ struct DiagnosisContext {
                 result.append(("W", .transposed, "transposed: W\(l + 1) used where W\(l + 1)ᵀ is meant", W.dot(dZ)))
             }
             return result
+        }
+        if gradient.kind == .dW || gradient.kind == .db {
+            // dZ written inline (C1W2's `dw = 1/m * np.dot(X, (A - Y).T)`): its mistakes, carried
+            // through to the parameter's gradient.
+            let dZ = DiagnosisContext(gradient: GradientName(kind: .dZ, layer: l), convention: convention, reference: reference, origin: origin)
+            let scale = reference.parameterScale(convention)
+            return dZ.patterns().map { pattern in
+                var value = gradient.kind == .dW ? scale * pattern.value.dot(reference.A(l - 1).transposed()) : scale * pattern.value.sum(axis: 1)
+                if gradient.form == .transposed { value = value.transposed() }
+                return (pattern.key, pattern.mistake, pattern.message + " (in the dZ\(l) this line computes)", value)
+            }
         }
         guard gradient.kind == .dZ else { return [] }
         let r = expected
@@ -300,6 +331,30 @@ struct DiagnosisContext {
             ]
         }
         return activationPatterns(pre: Z, preName: "Z\(l)")
+    }
+
+    /// The wrong forms of inverted dropout on layer `l`'s `A` or `dA` (`name`), with `value`
+    /// the quantity before its mask: `⊙ D[l] / keep_prob` is meant.
+    func dropoutPatterns(on value: Matrix<Double>, name: String) -> [Pattern] {
+        guard let dropout = reference.cache.dropout, let D = dropout.masks[l - 1] else { return [] }
+        let p = dropout.keepProbabilities[l - 1]
+        let meant = "\(name) = \(name) * D\(l) / keep_prob"
+        var result: [Pattern] = [
+            ("dropoutMask", .dropoutMaskMissing,
+             "dropout mask missing: \(name) is divided by keep_prob but not multiplied by D\(l) (\(meant))", value / p),
+            ("dropoutNone", .dropoutMaskMissing,
+             "dropout missing: \(name) is neither masked by D\(l) nor divided by keep_prob (\(meant))", value),
+            ("dropoutScale", .dropoutScaleMissing,
+             "dropout scale missing: \(name) is masked by D\(l) but not divided by keep_prob (inverted dropout: \(meant))", value * D),
+            ("dropoutTimes", .dropoutScaleMissing,
+             "dropout scale inverted: \(name) is multiplied by keep_prob where it must be divided by it (\(meant))", p * (value * D)),
+        ]
+        for (k, other) in dropout.masks.enumerated() where k != l - 1 {
+            guard let other, other.shape == D.shape else { continue }
+            result.append(("dropoutLayer\(k + 1)", .dropoutMaskMissing,
+                "dropout mask of the wrong layer: D\(k + 1) used where \(name) needs D\(l) (\(meant))", value * other / p))
+        }
+        return result
     }
 
     /// The wrong forms of `dA[l] ⊙ g′(pre)` (`dZ[l]`, or `dZ̃[l]` with batch norm), with `pre`
@@ -452,8 +507,9 @@ struct DiagnosisContext {
 }
 
 extension GradientName {
-    init(kind: Kind, layer: Int) {
+    init(kind: Kind, layer: Int, form: Form = .standard) {
         self.kind = kind
         self.layer = layer
+        self.form = form
     }
 }

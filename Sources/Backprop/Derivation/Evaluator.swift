@@ -104,13 +104,20 @@ struct DerivationEvaluator: Sendable {
     ) throws {
         guard inner != other else { return }
         var message = "shape mismatch in \(operation): \(a.shapeDescription) and \(b.shapeDescription)"
+        var fix: DerivationEvaluationError.TransposeFix?
         if case let .matrix(x) = a, case let .matrix(y) = b {
             if x.rows == y.rows {
                 message += " (the first operand transposed would fit)"
+                fix = .first
             } else if x.columns == y.columns {
                 message += " (the second operand transposed would fit)"
+                fix = .second
+            } else if x.rows == y.columns {
+                message += " (both operands transposed would fit)"
+                fix = .both
             }
         }
-        throw DerivationEvaluationError(message)
+        throw DerivationEvaluationError(
+            message, mistake: nil, transposeFix: fix, operandShapes: "\(a.shapeDescription) and \(b.shapeDescription)")
     }
 }

@@ -61,8 +61,35 @@ struct GradientName: Hashable, Sendable {
         }
     }
 
+    /// How the file holds the quantity: as the ledger does, or in C1W2's logistic-regression
+    /// shapes (`dw` is `dW1ᵀ`, `(n_x, 1)`; `db` is the number `db1`).
+    enum Form: Sendable, Hashable {
+        case standard, transposed, scalar
+    }
+
     let kind: Kind
     let layer: Int
+    var form: Form = .standard
+
+    /// What `name` is in a course file for a network of depth `L`: the names of
+    /// ``init(_:depth:batchNorm:)``, and for a network without hidden layers (`L = 1`) also
+    /// those of ``logisticRegression(_:)``.
+    static func course(_ name: String, depth L: Int, batchNorm: Bool = false) -> GradientName? {
+        if L == 1, !batchNorm, let gradient = logisticRegression(name) { return gradient }
+        return GradientName(name, depth: L, batchNorm: batchNorm)
+    }
+
+    /// C1W2's `propagate(w, b, X, Y)` names, for a network without hidden layers: `dw` (`dW1ᵀ`),
+    /// `db` (the number `db1`), `dz` (`dZ1`) and `A` (`A1`); `nil` for any other name.
+    static func logisticRegression(_ name: String) -> GradientName? {
+        switch name {
+        case "dw": GradientName(kind: .dW, layer: 1, form: .transposed)
+        case "db": GradientName(kind: .db, layer: 1, form: .scalar)
+        case "dz": GradientName(kind: .dZ, layer: 1)
+        case "A": GradientName(kind: .A, layer: 1)
+        default: nil
+        }
+    }
 
     /// Parses `name` for a network of depth `L`; `nil` for any other name or a layer the
     /// network does not have (`dA` runs from 0 to L, the rest from 1 to L). With `batchNorm`,
@@ -102,5 +129,11 @@ struct GradientName: Hashable, Sendable {
     }
 
     /// The course's spelling, e.g. `dZ2`; batch-norm quantities in symbols, e.g. `dσ²[1]`.
-    var spelling: String { kind.isBatchNorm ? "\(kind.symbol)[\(layer)]" : "\(kind.rawValue)\(layer)" }
+    var spelling: String {
+        switch form {
+        case .transposed: "dw"
+        case .scalar: "db"
+        case .standard: kind.isBatchNorm ? "\(kind.symbol)[\(layer)]" : "\(kind.rawValue)\(layer)"
+        }
+    }
 }

@@ -11,6 +11,10 @@ struct TraceEvent {
     let reads: [Int]
     /// How many times the statement's own expression brings in m.
     let exampleCountUses: Int
+    /// Whether the value was made by the notebook's test cell: a call at the top level of the
+    /// file (`grads, cost = propagate(w, b, X, Y)`) on data the file supplies. Never judged:
+    /// the checker runs the function itself, on its own instances.
+    var testCell = false
 }
 
 /// Runs a formula file — a flat derivation or the course's functions verbatim — on one
@@ -65,6 +69,15 @@ final class DerivationInterpreter {
     private(set) var failures: [(site: DerivationSite, message: String)] = []
 
     private let globals = Scope(parent: nil)
+    /// `np.random`: the generator of `randn` and of `rand` calls that are not the reference's
+    /// dropout draws, and how many of those draws the file has taken.
+    private var generator: SeededGenerator
+    private var drawsTaken = 0
+    /// Whether the top level is running, and how deep in calls it made (the test cell).
+    private var topLevelPhase = false
+    private var testCellDepth = 0
+    /// The most entries one `np.random` call makes (the checker's arrays are small).
+    static let maximumRandomCount = 100_000
     private var reads = Set<Int>()
     private var uses = 0
     private var site = DerivationSite(line: 0, column: 0, text: "")
@@ -79,6 +92,19 @@ final class DerivationInterpreter {
         self.substitutions = substitutions
         self.convention = convention
         self.switching = switching
+        generator = SeededGenerator(seed: Self.randomSeed(0, reference))
+    }
+
+    /// The generator's seed after `np.random.seed(seed)`: the same on every run over one
+    /// instance, different between instances.
+    private static func randomSeed(_ seed: UInt64, _ reference: ReferencePass) -> UInt64 {
+        seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(reference.m) &* 0xBF58_476D_1CE4_E5B9 &+ 0xC0FFEE
+    }
+
+    /// What the reference knows `name` as (C1W2's `dw`, `db` too, in a network without hidden
+    /// layers).
+    private func gradient(named name: String) -> GradientName? {
+        GradientName.course(name, depth: reference.depth, batchNorm: reference.batchNorm)
     }
 
     // MARK: Running
@@ -92,9 +118,9 @@ final class DerivationInterpreter {
             guard case let .function(name, _, _, _, _) = node, !called.contains(name) else { return nil }
             return name
         }
-        var topLevelCalls = Set<String>()
-        collectCalls(program.nodes.filter { if case .function = $0 { false } else { true } }, into: &topLevelCalls)
-        let candidates = uncalled.filter { !topLevelCalls.contains($0) }
+        // A function the file's test cell calls at the top level is still run on the checker's
+        // instances.
+        let candidates = uncalled
         let backward = candidates.filter { name in ["backward", "propagat", "grad"].contains { name.lowercased().contains($0) } }
         return backward.isEmpty ? candidates : backward
     }
@@ -129,7 +155,9 @@ final class DerivationInterpreter {
     /// Runs the top level, then each entry point with its parameters bound to the reference.
     func run() {
         for (name, value) in reference.environment { globals.names[name] = .array(value, .input(name)) }
+        topLevelPhase = true
         execute(program.nodes, in: globals, topLevel: true)
+        topLevelPhase = false
         for name in Self.entryPoints(of: program) {
             guard case let .function(_, parameters, defaults, _, functionSite)? = functions[name] else { continue }
             site = functionSite
@@ -233,14 +261,14 @@ final class DerivationInterpreter {
                    case let .text(key)? = try? evaluate(index, in: scope) {
                     dictionary.poisoned.insert(key)
                 }
-                let gradientLine = target.boundNames.contains { GradientName($0, depth: reference.depth, batchNorm: reference.batchNorm) != nil }
+                let gradientLine = target.boundNames.contains { gradient(named: $0) != nil }
                 if !failure.recorded && (!failure.cascade || gradientLine) {
                     let name = target.boundNames.first ?? (targetKey(target, in: scope) ?? "?")
                     let k = record(DerivationSite(line: nodeSite.line, column: nodeSite.column, text: nodeSite.text), name, .failure(failure.error))
                     // A gradient's line that fails still gives later lines its true value, so that
                     // they are judged on correct inputs.
                     if case let .name(name, _) = target,
-                       let gradient = GradientName(name, depth: reference.depth, batchNorm: reference.batchNorm) {
+                       let gradient = gradient(named: name) {
                         scope.poisoned.remove(name)
                         scope.names[name] = .array(.matrix(reference.value(of: gradient, convention)), .event(k))
                     }
@@ -295,7 +323,7 @@ final class DerivationInterpreter {
     /// under a new name (`dZ3 = delta`), or a value read into a gradient's name that is not
     /// that gradient (`dZ1 = dA1`, `A1 = cache["A2"]`).
     private func isCopyLine(_ name: String, _ expression: DerivationExpression, _ provenance: Provenance) -> Bool {
-        let gradient = GradientName(name, depth: reference.depth, batchNorm: reference.batchNorm)
+        let gradient = gradient(named: name)
         switch (expression, provenance) {
         case let (.name(source), .event): return source != name
         case let (.name, .input(source)), let (.element, .input(source)): return gradient != nil && source != name
@@ -315,7 +343,7 @@ final class DerivationInterpreter {
     /// Records an event and returns its ordinal.
     @discardableResult
     private func record(_ eventSite: DerivationSite, _ name: String, _ value: Result<DerivationValue, DerivationEvaluationError>) -> Int {
-        events.append(TraceEvent(site: eventSite, name: name, value: value, reads: reads.sorted(), exampleCountUses: uses))
+        events.append(TraceEvent(site: eventSite, name: name, value: value, reads: reads.sorted(), exampleCountUses: uses, testCell: testCellDepth > 0))
         return events.count - 1
     }
 
@@ -349,8 +377,8 @@ final class DerivationInterpreter {
 
     /// Notes that event `k` is `name`'s gradient, if `name` is one and `k` is not yet known.
     private func identify(_ provenance: Provenance, as name: String) {
-        guard case let .event(k) = provenance, identities[k] == nil,
-              let gradient = GradientName(name, depth: reference.depth, batchNorm: reference.batchNorm)
+        guard testCellDepth == 0, case let .event(k) = provenance, identities[k] == nil,
+              let gradient = gradient(named: name)
         else { return }
         identities[k] = gradient
     }
@@ -359,9 +387,17 @@ final class DerivationInterpreter {
         switch target {
         case let .name(name, column):
             let eventSite = DerivationSite(line: statementSite.line, column: column, text: statementSite.text)
+            let previous = scope.names[name]
             let bound = try materialize(value, name: name, site: eventSite)
             scope.names[name] = bound
             scope.poisoned.remove(name)
+            // `dA2 = dA2 * D2`, then `dA2 = dA2 / keep_prob`: a value rebuilt from its own
+            // previous value makes that one an intermediate, unless something else read it.
+            if case let .array(_, .event(old))? = previous, case let .array(_, .event(new)) = bound, new > old,
+               events[old].name == name, events[new].reads.contains(old), identities[old] != nil,
+               !events.indices.dropFirst(old + 1).contains(where: { $0 != new && events[$0].reads.contains(old) }) {
+                identities[old] = nil
+            }
             if case let .array(_, provenance) = bound { identify(provenance, as: name) }
         case let .tuple(targets):
             let items: [ProgramValue]
@@ -526,7 +562,7 @@ final class DerivationInterpreter {
             switch (left, right) {
             case let (.array(a, _), .array(b, _)):
                 do { return .array(try DerivationEvaluator().binary(op, a, b), .fresh) } catch let error as DerivationEvaluationError {
-                    throw Failure(error: error, recorded: false)
+                    throw Failure(error: Self.transposeMistake(error, leftExpression, rightExpression) { "\($0) @ \($1)" }, recorded: false)
                 }
             case let (.text(a), .text(b)) where op == .add:
                 // Keys are short; a string doubling in a loop must not take the memory.
@@ -569,6 +605,9 @@ final class DerivationInterpreter {
             }
             guard depth < Self.maximumCallDepth else { throw fail("calls nest more than \(Self.maximumCallDepth) deep") }
             depth += 1
+            let testCell = topLevelPhase
+            if testCell { testCellDepth += 1 }
+            defer { if testCell { testCellDepth -= 1 } }
             let (savedReads, savedUses, savedSite) = (reads, uses, site)
             defer {
                 depth -= 1
@@ -595,7 +634,28 @@ final class DerivationInterpreter {
             return result
         }
         func values() throws -> [ProgramValue] { try arguments.map { try evaluate($0.value, in: scope) } }
+        // A shape or a length does not depend on the values: reading one is not a read.
+        let readsBefore = reads
+        defer { if ["shape", "len", "dtype", "ndim", "size"].contains(function) { reads = readsBefore } }
         switch function {
+        case "random.seed":
+            guard case let .array(.scalar(x), _)? = try values().first, x == x.rounded(), x >= 0, x < 0x1p32 else {
+                throw fail("np.random.seed() needs a whole number from 0 to 2**32 - 1")
+            }
+            generator = SeededGenerator(seed: Self.randomSeed(UInt64(x) &+ 1, reference))
+            drawsTaken = 0
+            return .none
+        case "random.rand", "random.randn", "random.random", "random.random_sample", "random.standard_normal":
+            return try random(function, values())
+        case "dtype": return .text("float")
+        case "ndim", "size":
+            guard case let .array(value, _)? = try values().first else { throw fail(".\(function) needs an array") }
+            let dimensions: [Int] = switch value {
+            case .scalar: []
+            case let .vector(row): [row.columns]
+            case let .matrix(matrix): [matrix.rows, matrix.columns]
+            }
+            return .array(.scalar(Double(function == "ndim" ? dimensions.count : dimensions.reduce(1, *))), .input(function))
         case "range":
             let bounds = try values().map { value -> Int in
                 guard case let .array(.scalar(x), _) = value, let n = Int(exactly: x) else { throw fail("range() needs whole numbers") }
@@ -659,7 +719,99 @@ final class DerivationInterpreter {
         do {
             return .array(try DerivationEvaluator(environment: environment).evaluate(.call(function, lowered)), .fresh)
         } catch let error as DerivationEvaluationError {
-            throw Failure(error: error, recorded: false)
+            guard ["dot", "matmul"].contains(function), arguments.count == 2 else { throw Failure(error: error, recorded: false) }
+            throw Failure(error: Self.transposeMistake(error, arguments[0].value, arguments[1].value) { "np.\(function)(\($0), \($1))" }, recorded: false)
+        }
+    }
+
+    /// `np.random.rand(r, c)` and friends: the reference's next dropout draws where the shape
+    /// is theirs (so a forward pass with dropout gets the reference's masks), else draws from
+    /// the file's generator; the same numbers on every run over one instance.
+    private func random(_ function: String, _ arguments: [ProgramValue]) throws -> ProgramValue {
+        var dimensions: [Int] = []
+        for argument in arguments {
+            let items: [ProgramValue]
+            if case let .sequence(values, _) = argument { items = values } else { items = [argument] }
+            for item in items {
+                guard case let .array(.scalar(x), _) = item, x == x.rounded(), x >= 0, x <= Double(Self.maximumRandomCount) else {
+                    throw fail("np.\(function)() needs whole, non-negative dimensions")
+                }
+                dimensions.append(Int(x))
+            }
+        }
+        guard dimensions.count <= 2 else { throw fail("np.\(function)(): the checker's arrays have at most 2 dimensions") }
+        let count = dimensions.reduce(1, *)
+        guard count <= Self.maximumRandomCount else {
+            throw fail("np.\(function)() of \(count) entries is more than the checker draws (at most \(Self.maximumRandomCount))")
+        }
+        let normal = function.hasSuffix("randn") || function.hasSuffix("normal")
+        if !normal, dimensions.count == 2, drawsTaken < reference.dropoutDraws.count {
+            let draws = reference.dropoutDraws[drawsTaken]
+            if draws.rows == dimensions[0], draws.columns == dimensions[1] {
+                drawsTaken += 1
+                return .array(.matrix(draws), .fresh)
+            }
+        }
+        let entries = (0..<count).map { _ in normal ? generator.nextNormal() : generator.nextUniform() }
+        switch dimensions.count {
+        case 0: return .array(.scalar(entries[0]), .fresh)
+        case 1: return .array(.vector(entries), .fresh)
+        default: return .array(.matrix(Matrix(rows: dimensions[0], columns: dimensions[1], rowMajor: entries)), .fresh)
+        }
+    }
+
+    /// A product whose operands fit only transposed, as the learner's mistake: `transpose
+    /// missing on W2` (or a `.T` too many, or both misplaced), naming the product that fits.
+    static func transposeMistake(
+        _ error: DerivationEvaluationError, _ left: DerivationExpression, _ right: DerivationExpression,
+        product: (String, String) -> String
+    ) -> DerivationEvaluationError {
+        guard let fix = error.transposeFix else { return error }
+        func flipped(_ e: DerivationExpression) -> DerivationExpression {
+            if case let .call("transpose", arguments) = e, arguments.count == 1 { return arguments[0].value }
+            return .call("transpose", [DerivationArgument(value: e)])
+        }
+        let written = product(source(left), source(right))
+        let given = error.operandShapes
+        let fits: String
+        let what: String
+        switch fix {
+        case .first:
+            fits = product(source(flipped(left)), source(right))
+            what = Self.transposeWord(left)
+        case .second:
+            fits = product(source(left), source(flipped(right)))
+            what = Self.transposeWord(right)
+        case .both:
+            fits = product(source(flipped(left)), source(flipped(right)))
+            what = "transposes misplaced"
+        }
+        return DerivationEvaluationError(
+            "\(what): \(written) has shapes \(given), which fit only as \(fits)", mistake: .transposeMissing)
+    }
+
+    /// `transpose missing on W2`, or `transpose not wanted on X.T`.
+    private static func transposeWord(_ operand: DerivationExpression) -> String {
+        if case let .call("transpose", arguments) = operand, arguments.count == 1 { return "transpose not wanted on \(source(operand))" }
+        return "transpose missing on \(source(operand))"
+    }
+
+    /// An expression as a learner writes it: `W2.T`, `(A - Y).T`, `np.dot(X, dZ.T)`, `1 / m`.
+    static func source(_ e: DerivationExpression) -> String {
+        func atom(_ e: DerivationExpression) -> String {
+            switch e {
+            case .binary, .negate: "(" + source(e) + ")"
+            default: source(e)
+            }
+        }
+        switch e {
+        case let .call("transpose", arguments) where arguments.count == 1: return atom(arguments[0].value) + ".T"
+        case let .call(function, arguments):
+            let prefix = DerivationEvaluator.functionNames.contains(function) ? "np." : ""
+            return prefix + function + "(" + arguments.map { ($0.label.map { "\($0)=" } ?? "") + source($0.value) }.joined(separator: ", ") + ")"
+        case let .binary(op, left, right): return atom(left) + " \(op.rawValue) " + atom(right)
+        case let .negate(operand): return "-" + atom(operand)
+        default: return e.description
         }
     }
 }

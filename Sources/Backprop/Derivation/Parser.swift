@@ -345,7 +345,9 @@ struct DerivationParser {
                 advance()
                 let attributeToken = peek
                 let attribute = try expectName("an attribute or method name after '.'")
-                if attribute == "T" {
+                if ["dtype", "ndim", "size"].contains(attribute), !peek.isSymbol("(") {
+                    e = try node(.call(attribute, [DerivationArgument(value: e.expression)]), [e], at: dot)
+                } else if attribute == "T" {
                     e = try node(.call("transpose", [DerivationArgument(value: e.expression)]), [e], at: dot)
                 } else if attribute == "shape" {
                     guard peek.isSymbol("[") else {
@@ -365,7 +367,7 @@ struct DerivationParser {
                         .call(attribute, [DerivationArgument(value: e.expression)] + arguments),
                         [e, Node(.number(0), height: height)], at: dot)
                 } else {
-                    throw error(at: attributeToken, "unsupported attribute '.\(attribute)' (only .T, .shape and method calls)")
+                    throw error(at: attributeToken, "unsupported attribute '.\(attribute)' (only .T, .shape, .dtype, .ndim, .size and method calls)")
                 }
             } else if peek.isSymbol("[") {
                 let bracket = peek
@@ -396,7 +398,12 @@ struct DerivationParser {
             if (name == "np" || name == "numpy") && peek.isSymbol(".") {
                 advance()
                 let functionToken = peek
-                let function = try expectName("a function name after '\(name).'")
+                var function = try expectName("a function name after '\(name).'")
+                if function == "random" && peek.isSymbol(".") {
+                    // `np.random.seed(1)`, `np.random.randn(4, 3)`, `np.random.rand(…)`.
+                    advance()
+                    function = "random." + (try expectName("a function name after '\(name).random.'"))
+                }
                 if !peek.isSymbol("(") {
                     switch function {
                     case "pi": return Node(.number(Double.pi))

@@ -16,6 +16,10 @@ struct ReferencePass: Sendable {
     let batchNorm: Bool
     /// The L2 strength λ the ledgers include (`dW[l] += (λ/m) W[l]`); the file's `lambd`.
     let l2: Double
+    /// The uniform draws `U[l]` behind the dropout masks `D[l] = (U[l] < keep_prob)`, hidden
+    /// layers in order (empty without dropout): what the file's `np.random.rand` calls of those
+    /// shapes return, so that a forward pass the file draws itself gets the reference's masks.
+    let dropoutDraws: [Matrix<Double>]
 
     /// m, the number of examples.
     var m: Int { X.columns }
@@ -23,7 +27,9 @@ struct ReferencePass: Sendable {
     var depth: Int { batchNorm ? (network.depth + 1) / 2 : network.depth }
 
     /// A network and batch for `seed` with `examples` columns.
-    init(architecture: DerivationArchitecture, seed: UInt64, examples: Int, l2: Double = 0) throws {
+    /// With `keepProbability`, every hidden layer has an inverted-dropout mask (C2W1's
+    /// `forward_propagation_with_dropout`), drawn from the seed.
+    init(architecture: DerivationArchitecture, seed: UInt64, examples: Int, l2: Double = 0, keepProbability: Double? = nil) throws {
         var network = try Network<Double>(
             sizes: architecture.sizes, hidden: architecture.hidden, output: architecture.output,
             loss: architecture.loss, seed: seed, batchNorm: architecture.batchNorm)
@@ -47,17 +53,31 @@ struct ReferencePass: Sendable {
         let data: Dataset<Double> = Generators.random(
             inputs: architecture.sizes[0], outputs: architecture.sizes[architecture.depth],
             examples: examples, loss: architecture.loss, seed: seed &+ 100)
-        try self.init(network: network, X: data.X, Y: data.Y, l2: l2)
+        var draws: [Matrix<Double>?] = Array(repeating: nil, count: network.depth)
+        if keepProbability != nil, !architecture.batchNorm {
+            var uniforms = SeededGenerator(seed: seed &+ 0xD0)
+            for l in 1..<network.depth {
+                let rows = architecture.sizes[l]
+                draws[l - 1] = Matrix(rows: rows, columns: examples, rowMajor: (0..<(rows * examples)).map { _ in uniforms.nextUniform() })
+            }
+        }
+        let dropout = try draws.contains { $0 != nil }
+            ? DropoutMasks(draws: draws, keepProbabilities: draws.map { $0 == nil ? 1 : keepProbability ?? 1 }) : nil
+        try self.init(network: network, X: data.X, Y: data.Y, l2: l2, dropout: dropout, draws: draws.compactMap { $0 })
     }
 
     /// The reference for a given network and batch (the closure form checks on these).
-    init(network: Network<Double>, X: Matrix<Double>, Y: Matrix<Double>, labels: LabelRange = .loss, l2: Double = 0) throws {
+    init(
+        network: Network<Double>, X: Matrix<Double>, Y: Matrix<Double>, labels: LabelRange = .loss, l2: Double = 0,
+        dropout: DropoutMasks<Double>? = nil, draws: [Matrix<Double>] = []
+    ) throws {
         self.l2 = l2
+        dropoutDraws = draws
         self.network = network
         self.X = X
         self.Y = Y
         batchNorm = network.layers.contains { $0 is BatchNorm }
-        cache = try network.forward(X)
+        cache = try network.forward(X, dropout: dropout)
         var ledgers: [Convention: Ledger<Double>] = [:]
         for convention in Convention.allCases {
             ledgers[convention] = try network.backward(cache, Y: Y, convention: convention, l2: l2, labels: labels)
@@ -106,6 +126,15 @@ struct ReferencePass: Sendable {
         var names: [String: DerivationValue] = ["X": .matrix(X), "Y": .matrix(Y), "m": .scalar(Double(m)), "A0": .matrix(X)]
         if l2 > 0 { names["lambd"] = .scalar(l2) }
         let L = depth
+        if let dropout = cache.dropout {
+            names["keep_prob"] = .scalar(dropout.keepProbabilities[0])
+            for (l, mask) in dropout.masks.enumerated() { if let mask { names["D\(l + 1)"] = .matrix(mask) } }
+        }
+        if L == 1 && !batchNorm {
+            // C1W2's logistic regression: `w` is `(n_x, 1)`, `b` a number.
+            names["w"] = .matrix(W(1).transposed())
+            names["b"] = .scalar(network.layer(1).b.elements[0])
+        }
         for l in 1...L {
             names["W\(l)"] = .matrix(W(l))
             names["Z\(l)"] = .matrix(Z(l))
@@ -133,6 +162,7 @@ struct ReferencePass: Sendable {
 
     /// The true value of `name` under `convention`.
     func value(of name: GradientName, _ convention: Convention) -> Matrix<Double> {
+        if name.form == .transposed { return value(of: GradientName(kind: name.kind, layer: name.layer), convention).transposed() }
         let ledger = ledgers[convention]!
         let l = name.layer
         switch name.kind {

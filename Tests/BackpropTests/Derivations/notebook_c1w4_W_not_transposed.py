@@ -31,7 +31,7 @@ def linear_backward(dZ, cache):
 
     dW = 1. / m * np.dot(dZ, A_prev.T)  # expect: not checked
     db = 1. / m * np.sum(dZ, axis=1, keepdims=True)  # expect: not checked
-    dA_prev = np.dot(W, dZ)  # expect: error: the first operand transposed would fit
+    dA_prev = np.dot(W, dZ)  # expect: transpose missing on W: np.dot(W, dZ) has shapes (1, 3) and (1, 7), which fit only as np.dot(W.T, dZ)
 
     assert (dA_prev.shape == A_prev.shape)
     assert (dW.shape == W.shape)

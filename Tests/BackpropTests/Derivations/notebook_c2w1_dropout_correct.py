@@ -1,0 +1,87 @@
+import numpy as np
+
+# GRADED FUNCTION: forward_propagation_with_dropout
+
+def forward_propagation_with_dropout(X, parameters, keep_prob = 0.5):
+    """
+    Implements the forward propagation: LINEAR -> RELU + DROPOUT -> LINEAR -> RELU + DROPOUT -> LINEAR -> SIGMOID.
+
+    Arguments:
+    X -- input dataset, of shape (2, number of examples)
+    parameters -- python dictionary containing your parameters "W1", "b1", "W2", "b2", "W3", "b3"
+    keep_prob -- probability of keeping a neuron active during drop-out, scalar
+
+    Returns:
+    A3 -- last activation value, output of the forward propagation, of shape (1,1)
+    cache -- tuple, information stored for computing the backward propagation
+    """
+    np.random.seed(1)
+
+    # retrieve parameters
+    W1 = parameters["W1"]
+    b1 = parameters["b1"]
+    W2 = parameters["W2"]
+    b2 = parameters["b2"]
+    W3 = parameters["W3"]
+    b3 = parameters["b3"]
+
+    # LINEAR -> RELU -> LINEAR -> RELU -> LINEAR -> SIGMOID
+    Z1 = np.dot(W1, X) + b1  # expect: correct
+    A1 = relu(Z1)  # expect: not checked
+    D1 = np.random.rand(A1.shape[0], A1.shape[1])  # expect: not checked
+    D1 = (D1 < keep_prob).astype(int)  # expect: not checked
+    A1 = A1 * D1  # expect: not checked
+    A1 = A1 / keep_prob  # expect: correct
+    Z2 = np.dot(W2, A1) + b2  # expect: correct
+    A2 = relu(Z2)  # expect: not checked
+    D2 = np.random.rand(A2.shape[0], A2.shape[1])  # expect: not checked
+    D2 = (D2 < keep_prob).astype(int)  # expect: not checked
+    A2 = A2 * D2  # expect: not checked
+    A2 = A2 / keep_prob  # expect: correct
+    Z3 = np.dot(W3, A2) + b3  # expect: correct
+    A3 = sigmoid(Z3)  # expect: correct
+
+    cache = (Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3, W3, b3)
+
+    return A3, cache
+
+# GRADED FUNCTION: backward_propagation_with_dropout
+
+def backward_propagation_with_dropout(X, Y, cache, keep_prob):
+    """
+    Implements the backward propagation of our baseline model to which we added dropout.
+
+    Arguments:
+    X -- input dataset, of shape (2, number of examples)
+    Y -- "true" labels vector, of shape (output size, number of examples)
+    cache -- cache output from forward_propagation_with_dropout()
+    keep_prob - probability of keeping a neuron active during drop-out, scalar
+
+    Returns:
+    gradients -- A dictionary with the gradients with respect to each parameter, activation and pre-activation variables
+    """
+    m = X.shape[1]  # expect: not checked
+    (Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3, W3, b3) = cache
+
+    dZ3 = A3 - Y  # expect: correct
+    dW3 = 1./m * np.dot(dZ3, A2.T)  # expect: correct
+    db3 = 1./m * np.sum(dZ3, axis=1, keepdims=True)  # expect: correct
+    dA2 = np.dot(W3.T, dZ3)  # expect: not checked
+    dA2 = dA2 * D2  # expect: not checked
+    dA2 = dA2 / keep_prob  # expect: correct
+    dZ2 = np.multiply(dA2, np.int64(A2 > 0))  # expect: correct
+    dW2 = 1./m * np.dot(dZ2, A1.T)  # expect: correct
+    db2 = 1./m * np.sum(dZ2, axis=1, keepdims=True)  # expect: correct
+
+    dA1 = np.dot(W2.T, dZ2)  # expect: not checked
+    dA1 = dA1 * D1  # expect: not checked
+    dA1 = dA1 / keep_prob  # expect: correct
+    dZ1 = np.multiply(dA1, np.int64(A1 > 0))  # expect: correct
+    dW1 = 1./m * np.dot(dZ1, X.T)  # expect: correct
+    db1 = 1./m * np.sum(dZ1, axis=1, keepdims=True)  # expect: correct
+
+    gradients = {"dZ3": dZ3, "dW3": dW3, "db3": db3, "dA2": dA2,
+                 "dZ2": dZ2, "dW2": dW2, "db2": db2, "dA1": dA1,
+                 "dZ1": dZ1, "dW1": dW1, "db1": db1}
+
+    return gradients
