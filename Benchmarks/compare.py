@@ -21,7 +21,8 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BACKPROP = os.path.join(ROOT, ".build", "release", "backprop")
+# BACKPROP_BINARY runs another build (an earlier commit's, to measure a change side by side).
+BACKPROP = os.environ.get("BACKPROP_BINARY") or os.path.join(ROOT, ".build", "release", "backprop")
 BENCH = os.path.join(ROOT, "..", "shared", "bench")
 
 

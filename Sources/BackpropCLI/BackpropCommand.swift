@@ -52,6 +52,7 @@ public struct BackpropCommand: ParsableCommand {
 
 /// Stops with the backend search's error when `BACKPROP_BLAS` named something unusable.
 func requireBackend() throws -> any LinearAlgebraBackend {
+    try KernelInstructionSet.validateEnvironment()
     switch LinearAlgebra.selection {
     case let .success(backend): return backend
     case let .failure(error): throw error

@@ -809,6 +809,8 @@ def table(model, checkpoint):
         # info and bench
         ("info unknown flag", ["info", "--bogus"], e("--bogus")),
         ("info with BACKPROP_BLAS missing", ["info"], e("BACKPROP_BLAS"), {"BACKPROP_BLAS": "/nonexistent/libblas.so"}),
+        ("info with BACKPROP_KERNELS unknown", ["info"], e("BACKPROP_KERNELS"), {"BACKPROP_KERNELS": "avx9"}),
+        ("train with BACKPROP_KERNELS unknown", ["train", "--epochs", "1"], e("BACKPROP_KERNELS"), {"BACKPROP_KERNELS": "sse5"}),
         ("bench bogus", ["bench", "bogus"], e("bogus")),
         ("bench gemm --sizes 0", ["bench", "gemm", "--sizes", "0"], e("--sizes")),
         ("bench gemm --sizes x", ["bench", "gemm", "--sizes", "x"], e("--sizes")),

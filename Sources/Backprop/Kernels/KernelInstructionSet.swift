@@ -1,4 +1,5 @@
 import BackpropKernels
+import Foundation
 
 /// The instruction set that Backprop's own kernels (the built-in GEMM, the vectorised
 /// activations and losses) run at, chosen once at run time from what the CPU supports.
@@ -33,6 +34,19 @@ public enum KernelInstructionSet: Int, Sendable, CaseIterable, CustomStringConve
     @discardableResult
     public static func use(_ level: KernelInstructionSet) -> KernelInstructionSet {
         KernelInstructionSet(rawValue: Int(bp_set_kernel_level(BPKernelLevel(UInt32(level.rawValue))).rawValue)) ?? .baseline
+    }
+
+    /// The environment variable that can lower the choice.
+    public static let environmentVariable = "BACKPROP_KERNELS"
+
+    /// Checks `BACKPROP_KERNELS`: unset, empty, `baseline`, `avx2` or `avx512`.
+    /// - Throws: ``BackpropError/invalidArgument(_:)`` naming the value otherwise (the kernels
+    ///   themselves would ignore it and use the best level).
+    public static func validateEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        guard let value = environment[environmentVariable], !value.isEmpty else { return }
+        guard ["baseline", "avx2", "avx512"].contains(value) else {
+            throw BackpropError.invalidArgument("\(environmentVariable) must be baseline, avx2 or avx512; got '\(value)'")
+        }
     }
 
     /// A short name: `baseline (sse2)`, `avx2+fma` or `avx512`.

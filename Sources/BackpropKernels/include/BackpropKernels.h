@@ -80,6 +80,17 @@ size_t bp_bce_sums_f64_at(BPKernelLevel level, const double *z, const double *y,
 size_t bp_bce_sums_f32(const float *z, const float *y, size_t n, double sums[4]);
 size_t bp_bce_sums_f32_at(BPKernelLevel level, const float *z, const float *y, size_t n, double sums[4]);
 
+// MARK: - Matrix times vector (MatrixVector.c)
+
+/// y <- alpha * A x + beta * y, A column-major m x k with leading dimension lda >= m, x of k and
+/// y of m contiguous elements; when beta is 0, y is not read. Each y[i] sums A[i, j] * x[j] over
+/// j in order with separate multiplies and adds: the same bits on every level.
+void bp_gemv_f32(size_t m, size_t k, float alpha, const float *a, size_t lda, const float *x, float beta, float *y);
+void bp_gemv_f32_at(BPKernelLevel level, size_t m, size_t k, float alpha, const float *a, size_t lda, const float *x, float beta, float *y);
+/// As bp_gemv_f32, in double precision.
+void bp_gemv_f64(size_t m, size_t k, double alpha, const double *a, size_t lda, const double *x, double beta, double *y);
+void bp_gemv_f64_at(BPKernelLevel level, size_t m, size_t k, double alpha, const double *a, size_t lda, const double *x, double beta, double *y);
+
 #ifdef __cplusplus
 }
 #endif
