@@ -74,7 +74,8 @@ public struct Dense: Layer {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func infer<Scalar: BackpropScalar>(_ input: Matrix<Scalar>, parameters: ParameterViews<Scalar>) -> Matrix<Scalar> {
-        var Z = Matrix<Scalar>(rows: outputSize, columns: input.columns)
+        // `linear` writes every element (the bias, or zeros) before the product adds onto it.
+        var Z = Matrix<Scalar>(uninitializedRows: outputSize, columns: input.columns)
         linear(input, W: parameters[0], b: hasBias ? parameters[1] : nil, into: &Z)
         g.forward(inPlace: &Z)
         return Z

@@ -28,6 +28,18 @@ public struct Matrix<Scalar: BackpropScalar>: Sendable, Equatable {
         self.elements = ContiguousArray(repeating: value, count: count)
     }
 
+    /// A matrix whose elements are not initialized: for a buffer that a kernel overwrites
+    /// entirely before anything reads it (a layer's output during inference), so that a large
+    /// one is not first filled with zeros.
+    init(uninitializedRows rows: Int, columns: Int) {
+        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        precondition(rows >= 0 && columns >= 0 && !overflow,
+            "matrix dimensions (\(rows), \(columns)) are negative or overflow; check sizes from input with MemoryBudget")
+        self.rows = rows
+        self.columns = columns
+        self.elements = ContiguousArray(unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+
     /// A matrix of the given shape with every element equal to `value`.
     public init(shape: Shape, repeating value: Scalar = 0) {
         self.init(rows: shape.rows, columns: shape.columns, repeating: value)
