@@ -3,8 +3,13 @@ import Testing
 @testable import Backprop
 
 // PortableGEMM against a naive triple loop (accumulated in Double), over odd shapes, all four
-// transpose combinations, padded leading dimensions, several α and β, Float and Double, and one
-// or several threads.
+// transpose combinations, padded leading dimensions, several α and β, Float and Double, one or
+// several threads, and every kernel instruction set this CPU supports. Each test names its
+// level through PortableGEMM's internal `instructionSet:` rather than the process-wide
+// `KernelInstructionSet.use`, which other suites change while these run in parallel.
+
+/// The kernel instruction sets this CPU can run, from the baseline up.
+private let gemmLevels = KernelInstructionSet.allCases.filter { $0.rawValue <= KernelInstructionSet.supported.rawValue }
 
 /// A small seeded generator (SplitMix64), so every run sees the same matrices.
 private struct SplitMix64 {
@@ -28,6 +33,8 @@ private struct SplitMix64 {
 private protocol GEMMScalar: BinaryFloatingPoint {
     /// Relative tolerance per √k of the error bound `|α|·Σ|a||b| + |β|·|c|`.
     static var tolerance: Double { get }
+    /// The value's bits, to compare results exactly.
+    var bits: UInt64 { get }
     static func gemm(
         _ backend: PortableGEMM, _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
         alpha: Self, a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
@@ -36,6 +43,7 @@ private protocol GEMMScalar: BinaryFloatingPoint {
 
 extension Float: GEMMScalar {
     static var tolerance: Double { 1e-5 }
+    var bits: UInt64 { UInt64(bitPattern) }
     static func gemm(
         _ backend: PortableGEMM, _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
         alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
@@ -49,6 +57,7 @@ extension Float: GEMMScalar {
 
 extension Double: GEMMScalar {
     static var tolerance: Double { 1e-12 }
+    var bits: UInt64 { bitPattern }
     static func gemm(
         _ backend: PortableGEMM, _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
         alpha: Double, a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
@@ -101,7 +110,7 @@ private func gemmScalings<T: GEMMScalar>(for shape: PortableGEMMCase, combinatio
 /// the reference, for each (α, β) given.
 private func checkAgainstReference<T: GEMMScalar>(
     _: T.Type, _ shape: PortableGEMMCase, _ transA: Transpose, _ transB: Transpose,
-    threads: Int, scalings: [(T, T)], defaultThreshold: Bool = false
+    threads: Int, scalings: [(T, T)], level: KernelInstructionSet, defaultThreshold: Bool = false
 ) {
     let (m, n, k) = (shape.m, shape.n, shape.k)
     var rng = SplitMix64(state: UInt64(m * 1_000_003 + n * 1009 + k))
@@ -132,9 +141,8 @@ private func checkAgainstReference<T: GEMMScalar>(
     }
 
     // Unless asked otherwise, a low threshold, so that small products are split over threads too.
-    let backend = defaultThreshold
-        ? PortableGEMM(threadCount: threads)
-        : PortableGEMM(threadCount: threads, parallelThreshold: 1)
+    let backend = PortableGEMM(
+        threadCount: threads, parallelThreshold: defaultThreshold ? 1 << 21 : 1, instructionSet: level)
     let sentinel: T = 12345
     for (alpha, beta) in scalings {
         do {
@@ -168,7 +176,7 @@ private func checkAgainstReference<T: GEMMScalar>(
                         failures += 1
                         if failures <= 3 {
                             Issue.record(
-                                "\(shape.testDescription) \(transA)\(transB) α=\(alpha) β=\(beta) threads=\(threads): C[\(i),\(j)] = \(got), expected \(expected) ± \(tolerance)")
+                                "\(shape.testDescription) \(transA)\(transB) α=\(alpha) β=\(beta) threads=\(threads) \(level): C[\(i),\(j)] = \(got), expected \(expected) ± \(tolerance)")
                         }
                     }
                 }
@@ -180,7 +188,77 @@ private func checkAgainstReference<T: GEMMScalar>(
                     }
                 }
             }
-            #expect(failures == 0, "\(shape.testDescription) \(transA)\(transB) α=\(alpha) β=\(beta) threads=\(threads)")
+            #expect(failures == 0, "\(shape.testDescription) \(transA)\(transB) α=\(alpha) β=\(beta) threads=\(threads) \(level)")
+        }
+    }
+}
+
+/// Runs one product through the portable C kernels (`NativeGEMMKernels` at the baseline level,
+/// reachable only from here), checks it against the triple loop, and checks that every
+/// fused-multiply-add level of ``PortableGEMM`` on this CPU, on 1, 2 and 3 threads, gives the
+/// same bits.
+private func checkFusedAgreement<T: GEMMScalar & NativeGEMMScalar>(
+    _: T.Type, _ shape: PortableGEMMCase, _ transA: Transpose, _ transB: Transpose, alpha: T, beta: T
+) {
+    let (m, n, k) = (shape.m, shape.n, shape.k)
+    var rng = SplitMix64(state: UInt64(m * 7919 + n * 104_729 + k))
+    let a = transA == .none
+        ? StoredMatrix<T>(rows: m, columns: k, extra: 1, padding: .nan, rng: &rng)
+        : StoredMatrix<T>(rows: k, columns: m, extra: 2, padding: .nan, rng: &rng)
+    let b = transB == .none
+        ? StoredMatrix<T>(rows: k, columns: n, extra: 3, padding: .nan, rng: &rng)
+        : StoredMatrix<T>(rows: n, columns: k, extra: 1, padding: .nan, rng: &rng)
+    let start = StoredMatrix<T>(rows: m, columns: n, extra: 1, padding: 7, rng: &rng)
+
+    func product(_ run: (UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void) -> [T] {
+        var c = start
+        if beta == 0 { for j in 0..<n { for i in 0..<m { c.storage[i + j * c.ld] = .nan } } }
+        a.storage.withUnsafeBufferPointer { pa in
+            b.storage.withUnsafeBufferPointer { pb in
+                c.storage.withUnsafeMutableBufferPointer { pc in run(pa.baseAddress!, pb.baseAddress!, pc.baseAddress!) }
+            }
+        }
+        return c.storage
+    }
+
+    let portable = BlockedGEMM(kernels: NativeGEMMKernels<T>(.baseline))
+    let reference = product { pa, pb, pc in
+        portable.gemm(
+            transA, transB, m: m, n: n, k: k, alpha: alpha, a: pa, lda: a.ld, b: pb, ldb: b.ld,
+            beta: beta, c: pc, ldc: start.ld, threads: 1, parallelThreshold: 1)
+    }
+    let label = "\(shape.testDescription) \(transA)\(transB) α=\(alpha) β=\(beta) \(T.self)"
+
+    // The portable C kernels against the triple loop.
+    var failures = 0
+    for j in 0..<n {
+        for i in 0..<m {
+            var sum = 0.0, bound = 0.0
+            for p in 0..<k {
+                let term = Double(transA == .none ? a[i, p] : a[p, i]) * Double(transB == .none ? b[p, j] : b[j, p])
+                sum += term
+                bound += abs(term)
+            }
+            let old = beta == 0 ? 0 : Double(start[i, j])
+            let expected = Double(alpha) * sum + Double(beta) * old
+            let tolerance = T.tolerance * Double(max(k, 1)).squareRoot()
+                * max(abs(Double(alpha)) * bound + abs(Double(beta) * old), 1e-30)
+            if !(abs(Double(reference[i + j * start.ld]) - expected) <= tolerance) { failures += 1 }
+        }
+        for i in m..<start.ld where reference[i + j * start.ld] != 7 { failures += 1 }
+    }
+    #expect(failures == 0, "portable C kernels: \(label)")
+
+    for level in gemmLevels where level != .baseline {
+        for threads in [1, 2, 3] {
+            let backend = PortableGEMM(threadCount: threads, parallelThreshold: 1, instructionSet: level)
+            let result = product { pa, pb, pc in
+                T.gemm(
+                    backend, transA, transB, m: m, n: n, k: k, alpha: alpha, a: pa, lda: a.ld, b: pb,
+                    ldb: b.ld, beta: beta, c: pc, ldc: start.ld)
+            }
+            let differing = zip(result, reference).filter { $0.bits != $1.bits }.count
+            #expect(differing == 0, "\(level), \(threads) threads: \(differing) elements differ, \(label)")
         }
     }
 }
@@ -204,25 +282,34 @@ private let gemmShapes: [PortableGEMMCase] = [
     PortableGEMMCase(m: 33, n: 40, k: 513),
     PortableGEMMCase(m: 257, n: 129, k: 63),
     PortableGEMMCase(m: 3, n: 3100, k: 4),
+    PortableGEMMCase(m: 7, n: 7, k: 7),
+    PortableGEMMCase(m: 33, n: 100, k: 257),
+    PortableGEMMCase(m: 257, n: 33, k: 100),
+    PortableGEMMCase(m: 100, n: 257, k: 33),
+    PortableGEMMCase(m: 65, n: 29, k: 800),  // three slices of the Float kernels' 384
 ]
 
 @Suite("PortableGEMM")
 struct PortableGEMMTests {
     @Test("Float GEMM matches the reference", arguments: gemmShapes)
     func floatMatchesReference(shape: PortableGEMMCase) {
-        for (index, (transA, transB)) in gemmTransposeCombinations.enumerated() {
-            checkAgainstReference(
-                Float.self, shape, transA, transB, threads: 1,
-                scalings: gemmScalings(for: shape, combination: index))
+        for level in gemmLevels {
+            for (index, (transA, transB)) in gemmTransposeCombinations.enumerated() {
+                checkAgainstReference(
+                    Float.self, shape, transA, transB, threads: 1,
+                    scalings: gemmScalings(for: shape, combination: index), level: level)
+            }
         }
     }
 
     @Test("Double GEMM matches the reference", arguments: gemmShapes)
     func doubleMatchesReference(shape: PortableGEMMCase) {
-        for (index, (transA, transB)) in gemmTransposeCombinations.enumerated() {
-            checkAgainstReference(
-                Double.self, shape, transA, transB, threads: 1,
-                scalings: gemmScalings(for: shape, combination: index))
+        for level in gemmLevels {
+            for (index, (transA, transB)) in gemmTransposeCombinations.enumerated() {
+                checkAgainstReference(
+                    Double.self, shape, transA, transB, threads: 1,
+                    scalings: gemmScalings(for: shape, combination: index), level: level)
+            }
         }
     }
 
@@ -235,14 +322,34 @@ struct PortableGEMMTests {
             PortableGEMMCase(m: 5, n: 5, k: 5),  // too small to split
         ])
     func threadedMatchesReference(shape: PortableGEMMCase) {
-        for (index, (transA, transB)) in gemmTransposeCombinations.enumerated() {
-            for threads in [2, 3] {
-                checkAgainstReference(
-                    Float.self, shape, transA, transB, threads: threads,
-                    scalings: gemmScalings(for: shape, combination: index + threads))
-                checkAgainstReference(
-                    Double.self, shape, transA, transB, threads: threads,
-                    scalings: gemmScalings(for: shape, combination: index + threads))
+        for level in gemmLevels {
+            for (index, (transA, transB)) in gemmTransposeCombinations.enumerated() {
+                for threads in [2, 3] {
+                    checkAgainstReference(
+                        Float.self, shape, transA, transB, threads: threads,
+                        scalings: gemmScalings(for: shape, combination: index + threads), level: level)
+                    checkAgainstReference(
+                        Double.self, shape, transA, transB, threads: threads,
+                        scalings: gemmScalings(for: shape, combination: index + threads), level: level)
+                }
+            }
+        }
+    }
+
+    @Test(
+        "The fused-multiply-add levels agree bit for bit with each other, with the portable C kernels and across thread counts",
+        arguments: [
+            PortableGEMMCase(m: 33, n: 100, k: 257),
+            PortableGEMMCase(m: 257, n: 33, k: 100),
+            PortableGEMMCase(m: 100, n: 257, k: 33),
+            PortableGEMMCase(m: 65, n: 29, k: 800),
+            PortableGEMMCase(m: 1, n: 7, k: 1),
+        ])
+    func fusedLevelsAgree(shape: PortableGEMMCase) {
+        for (transA, transB) in gemmTransposeCombinations {
+            for (alpha, beta) in [(0.5, 0.25), (1.0, 0.0), (-2.0, 1.0)] {
+                checkFusedAgreement(Float.self, shape, transA, transB, alpha: Float(alpha), beta: Float(beta))
+                checkFusedAgreement(Double.self, shape, transA, transB, alpha: alpha, beta: beta)
             }
         }
     }
@@ -250,12 +357,21 @@ struct PortableGEMMTests {
     @Test("A product above the default threshold is split over threads")
     func defaultThreshold() {
         let shape = PortableGEMMCase(m: 130, n: 135, k: 130)  // 2.28 M multiply-adds ≥ 2²¹
-        checkAgainstReference(Float.self, shape, .none, .transposed, threads: 2, scalings: [(0.5, 0.25)], defaultThreshold: true)
+        for level in gemmLevels {
+            checkAgainstReference(
+                Float.self, shape, .none, .transposed, threads: 2, scalings: [(0.5, 0.25)], level: level,
+                defaultThreshold: true)
+        }
     }
 
     @Test("α = 0 and k = 0 give β C without reading A or B")
     func alphaZeroAndEmptyK() {
-        let backend = PortableGEMM(threadCount: 1)
+        for level in gemmLevels {
+            alphaZeroAndEmptyK(PortableGEMM(threadCount: 1, parallelThreshold: 1, instructionSet: level))
+        }
+    }
+
+    private func alphaZeroAndEmptyK(_ backend: PortableGEMM) {
         let nan = [Float](repeating: .nan, count: 16)
         for (alpha, k) in [(Float(0), 3), (Float(2), 0)] {
             for beta: Float in [0, 1, 0.25] {

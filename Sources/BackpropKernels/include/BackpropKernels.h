@@ -91,6 +91,71 @@ void bp_gemv_f32_at(BPKernelLevel level, size_t m, size_t k, float alpha, const 
 void bp_gemv_f64(size_t m, size_t k, double alpha, const double *a, size_t lda, const double *x, double beta, double *y);
 void bp_gemv_f64_at(BPKernelLevel level, size_t m, size_t k, double alpha, const double *a, size_t lda, const double *x, double beta, double *y);
 
+// MARK: - GEMM
+//
+// The built-in GEMM's packing and register-tile kernels (GEMM*.c); the blocked loops, the
+// threads and the buffers are in Swift (`BlockedGEMM`). Unlike the elementwise kernels, these
+// use fused multiply-adds, so they do not agree bit for bit with the portable Swift GEMM of the
+// baseline level; they do agree bit for bit with each other (every level here runs the same
+// operations in the same order on each element of C: see GEMMKernelTemplate.h), and do not
+// depend on the thread count.
+
+/// How a finished register tile T is written into C.
+typedef enum {
+    /// C ← T (β = 0: C is not read, so it may hold NaN).
+    BPGEMMUpdateOverwrite = 0,
+    /// C ← T + C (β = 1, or a later slice of the inner dimension).
+    BPGEMMUpdateAccumulate = 1,
+    /// C ← fma(β, C, T).
+    BPGEMMUpdateScale = 2,
+} BPGEMMUpdate;
+
+/// The register tile and cache blocking of one level's GEMM kernels, for one precision.
+typedef struct {
+    /// Rows and columns of the register tile.
+    ptrdiff_t mr, nr;
+    /// Depth of a slice of the inner dimension (the same at every level).
+    ptrdiff_t kc;
+    /// Rows of a packed block of A (a multiple of `mr`, sized for L2) and columns of a packed
+    /// panel of B (a multiple of `nr`, sized for L3), from the caches the system reports.
+    ptrdiff_t mc, nc;
+} BPGEMMBlocking;
+
+/// The blocking for `level` (the portable 2 × 4 scalar tile for a level with no vector
+/// kernel) and scalars of `scalar_size` bytes (4: Float, 8: Double).
+BPGEMMBlocking bp_gemm_blocking(BPKernelLevel level, size_t scalar_size);
+
+/// Packs op(A) (`m × k`; stored `m × k` with column stride `lda`, or `k × m` when
+/// `transposed`) into strips of `mr` rows, each k-major, the last one padded with zeros.
+/// `packed` holds `roundUp(m, mr) · k` values. `level` must be supported by the CPU.
+void bp_sgemm_pack_a(BPKernelLevel level, const float *a, ptrdiff_t lda, int transposed,
+    ptrdiff_t m, ptrdiff_t k, float *packed);
+/// Double-precision ``bp_sgemm_pack_a``.
+void bp_dgemm_pack_a(BPKernelLevel level, const double *a, ptrdiff_t lda, int transposed,
+    ptrdiff_t m, ptrdiff_t k, double *packed);
+
+/// Packs α·op(B) (`k × n`; stored `k × n` with column stride `ldb`, or `n × k` when
+/// `transposed`) into strips of `nr` columns, each k-major, the last one padded with zeros.
+/// `packed` holds `roundUp(n, nr) · k` values.
+void bp_sgemm_pack_b(BPKernelLevel level, const float *b, ptrdiff_t ldb, int transposed,
+    ptrdiff_t k, ptrdiff_t n, float alpha, float *packed);
+/// Double-precision ``bp_sgemm_pack_b``.
+void bp_dgemm_pack_b(BPKernelLevel level, const double *b, ptrdiff_t ldb, int transposed,
+    ptrdiff_t k, ptrdiff_t n, double alpha, double *packed);
+
+/// C (`m × n`, column stride `ldc`) updated by the product of a packed block of A (`m × k`)
+/// and a packed panel of B (`k × n`), one register tile at a time; cells outside C are not
+/// touched.
+void bp_sgemm_tiles(BPKernelLevel level, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+    const float *packed_a, const float *packed_b, float *c, ptrdiff_t ldc, BPGEMMUpdate update,
+    float beta);
+/// Double-precision ``bp_sgemm_tiles``.
+void bp_dgemm_tiles(BPKernelLevel level, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+    const double *packed_a, const double *packed_b, double *c, ptrdiff_t ldc,
+    BPGEMMUpdate update, double beta);
+
+// MARK: GEMM end
+
 #ifdef __cplusplus
 }
 #endif
