@@ -5,7 +5,7 @@
 /// only the example sum carries the 1/m.
 ///
 /// ``rendered(_:)`` writes it for a terminal, as GitHub markdown or as LaTeX, from the same
-/// formulas (``ConvolutionExplanationRendering``).
+/// formulas (the internal `ConvolutionExplanationRenderer`).
 public struct ConvolutionExplanation: Sendable {
     /// The layers explained.
     public let layers: [any Layer]
