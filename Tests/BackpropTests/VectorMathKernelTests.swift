@@ -106,36 +106,51 @@ struct VectorMathKernelTests {
         }
     }
 
+    /// The four running sums the Swift reference forms over the full groups of four.
+    static func referenceSums<T: BackpropScalar>(_ z: [T], _ y: [T]) -> [Double] {
+        var sums = SIMD4<Double>.zero
+        var i = 0
+        while i + 4 <= z.count {
+            let zv = SIMD4<Double>((0..<4).map { Double(z[i + $0]) })
+            let yv = SIMD4<Double>((0..<4).map { Double(y[i + $0]) })
+            sums += VectorMath.binaryCrossEntropy(zv, yv)
+            i += 4
+        }
+        return [sums[0], sums[1], sums[2], sums[3]]
+    }
+
+    // No test here changes the process's level (`KernelInstructionSet.use`): tests run in
+    // parallel, and the built-in GEMM's fused levels differ in the last bits from its baseline.
     @Test("Binary cross-entropy sums: each level's four running sums equal the Swift reference's", arguments: [0, 1, 3, 4, 5, 8, 12, 13, 400, 1001])
     func crossEntropy(count: Int) {
         var random = SeededGenerator(seed: UInt64(count) + 7)
         let z = (0..<count).map { i in i % 9 == 8 ? [800, -800, 0, 1e-300][i % 4] : Double.random(in: -40...40, using: &random) }
         let y = (0..<count).map { _ in Double.random(in: 0...1, using: &random) }
-        let expected = z.withUnsafeBufferPointer { zb in y.withUnsafeBufferPointer { VectorMath.referenceBinaryCrossEntropySum(logits: zb, labels: $0) } }
-        let expectedFloat = z.map(Float.init).withUnsafeBufferPointer { zb in
-            y.map(Float.init).withUnsafeBufferPointer { VectorMath.referenceBinaryCrossEntropySum(logits: zb, labels: $0) }
-        }
+        let (zf, yf) = (z.map(Float.init), y.map(Float.init))
+        let expected = Self.referenceSums(z, y), expectedFloat = Self.referenceSums(zf, yf)
         for level in Self.levels {
-            let previous = KernelInstructionSet.current
-            defer { KernelInstructionSet.use(previous) }
-            KernelInstructionSet.use(level)
-            let got = z.withUnsafeBufferPointer { zb in y.withUnsafeBufferPointer { VectorMath.binaryCrossEntropySum(logits: zb, labels: $0) } }
-            #expect(got.bitPattern == expected.bitPattern, "Double at \(level): \(got) vs \(expected)")
-            let gotFloat = z.map(Float.init).withUnsafeBufferPointer { zb in
-                y.map(Float.init).withUnsafeBufferPointer { VectorMath.binaryCrossEntropySum(logits: zb, labels: $0) }
-            }
-            #expect(gotFloat.bitPattern == expectedFloat.bitPattern, "Float at \(level): \(gotFloat) vs \(expectedFloat)")
+            let l = BPKernelLevel(UInt32(level.rawValue))
+            var sums = [Double](repeating: 0, count: 4)
+            let used = bp_bce_sums_f64_at(l, z, y, count, &sums)
+            #expect(used == count & ~3 && sums.map(\.bitPattern) == expected.map(\.bitPattern), "Double at \(level): \(sums) vs \(expected)")
+            let usedFloat = bp_bce_sums_f32_at(l, zf, yf, count, &sums)
+            #expect(usedFloat == count & ~3 && sums.map(\.bitPattern) == expectedFloat.map(\.bitPattern), "Float at \(level): \(sums) vs \(expectedFloat)")
         }
+        // The whole sum, at the process's level, against the Swift-only reference.
+        let got = z.withUnsafeBufferPointer { zb in y.withUnsafeBufferPointer { VectorMath.binaryCrossEntropySum(logits: zb, labels: $0) } }
+        let reference = z.withUnsafeBufferPointer { zb in y.withUnsafeBufferPointer { VectorMath.referenceBinaryCrossEntropySum(logits: zb, labels: $0) } }
+        #expect(got.bitPattern == reference.bitPattern)
     }
 
-    @Test("The level is chosen from the CPU, can be lowered, and never raised past what the CPU has")
+    @Test("The level is the CPU's best unless lowered; a request is clamped to what the CPU has")
     func levelChoice() {
-        let previous = KernelInstructionSet.current
-        defer { KernelInstructionSet.use(previous) }
-        #expect(KernelInstructionSet.use(.baseline) == .baseline)
-        #expect(KernelInstructionSet.current == .baseline)
-        #expect(KernelInstructionSet.use(.avx512) == KernelInstructionSet.supported)
+        #expect(bp_kernel_level_clamped(BPKernelLevelBaseline) == BPKernelLevelBaseline)
+        #expect(Int(bp_kernel_level_clamped(BPKernelLevelAVX512).rawValue) == KernelInstructionSet.supported.rawValue)
+        #expect(KernelInstructionSet.current.rawValue <= KernelInstructionSet.supported.rawValue)
         #expect(KernelInstructionSet.baseline.description.hasPrefix("baseline"))
         #expect(KernelInstructionSet.avx2.description == "avx2+fma")
+        #expect(KernelInstructionSet.avx512.description == "avx512")
+        #expect(throws: BackpropError.self) { try KernelInstructionSet.validateEnvironment(["BACKPROP_KERNELS": "avx9"]) }
+        #expect(throws: Never.self) { try KernelInstructionSet.validateEnvironment(["BACKPROP_KERNELS": "avx2"]) }
     }
 }
