@@ -85,6 +85,8 @@ public struct Pooling: ImageLayer {
         _ parameters: MutableParameterViews<Scalar>, with initializer: Initializer, using generator: inout SeededGenerator
     ) {}
 
+    /// `A` (and, for max pooling, the winners) for the batch: every example's channels are one
+    /// run of `m·C` planes, pooled a row of outputs at a time.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func forward<Scalar: BackpropScalar>(
@@ -93,54 +95,18 @@ public struct Pooling: ImageLayer {
     ) {
         precondition(input.rows == inputSize && output.shape == Shape(outputSize, input.columns),
                      "shape mismatch in pooling: A_prev \(input.shape), A \(output.shape) for \(self)")
-        let g = geometry
-        let (H, W, f, s, nH, nW) = (g.input.height, g.input.width, g.kernel, g.stride, g.outputHeight, g.outputWidth)
-        let (n, outputs, m, channels) = (inputSize, outputSize, input.columns, inputImage.channels)
-        let scale = 1 / Scalar(f * f)
-        input.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { a in
-                if mode == .max {
-                    saved[0].withUnsafeMutableBufferPointer { winner in
-                        for e in 0..<m {
-                            let xe = x.baseAddress! + e * n
-                            var out = e * outputs
-                            for c in 0..<channels {
-                                for oh in 0..<nH {
-                                    for ow in 0..<nW {
-                                        var best = c * H * W + oh * s * W + ow * s
-                                        var value = xe[best]
-                                        for i in 0..<f {
-                                            let row = c * H * W + (oh * s + i) * W + ow * s
-                                            for j in 0..<f where xe[row + j] > value || xe[row + j].isNaN && !value.isNaN {
-                                                value = xe[row + j]
-                                                best = row + j
-                                            }
-                                        }
-                                        a[out] = value
-                                        winner[out] = Scalar(best)
-                                        out += 1
-                                    }
-                                }
-                            }
+        let (g, planes, mode) = (geometry, input.columns * inputImage.channels, self.mode)
+        if planes == 0 { return }
+        LayerScratch.with(Scalar.self, count: g.outputWidth) { ramp in
+            Self.fillRamp(ramp, geometry: g)
+            input.withUnsafeBufferPointer { x in
+                output.withUnsafeMutableBufferPointer { a in
+                    if mode == .max {
+                        saved[0].withUnsafeMutableBufferPointer { winner in
+                            Self.maxForward(g, x.baseAddress!, planes: planes, ramp: ramp, into: a.baseAddress!, winners: winner.baseAddress!)
                         }
-                    }
-                } else {
-                    for e in 0..<m {
-                        let xe = x.baseAddress! + e * n
-                        var out = e * outputs
-                        for c in 0..<channels {
-                            for oh in 0..<nH {
-                                for ow in 0..<nW {
-                                    var total: Scalar = 0
-                                    for i in 0..<f {
-                                        let row = xe + c * H * W + (oh * s + i) * W + ow * s
-                                        for j in 0..<f { total += row[j] }
-                                    }
-                                    a[out] = total * scale
-                                    out += 1
-                                }
-                            }
-                        }
+                    } else {
+                        Self.averageForward(g, x.baseAddress!, planes: planes, into: a.baseAddress!)
                     }
                 }
             }
@@ -157,37 +123,156 @@ public struct Pooling: ImageLayer {
         inputGradient: inout Matrix<Scalar>?
     ) {
         guard inputGradient != nil, case let .outputGradient(dA) = seed else { return }
-        let g = geometry
-        let (H, W, f, s, nH, nW) = (g.input.height, g.input.width, g.kernel, g.stride, g.outputHeight, g.outputWidth)
-        let (n, outputs, m, channels) = (inputSize, outputSize, input.columns, inputImage.channels)
-        let share = 1 / Scalar(f * f)
-        let mode = self.mode
-        dA.withUnsafeBufferPointer { da in
-            inputGradient!.withUnsafeMutableBufferPointer { dx in
-                dx.update(repeating: 0)
-                if mode == .max {
-                    saved[0].withUnsafeBufferPointer { winner in
-                        for e in 0..<m {
-                            let dxe = dx.baseAddress! + e * n
-                            for k in (e * outputs)..<((e + 1) * outputs) { dxe[Int(winner[k])] += da[k] }
+        let (g, planes, mode) = (geometry, input.columns * inputImage.channels, self.mode)
+        LayerScratch.with(Scalar.self, count: g.outputWidth) { ramp in
+            Self.fillRamp(ramp, geometry: g)
+            dA.withUnsafeBufferPointer { da in
+                inputGradient!.withUnsafeMutableBufferPointer { dx in
+                    dx.update(repeating: 0)
+                    guard planes > 0 else { return }
+                    if mode == .max {
+                        saved[0].withUnsafeBufferPointer { winner in
+                            Self.maxBackward(g, da.baseAddress!, winners: winner.baseAddress!, planes: planes, ramp: ramp,
+                                             into: dx.baseAddress!)
                         }
+                    } else {
+                        Self.averageBackward(g, da.baseAddress!, planes: planes, into: dx.baseAddress!)
                     }
-                } else {
-                    for e in 0..<m {
-                        let dxe = dx.baseAddress! + e * n
-                        var out = e * outputs
-                        for c in 0..<channels {
-                            for oh in 0..<nH {
-                                for ow in 0..<nW {
-                                    let spread = da[out] * share
-                                    for i in 0..<f {
-                                        let row = dxe + c * H * W + (oh * s + i) * W + ow * s
-                                        for j in 0..<f { row[j] += spread }
-                                    }
-                                    out += 1
-                                }
-                            }
-                        }
+                }
+            }
+        }
+    }
+
+    // MARK: Kernels
+    //
+    // Each runs over `planes` consecutive `H × W` input planes and their `n_H × n_W` output
+    // planes (an example's channels follow one another, and so do the examples), one output row
+    // at a time: for each window entry `(i, j)` in row-major order, one pass over the row's `n_W`
+    // outputs, reading the input with stride `s`. The passes are branch-free selects and adds
+    // over plain pointers, so they vectorise. A winner is kept as its index in the example's
+    // C·H·W column, a whole number held exactly in `Scalar` (below 2^24 features for `Float`):
+    // the entry's offset `i·W + j` during the passes, the window's origin added at the end.
+
+    /// `ramp[w] = w·s`, the column of output `w`'s window origin.
+    @inline(__always)
+    static func fillRamp<Scalar: BackpropScalar>(_ ramp: UnsafeMutablePointer<Scalar>, geometry g: WindowGeometry) {
+        for w in 0..<g.outputWidth { ramp[w] = Scalar(w * g.stride) }
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func maxForward<Scalar: BackpropScalar>(
+        _ g: WindowGeometry, _ x: UnsafePointer<Scalar>, planes: Int, ramp: UnsafePointer<Scalar>,
+        into a: UnsafeMutablePointer<Scalar>, winners: UnsafeMutablePointer<Scalar>
+    ) {
+        let (C, H, W, f, s, nH, nW) = (g.input.channels, g.input.height, g.input.width, g.kernel, g.stride, g.outputHeight, g.outputWidth)
+        for plane in 0..<planes {
+            let channelStart = Scalar((plane % C) * H * W)
+            for oh in 0..<nH {
+                let (best, winner) = (a + (plane * nH + oh) * nW, winners + (plane * nH + oh) * nW)
+                let top = x + plane * H * W + oh * s * W
+                for w in 0..<nW {
+                    best[w] = top[w * s]
+                    winner[w] = 0
+                }
+                for i in 0..<f {
+                    for j in 0..<f where i != 0 || j != 0 {
+                        keepLarger(top + i * W + j, stride: s, offset: Scalar(i * W + j), best: best, winner: winner, count: nW)
+                    }
+                }
+                let origin = channelStart + Scalar(oh * s * W)
+                for w in 0..<nW { winner[w] += origin + ramp[w] }
+            }
+        }
+    }
+
+    /// `best[w], winner[w] = source[w·s], offset` where `source[w·s]` is larger, or is NaN where
+    /// `best[w]` is not (PyTorch's max pooling propagates NaN); ties keep the earlier entry.
+    @inline(__always)
+    static func keepLarger<Scalar: BackpropScalar>(
+        _ source: UnsafePointer<Scalar>, stride s: Int, offset: Scalar,
+        best: UnsafeMutablePointer<Scalar>, winner: UnsafeMutablePointer<Scalar>, count: Int
+    ) {
+        for w in 0..<count {
+            let (v, b) = (source[w * s], best[w])
+            let take = !(v <= b) && b == b
+            best[w] = take ? v : b
+            winner[w] = take ? offset : winner[w]
+        }
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func maxBackward<Scalar: BackpropScalar>(
+        _ g: WindowGeometry, _ da: UnsafePointer<Scalar>, winners: UnsafePointer<Scalar>, planes: Int,
+        ramp: UnsafePointer<Scalar>, into dx: UnsafeMutablePointer<Scalar>
+    ) {
+        let (C, H, W, f, s, nH, nW) = (g.input.channels, g.input.height, g.input.width, g.kernel, g.stride, g.outputHeight, g.outputWidth)
+        for plane in 0..<planes {
+            let channelStart = Scalar((plane % C) * H * W)
+            for oh in 0..<nH {
+                let (gradient, winner) = (da + (plane * nH + oh) * nW, winners + (plane * nH + oh) * nW)
+                let top = dx + plane * H * W + oh * s * W
+                let origin = channelStart + Scalar(oh * s * W)
+                for i in 0..<f {
+                    for j in 0..<f {
+                        routeToWinner(gradient, winner: winner, index: origin + Scalar(i * W + j), ramp: ramp,
+                                      into: top + i * W + j, stride: s, count: nW)
+                    }
+                }
+            }
+        }
+    }
+
+    /// `target[w·s] += gradient[w]` where entry `index + ramp[w]` won output `w`'s window.
+    @inline(__always)
+    static func routeToWinner<Scalar: BackpropScalar>(
+        _ gradient: UnsafePointer<Scalar>, winner: UnsafePointer<Scalar>, index: Scalar, ramp: UnsafePointer<Scalar>,
+        into target: UnsafeMutablePointer<Scalar>, stride s: Int, count: Int
+    ) {
+        for w in 0..<count {
+            target[w * s] += winner[w] == index + ramp[w] ? gradient[w] : 0
+        }
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func averageForward<Scalar: BackpropScalar>(
+        _ g: WindowGeometry, _ x: UnsafePointer<Scalar>, planes: Int, into a: UnsafeMutablePointer<Scalar>
+    ) {
+        let (H, W, f, s, nH, nW) = (g.input.height, g.input.width, g.kernel, g.stride, g.outputHeight, g.outputWidth)
+        let scale = 1 / Scalar(f * f)
+        for plane in 0..<planes {
+            for oh in 0..<nH {
+                let total = a + (plane * nH + oh) * nW
+                let top = x + plane * H * W + oh * s * W
+                for w in 0..<nW { total[w] = top[w * s] }
+                for i in 0..<f {
+                    for j in 0..<f where i != 0 || j != 0 {
+                        let source = top + i * W + j
+                        for w in 0..<nW { total[w] += source[w * s] }
+                    }
+                }
+                for w in 0..<nW { total[w] *= scale }
+            }
+        }
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func averageBackward<Scalar: BackpropScalar>(
+        _ g: WindowGeometry, _ da: UnsafePointer<Scalar>, planes: Int, into dx: UnsafeMutablePointer<Scalar>
+    ) {
+        let (H, W, f, s, nH, nW) = (g.input.height, g.input.width, g.kernel, g.stride, g.outputHeight, g.outputWidth)
+        let share = 1 / Scalar(f * f)
+        for plane in 0..<planes {
+            for oh in 0..<nH {
+                let gradient = da + (plane * nH + oh) * nW
+                let top = dx + plane * H * W + oh * s * W
+                for i in 0..<f {
+                    for j in 0..<f {
+                        let target = top + i * W + j
+                        for w in 0..<nW { target[w * s] += gradient[w] * share }
                     }
                 }
             }
