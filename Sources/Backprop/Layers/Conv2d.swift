@@ -104,6 +104,9 @@ public struct Conv2d: ImageLayer {
          ParameterSpec(name: "bias", symbol: "b", shape: Shape(outputChannels, 1), decays: false, isVector: true)]
     }
 
+    /// `n_H·n_W · n_C·n_C_prev·f·f`: every weight once per output position.
+    public var multiplyAddsPerExample: Int { geometry.outputPositions * geometry.windowLength * outputChannels }
+
     public var savedNames: [String] { ["Z"] }
     public func savedShapes(examples m: Int) -> [Shape] { [Shape(outputSize, m)] }
     public var gradientNames: [String] { ["dZ"] }
