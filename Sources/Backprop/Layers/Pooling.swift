@@ -86,7 +86,7 @@ public struct Pooling: ImageLayer {
     ) {}
 
     /// `A` (and, for max pooling, the winners) for the batch: every example's channels are one
-    /// run of `m·C` planes, pooled a row of outputs at a time.
+    /// run of `m·C` planes, pooled plane by plane.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func forward<Scalar: BackpropScalar>(
@@ -97,17 +97,21 @@ public struct Pooling: ImageLayer {
                      "shape mismatch in pooling: A_prev \(input.shape), A \(output.shape) for \(self)")
         let (g, planes, mode) = (geometry, input.columns * inputImage.channels, self.mode)
         if planes == 0 { return }
-        LayerScratch.with(Scalar.self, count: g.outputWidth) { ramp in
-            Self.fillRamp(ramp, geometry: g)
-            input.withUnsafeBufferPointer { x in
-                output.withUnsafeMutableBufferPointer { a in
-                    if mode == .max {
-                        saved[0].withUnsafeMutableBufferPointer { winner in
-                            Self.maxForward(g, x.baseAddress!, planes: planes, ramp: ramp, into: a.baseAddress!, winners: winner.baseAddress!)
+        let count = g.outputPositions
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { a in
+                if mode == .max {
+                    saved[0].withUnsafeMutableBufferPointer { winner in
+                        // The window origins of one plane, as offsets and as values.
+                        LayerScratch.with(Int.self, count: 2 * count) { origins in
+                            let values = UnsafeMutableRawPointer(origins + count).bindMemory(to: Scalar.self, capacity: count)
+                            Self.fillOrigins(origins, values, geometry: g)
+                            Self.maxForward(g, x.baseAddress!, planes: planes, origins: origins, originValues: values,
+                                            into: a.baseAddress!, winners: winner.baseAddress!)
                         }
-                    } else {
-                        Self.averageForward(g, x.baseAddress!, planes: planes, into: a.baseAddress!)
                     }
+                } else {
+                    Self.averageForward(g, x.baseAddress!, planes: planes, into: a.baseAddress!)
                 }
             }
         }
@@ -123,21 +127,19 @@ public struct Pooling: ImageLayer {
         inputGradient: inout Matrix<Scalar>?
     ) {
         guard inputGradient != nil, case let .outputGradient(dA) = seed else { return }
-        let (g, planes, mode) = (geometry, input.columns * inputImage.channels, self.mode)
-        LayerScratch.with(Scalar.self, count: g.outputWidth) { ramp in
-            Self.fillRamp(ramp, geometry: g)
-            dA.withUnsafeBufferPointer { da in
-                inputGradient!.withUnsafeMutableBufferPointer { dx in
-                    dx.update(repeating: 0)
-                    guard planes > 0 else { return }
-                    if mode == .max {
-                        saved[0].withUnsafeBufferPointer { winner in
-                            Self.maxBackward(g, da.baseAddress!, winners: winner.baseAddress!, planes: planes, ramp: ramp,
-                                             into: dx.baseAddress!)
-                        }
-                    } else {
-                        Self.averageBackward(g, da.baseAddress!, planes: planes, into: dx.baseAddress!)
+        let (g, m, mode) = (geometry, input.columns, self.mode)
+        let (n, outputs) = (inputSize, outputSize)
+        dA.withUnsafeBufferPointer { da in
+            inputGradient!.withUnsafeMutableBufferPointer { dx in
+                dx.update(repeating: 0)
+                guard m > 0 else { return }
+                if mode == .max {
+                    saved[0].withUnsafeBufferPointer { winner in
+                        Self.maxBackward(da.baseAddress!, winners: winner.baseAddress!, examples: m, inputs: n, outputs: outputs,
+                                         into: dx.baseAddress!)
                     }
+                } else {
+                    Self.averageBackward(g, da.baseAddress!, planes: m * inputImage.channels, into: dx.baseAddress!)
                 }
             }
         }
@@ -145,93 +147,103 @@ public struct Pooling: ImageLayer {
 
     // MARK: Kernels
     //
-    // Each runs over `planes` consecutive `H × W` input planes and their `n_H × n_W` output
-    // planes (an example's channels follow one another, and so do the examples), one output row
-    // at a time: for each window entry `(i, j)` in row-major order, one pass over the row's `n_W`
-    // outputs, reading the input with stride `s`. The passes are branch-free selects and adds
-    // over plain pointers, so they vectorise. A winner is kept as its index in the example's
-    // C·H·W column, a whole number held exactly in `Scalar` (below 2^24 features for `Float`):
-    // the entry's offset `i·W + j` during the passes, the window's origin added at the end.
+    // The forward kernels run over `planes` consecutive `H × W` input planes and their
+    // `n_H × n_W` output planes (an example's channels follow one another, and so do the
+    // examples), on plain pointers. A winner is kept as its index in the example's C·H·W
+    // column, a whole number held exactly in `Scalar`.
 
-    /// `ramp[w] = w·s`, the column of output `w`'s window origin.
-    @inline(__always)
-    static func fillRamp<Scalar: BackpropScalar>(_ ramp: UnsafeMutablePointer<Scalar>, geometry g: WindowGeometry) {
-        for w in 0..<g.outputWidth { ramp[w] = Scalar(w * g.stride) }
+    /// `origins[o]` and `values[o]`: where output `o = h·n_W + w` of a plane has its window's
+    /// first entry, `h·s·W + w·s`.
+    static func fillOrigins<Scalar: BackpropScalar>(
+        _ origins: UnsafeMutablePointer<Int>, _ values: UnsafeMutablePointer<Scalar>, geometry g: WindowGeometry
+    ) {
+        for h in 0..<g.outputHeight {
+            for w in 0..<g.outputWidth {
+                let o = h * g.outputWidth + w
+                origins[o] = (h * g.input.width + w) * g.stride
+                values[o] = Scalar(origins[o])
+            }
+        }
     }
 
+    /// Max pooling, eight outputs of a plane at a time: each window entry `(i, j)` in row-major
+    /// order is gathered for the eight and kept where it is larger, or NaN where the best is
+    /// not (PyTorch's max pooling propagates NaN), by vector selects; ties keep the earlier entry.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     static func maxForward<Scalar: BackpropScalar>(
-        _ g: WindowGeometry, _ x: UnsafePointer<Scalar>, planes: Int, ramp: UnsafePointer<Scalar>,
-        into a: UnsafeMutablePointer<Scalar>, winners: UnsafeMutablePointer<Scalar>
+        _ g: WindowGeometry, _ x: UnsafePointer<Scalar>, planes: Int, origins: UnsafePointer<Int>,
+        originValues: UnsafePointer<Scalar>, into a: UnsafeMutablePointer<Scalar>, winners: UnsafeMutablePointer<Scalar>
     ) {
-        let (C, H, W, f, s, nH, nW) = (g.input.channels, g.input.height, g.input.width, g.kernel, g.stride, g.outputHeight, g.outputWidth)
+        let (C, H, W, f, count) = (g.input.channels, g.input.height, g.input.width, g.kernel, g.outputPositions)
         for plane in 0..<planes {
+            let source = x + plane * H * W
+            let (best, winner) = (a + plane * count, winners + plane * count)
             let channelStart = Scalar((plane % C) * H * W)
-            for oh in 0..<nH {
-                let (best, winner) = (a + (plane * nH + oh) * nW, winners + (plane * nH + oh) * nW)
-                let top = x + plane * H * W + oh * s * W
-                for w in 0..<nW {
-                    best[w] = top[w * s]
-                    winner[w] = 0
-                }
+            var o = 0
+            while o + 8 <= count {
+                let at = origins + o
+                var value = gather(source, at)
+                var won = SIMD8<Scalar>(repeating: 0)
                 for i in 0..<f {
                     for j in 0..<f where i != 0 || j != 0 {
-                        keepLarger(top + i * W + j, stride: s, offset: Scalar(i * W + j), best: best, winner: winner, count: nW)
+                        let v = gather(source + (i * W + j), at)
+                        let take = (v .> value) .| ((v .!= v) .& (value .== value))
+                        value.replace(with: v, where: take)
+                        won.replace(with: Scalar(i * W + j), where: take)
                     }
                 }
-                let origin = channelStart + Scalar(oh * s * W)
-                for w in 0..<nW { winner[w] += origin + ramp[w] }
+                won += SIMD8(repeating: channelStart) + UnsafeRawPointer(originValues + o).loadUnaligned(as: SIMD8<Scalar>.self)
+                UnsafeMutableRawPointer(best + o).storeBytes(of: value, as: SIMD8<Scalar>.self)
+                UnsafeMutableRawPointer(winner + o).storeBytes(of: won, as: SIMD8<Scalar>.self)
+                o += 8
+            }
+            while o < count {
+                var (value, won) = (source[origins[o]], 0)
+                for i in 0..<f {
+                    for j in 0..<f {
+                        let v = source[origins[o] + i * W + j]
+                        if v > value || (v != v && value == value) {
+                            value = v
+                            won = i * W + j
+                        }
+                    }
+                }
+                best[o] = value
+                winner[o] = channelStart + originValues[o] + Scalar(won)
+                o += 1
             }
         }
     }
 
-    /// `best[w], winner[w] = source[w·s], offset` where `source[w·s]` is larger, or is NaN where
-    /// `best[w]` is not (PyTorch's max pooling propagates NaN); ties keep the earlier entry.
+    /// The eight values `source[at[0]], …, source[at[7]]`.
     @inline(__always)
-    static func keepLarger<Scalar: BackpropScalar>(
-        _ source: UnsafePointer<Scalar>, stride s: Int, offset: Scalar,
-        best: UnsafeMutablePointer<Scalar>, winner: UnsafeMutablePointer<Scalar>, count: Int
-    ) {
-        for w in 0..<count {
-            let (v, b) = (source[w * s], best[w])
-            let take = !(v <= b) && b == b
-            best[w] = take ? v : b
-            winner[w] = take ? offset : winner[w]
-        }
+    static func gather<Scalar: BackpropScalar>(_ source: UnsafePointer<Scalar>, _ at: UnsafePointer<Int>) -> SIMD8<Scalar> {
+        SIMD8(source[at[0]], source[at[1]], source[at[2]], source[at[3]], source[at[4]], source[at[5]], source[at[6]], source[at[7]])
     }
 
+    /// `dA_prev[winner] += dA` for every output of every example. The winner's index is read
+    /// from its bits (`w + 2^p` has `w` as its significand, `p` the significand width), not by a
+    /// conversion, where every index is below `2^p`.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     static func maxBackward<Scalar: BackpropScalar>(
-        _ g: WindowGeometry, _ da: UnsafePointer<Scalar>, winners: UnsafePointer<Scalar>, planes: Int,
-        ramp: UnsafePointer<Scalar>, into dx: UnsafeMutablePointer<Scalar>
+        _ da: UnsafePointer<Scalar>, winners: UnsafePointer<Scalar>, examples m: Int, inputs n: Int, outputs: Int,
+        into dx: UnsafeMutablePointer<Scalar>
     ) {
-        let (C, H, W, f, s, nH, nW) = (g.input.channels, g.input.height, g.input.width, g.kernel, g.stride, g.outputHeight, g.outputWidth)
-        for plane in 0..<planes {
-            let channelStart = Scalar((plane % C) * H * W)
-            for oh in 0..<nH {
-                let (gradient, winner) = (da + (plane * nH + oh) * nW, winners + (plane * nH + oh) * nW)
-                let top = dx + plane * H * W + oh * s * W
-                let origin = channelStart + Scalar(oh * s * W)
-                for i in 0..<f {
-                    for j in 0..<f {
-                        routeToWinner(gradient, winner: winner, index: origin + Scalar(i * W + j), ramp: ramp,
-                                      into: top + i * W + j, stride: s, count: nW)
-                    }
-                }
+        let width = Scalar.significandBitCount
+        guard width < Int.bitWidth - 1, n <= 1 << width else {
+            for e in 0..<m {
+                for k in (e * outputs)..<((e + 1) * outputs) { dx[e * n + Int(winners[k])] += da[k] }
             }
+            return
         }
-    }
-
-    /// `target[w·s] += gradient[w]` where entry `index + ramp[w]` won output `w`'s window.
-    @inline(__always)
-    static func routeToWinner<Scalar: BackpropScalar>(
-        _ gradient: UnsafePointer<Scalar>, winner: UnsafePointer<Scalar>, index: Scalar, ramp: UnsafePointer<Scalar>,
-        into target: UnsafeMutablePointer<Scalar>, stride s: Int, count: Int
-    ) {
-        for w in 0..<count {
-            target[w * s] += winner[w] == index + ramp[w] ? gradient[w] : 0
+        let shift = Scalar(1 << width)
+        for e in 0..<m {
+            let (target, gradient, winner) = (dx + e * n, da + e * outputs, winners + e * outputs)
+            for k in 0..<outputs {
+                target[Int(truncatingIfNeeded: (winner[k] + shift).significandBitPattern)] += gradient[k]
+            }
         }
     }
 
