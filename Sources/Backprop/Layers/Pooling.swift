@@ -102,12 +102,12 @@ public struct Pooling: ImageLayer {
             output.withUnsafeMutableBufferPointer { a in
                 if mode == .max {
                     saved[0].withUnsafeMutableBufferPointer { winner in
-                        // The window origins of one plane, as offsets and as values.
-                        LayerScratch.with(Int.self, count: 2 * count) { origins in
-                            let values = UnsafeMutableRawPointer(origins + count).bindMemory(to: Scalar.self, capacity: count)
+                        // The window origins of one plane, as offsets and as values, and rows for one entry and the best so far.
+                        LayerScratch.with(Int.self, count: 4 * count) { origins in
+                            let values = UnsafeMutableRawPointer(origins + count).bindMemory(to: Scalar.self, capacity: 3 * count)
                             Self.fillOrigins(origins, values, geometry: g)
                             Self.maxForward(g, x.baseAddress!, planes: planes, origins: origins, originValues: values,
-                                            into: a.baseAddress!, winners: winner.baseAddress!)
+                                            entry: values + count, spare: values + 2 * count, into: a.baseAddress!, winners: winner.baseAddress!)
                         }
                     }
                 } else {
@@ -166,60 +166,62 @@ public struct Pooling: ImageLayer {
         }
     }
 
-    /// Max pooling, eight outputs of a plane at a time: each window entry `(i, j)` in row-major
-    /// order is gathered for the eight and kept where it is larger, or NaN where the best is
-    /// not (PyTorch's max pooling propagates NaN), by vector selects; ties keep the earlier entry.
+    /// Max pooling, a plane at a time: for each window entry `(i, j)` in row-major order, the
+    /// entry of every window is gathered into a contiguous row (`entry`), then kept where it is
+    /// larger, or NaN where the best is not (PyTorch's max pooling propagates NaN), by a
+    /// branch-free pass over contiguous rows that vectorises; ties keep the earlier entry.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     static func maxForward<Scalar: BackpropScalar>(
         _ g: WindowGeometry, _ x: UnsafePointer<Scalar>, planes: Int, origins: UnsafePointer<Int>,
-        originValues: UnsafePointer<Scalar>, into a: UnsafeMutablePointer<Scalar>, winners: UnsafeMutablePointer<Scalar>
+        originValues: UnsafePointer<Scalar>, entry: UnsafeMutablePointer<Scalar>, spare: UnsafeMutablePointer<Scalar>,
+        into a: UnsafeMutablePointer<Scalar>, winners: UnsafeMutablePointer<Scalar>
     ) {
         let (C, H, W, f, count) = (g.input.channels, g.input.height, g.input.width, g.kernel, g.outputPositions)
         for plane in 0..<planes {
-            let source = x + plane * H * W
-            let (best, winner) = (a + plane * count, winners + plane * count)
-            let channelStart = Scalar((plane % C) * H * W)
-            var o = 0
-            while o + 8 <= count {
-                let at = origins + o
-                var value = gather(source, at)
-                var won = SIMD8<Scalar>(repeating: 0)
-                for i in 0..<f {
-                    for j in 0..<f where i != 0 || j != 0 {
-                        let v = gather(source + (i * W + j), at)
-                        let take = (v .> value) .| ((v .!= v) .& (value .== value))
-                        value.replace(with: v, where: take)
-                        won.replace(with: Scalar(i * W + j), where: take)
-                    }
+            let source = x + plane &* H &* W
+            let (best, winner) = (a + plane &* count, winners + plane &* count)
+            // The best so far alternates between `best` and `spare`: a pass that wrote back into
+            // the row it read would become conditional stores, which do not vectorise.
+            var (current, next) = (best, spare)
+            gatherEntry(source, origins, into: current, count: count)
+            for o in 0..<count { winner[o] = 0 }
+            for i in 0..<f {
+                for j in 0..<f where i != 0 || j != 0 {
+                    gatherEntry(source + (i &* W &+ j), origins, into: entry, count: count)
+                    keepLarger(entry, offset: Scalar(i &* W &+ j), best: current, into: next, winner: winner, count: count)
+                    swap(&current, &next)
                 }
-                won += SIMD8(repeating: channelStart) + UnsafeRawPointer(originValues + o).loadUnaligned(as: SIMD8<Scalar>.self)
-                UnsafeMutableRawPointer(best + o).storeBytes(of: value, as: SIMD8<Scalar>.self)
-                UnsafeMutableRawPointer(winner + o).storeBytes(of: won, as: SIMD8<Scalar>.self)
-                o += 8
             }
-            while o < count {
-                var (value, won) = (source[origins[o]], 0)
-                for i in 0..<f {
-                    for j in 0..<f {
-                        let v = source[origins[o] + i * W + j]
-                        if v > value || (v != v && value == value) {
-                            value = v
-                            won = i * W + j
-                        }
-                    }
-                }
-                best[o] = value
-                winner[o] = channelStart + originValues[o] + Scalar(won)
-                o += 1
-            }
+            if current != best { best.update(from: current, count: count) }
+            let channelStart = Scalar((plane % C) &* H &* W)
+            for o in 0..<count { winner[o] += channelStart + originValues[o] }
         }
     }
 
-    /// The eight values `source[at[0]], …, source[at[7]]`.
+    /// `row[o] = source[origins[o]]`.
     @inline(__always)
-    static func gather<Scalar: BackpropScalar>(_ source: UnsafePointer<Scalar>, _ at: UnsafePointer<Int>) -> SIMD8<Scalar> {
-        SIMD8(source[at[0]], source[at[1]], source[at[2]], source[at[3]], source[at[4]], source[at[5]], source[at[6]], source[at[7]])
+    static func gatherEntry<Scalar: BackpropScalar>(
+        _ source: UnsafePointer<Scalar>, _ origins: UnsafePointer<Int>, into row: UnsafeMutablePointer<Scalar>, count: Int
+    ) {
+        for o in 0..<count { row[o] = source[origins[o]] }
+    }
+
+    /// `next[o], winner[o] = entry[o], offset` where `entry[o]` is larger than `best[o]`, or NaN
+    /// where `best[o]` is not; `next[o] = best[o]` elsewhere.
+    @inline(__always)
+    static func keepLarger<Scalar: BackpropScalar>(
+        _ entry: UnsafePointer<Scalar>, offset: Scalar, best: UnsafePointer<Scalar>, into next: UnsafeMutablePointer<Scalar>,
+        winner: UnsafeMutablePointer<Scalar>, count: Int
+    ) {
+        for o in 0..<count {
+            let (v, b, w) = (entry[o], best[o], winner[o])
+            let take = !(v <= b) && b == b
+            next[o] = take ? v : b
+            // w + [take]·(offset − w), exact for these whole numbers: written as a select, the
+            // compiler makes it a conditional store, which does not vectorise.
+            winner[o] = w + (take ? 1 : 0) * (offset - w)
+        }
     }
 
     /// `dA_prev[winner] += dA` for every output of every example. The winner's index is read
