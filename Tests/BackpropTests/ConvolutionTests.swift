@@ -122,6 +122,41 @@ struct ConvolutionTests {
         #expect(saved[0][0, 0] == 1)
     }
 
+    @Test("Examples grouped for one GEMM (groups of 5, 5, 1 and 10, 1) give what each example alone gives")
+    func groupsMatchSingleExamples() throws {
+        let c1 = try Conv2d(input: ImageShape(channels: 2, height: 96, width: 96), outputChannels: 4, kernel: 3, padding: .same, activation: .tanh)
+        let c2 = try Conv2d(input: c1.outputShape, outputChannels: 6, kernel: 3, stride: 2, padding: .size(1), activation: .relu)
+        let pool = try Pooling(.max, input: c2.outputShape, window: 3, stride: 2)
+        let flat = try Flatten(input: pool.outputShape)
+        #expect(c1.groupSize(examples: 11) == 5 && c2.groupSize(examples: 11) == 10)
+        let network = try Network<Double>(
+            layers: [c1, c2, pool, flat, Dense(inputSize: flat.outputSize, outputSize: 3, activation: .softmax)],
+            loss: .categoricalCrossEntropy, initializer: .xavier, seed: 4)
+        let data = Self.data(network, examples: 11)
+        let batch = try network.gradients(data.X, data.Y, convention: .deferred)
+        var meanW: [[Double]] = [Array(repeating: 0, count: c1.parameterSpecs[0].shape.rows * c1.parameterSpecs[0].shape.columns),
+                                 Array(repeating: 0, count: c2.parameterSpecs[0].shape.rows * c2.parameterSpecs[0].shape.columns)]
+        for e in 0..<11 {
+            let x = Matrix(rows: data.X.rows, columns: 1, columnMajor: (0..<data.X.rows).map { data.X[$0, e] })
+            let y = Matrix(rows: data.Y.rows, columns: 1, columnMajor: (0..<data.Y.rows).map { data.Y[$0, e] })
+            let single = try network.gradients(x, y, convention: .deferred)
+            for l in [1, 2] {
+                for name in ["Z", "dZ", "dA_prev"] {
+                    let (whole, alone) = (batch[layer: l][name]!, single[layer: l][name]!)
+                    let worst = (0..<whole.rows).map { abs(whole[$0, e] - alone[$0, 0]) }.max()!
+                    #expect(worst < 1e-12, "layer \(l) \(name) example \(e): \(worst)")
+                }
+                let dW = single[layer: l]["dW"]!
+                for k in 0..<dW.elements.count { meanW[l - 1][k] += dW.elements[k] / 11 }
+            }
+        }
+        for l in [1, 2] {
+            let dW = batch[layer: l]["dW"]!
+            let worst = zip(dW.elements, meanW[l - 1]).map { abs($0 - $1) }.max()!
+            #expect(worst < 1e-12, "layer \(l) dW: \(worst)")
+        }
+    }
+
     @Test("PyTorch names and layouts: Conv2d.weight (out_c, in_c, kH, kW), module indices, safetensors round trip")
     func layout() throws {
         let network = try Self.network(input: ImageShape(channels: 2, height: 6, width: 6), hidden: .relu)

@@ -37,6 +37,10 @@ public protocol Layer: Sendable, Codable, Equatable, CustomStringConvertible {
     /// Whether an example's output depends on other examples of the batch (batch norm).
     /// `false` by default.
     var mixesExamples: Bool { get }
+    /// The multiply-adds one example costs in the forward pass: a dense layer's weights, a
+    /// convolution's weights once per output position. Sharding judges by it whether a batch is
+    /// worth splitting across threads. The layer's ``parameterCount`` by default.
+    var multiplyAddsPerExample: Int { get }
     /// The PyTorch modules this layer is, in `nn.Sequential` order (its parameters belong to the
     /// first): `["Linear(2, 4)", "Tanh()"]`.
     var pyTorchModules: [String] { get }
@@ -70,6 +74,7 @@ public protocol Layer: Sendable, Codable, Equatable, CustomStringConvertible {
 extension Layer {
     public var activation: Activation? { nil }
     public var mixesExamples: Bool { false }
+    public var multiplyAddsPerExample: Int { parameterCount }
     public var savedNames: [String] { [] }
     public func savedShapes(examples m: Int) -> [Shape] { [] }
     public var gradientNames: [String] { [] }

@@ -34,8 +34,9 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
     /// How many shards a batch of `m` examples gets.
     static func shardCount(network: Network<Scalar>, examples m: Int, workers: Int, minimumWork: Double) -> Int {
         guard workers > 1 else { return 1 }
-        // About 2 flops per parameter and example forward, 4 backward (dW and dA).
-        let work = 6 * Double(network.parameterCount) * Double(m)
+        // About 2 flops per multiply-add and example forward, 4 backward (dW and dA); a dense
+        // layer's multiply-adds are its parameters, a convolution's its weights × positions.
+        let work = 6 * Double(network.layers.reduce(0) { $0 + $1.multiplyAddsPerExample }) * Double(m)
         guard work >= minimumWork else { return 1 }
         return Swift.max(1, Swift.min(workers, m / minimumColumns))
     }
