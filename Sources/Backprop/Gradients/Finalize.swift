@@ -16,25 +16,6 @@ extension Convention {
     }
 }
 
-/// What finalizing a batch's summed gradients does to each element: `g ← c·g`, then
-/// `g ← g + (λ/M)·θ` on the tensors that decay. ``Gradients/finalize(examples:convention:l2:parameters:)``
-/// applies it in a pass of its own; the optimizer can apply it as it reads each gradient
-/// (``Optimizer/update(_:gradients:learningRate:threads:finalizing:)``), the same arithmetic in
-/// the same order, so both give the same bits and the slab is not read and written once more.
-public struct GradientFinalization<Scalar: BackpropScalar>: Sendable {
-    /// `c`: 1/M under ``Convention/deferred``, 1 under ``Convention/absorbed``.
-    public let scale: Scalar
-    /// `λ/M`, added times `θ` to the gradients of decaying tensors (0 without L2).
-    public let decay: Scalar
-
-    /// The finalization of a batch of `M` examples.
-    public init(examples M: Int, convention: Convention, l2 lambda: Double) {
-        precondition(M > 0, "finalize needs a positive example count")
-        scale = convention.scales(examples: M).parameters
-        decay = lambda == 0 ? 0 : Scalar(lambda) / Scalar(M)
-    }
-}
-
 extension Gradients {
     /// Turns summed gradients into `∂J/∂θ` for a batch of `M` examples: the convention's factor,
     /// then `(λ/M) W` on the decaying tensors.
@@ -43,12 +24,13 @@ extension Gradients {
     public mutating func finalize(
         examples M: Int, convention: Convention, l2 lambda: Double, parameters: Parameters<Scalar>
     ) {
-        let finalization = GradientFinalization<Scalar>(examples: M, convention: convention, l2: lambda)
-        let (c, decay) = (finalization.scale, finalization.decay)
+        precondition(M > 0, "finalize needs a positive example count")
+        let c: Scalar = convention.scales(examples: M).parameters
+        let decay = Scalar(lambda) / Scalar(M)
         let tensors = self.tensors
         slab.withUnsafeMutableBufferPointer { g in
             if c != 1 { Self.scale(g, by: c) }
-            guard decay != 0 else { return }
+            guard lambda != 0 else { return }
             parameters.slab.withUnsafeBufferPointer { theta in
                 for tensor in tensors where tensor.decays {
                     Self.addScaled(UnsafeBufferPointer(rebasing: theta[tensor.range]), decay,

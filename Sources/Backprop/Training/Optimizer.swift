@@ -114,15 +114,10 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
     ///   - threads: how many threads may share the elementwise pass (each takes a contiguous
     ///     range; small slabs stay on the calling thread). Every element gets the same
     ///     arithmetic whatever the count, so results do not depend on it.
-    ///   - finalizing: when given, `gradients` holds the batch's *sums*, and each is finalized
-    ///     (`c·g + (λ/M)·θ`) as the update reads it, instead of by a separate pass of
-    ///     ``Gradients/finalize(examples:convention:l2:parameters:)`` over the slab: the same
-    ///     bits, one read and one write of the slab fewer. `gradients` is left as it was.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public mutating func update(
-        _ network: inout Network<Scalar>, gradients: Gradients<Scalar>, learningRate: Double, threads: Int = 1,
-        finalizing: GradientFinalization<Scalar>? = nil
+        _ network: inout Network<Scalar>, gradients: Gradients<Scalar>, learningRate: Double, threads: Int = 1
     ) {
         let count = network.parameters.count
         precondition(gradients.slab.count == count, "one gradient per parameter")
@@ -130,8 +125,7 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
         if squares.count != count && algorithm.usesSquares { squares = ContiguousArray(repeating: 0, count: count) }
         step += 1
         let (algorithm, t) = (self.algorithm, Double(step))
-        let scale = finalizing?.scale ?? 1, l2 = finalizing?.decay ?? 0
-        var splitByDecay = l2 != 0
+        var splitByDecay = false
         if case .adamW = algorithm { splitByDecay = true }
         let runs = Self.runs(network.parameters.tensors, splitByDecay: splitByDecay)
         network.parameters.slab.withUnsafeMutableBufferPointer { p in
@@ -139,8 +133,7 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
                 velocity.withUnsafeMutableBufferPointer { v in
                     squares.withUnsafeMutableBufferPointer { s in
                         for (range, decays) in runs {
-                            let incoming = Incoming(scale: scale, l2: decays ? l2 : 0)
-                            Self.apply(algorithm, t: t, alpha: learningRate, decays: decays, threads: threads, incoming: incoming,
+                            Self.apply(algorithm, t: t, alpha: learningRate, decays: decays, threads: threads,
                                        p.slice(range), g.slice(range), v.isEmpty ? v : v.slice(range), s.isEmpty ? s : s.slice(range))
                         }
                     }
@@ -167,7 +160,7 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
 
     // One rule applied to one run of the slab, element by element, in a single pass over memory.
     private static func apply(
-        _ algorithm: OptimizerAlgorithm, t: Double, alpha: Double, decays: Bool, threads: Int, incoming: Incoming,
+        _ algorithm: OptimizerAlgorithm, t: Double, alpha: Double, decays: Bool, threads: Int,
         _ p: UnsafeMutableBufferPointer<Scalar>, _ g: UnsafeBufferPointer<Scalar>,
         _ v: UnsafeMutableBufferPointer<Scalar>, _ s: UnsafeMutableBufferPointer<Scalar>
     ) {
@@ -177,17 +170,17 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
         switch algorithm {
         case .gradientDescent:
             ParallelFor.ranges(count: count, parts: threads, grain: grain) { r in
-                Kernels.descend(p.slice(r), g.slice(r), incoming, a)
+                Kernels.descend(p.slice(r), g.slice(r), a)
             }
         case let .momentum(beta):
             let (b1, c1) = (Scalar(beta), Scalar(1 - beta))
             ParallelFor.ranges(count: count, parts: threads, grain: grain) { r in
-                Kernels.momentum(p.slice(r), g.slice(r), incoming, v.slice(r), a, b1, c1)
+                Kernels.momentum(p.slice(r), g.slice(r), v.slice(r), a, b1, c1)
             }
         case let .rmsProp(beta, epsilon):
             let (b2, c2, e) = (Scalar(beta), Scalar(1 - beta), Scalar(epsilon))
             ParallelFor.ranges(count: count, parts: threads, grain: grain) { r in
-                Kernels.rmsProp(p.slice(r), g.slice(r), incoming, s.slice(r), a, b2, c2, e)
+                Kernels.rmsProp(p.slice(r), g.slice(r), s.slice(r), a, b2, c2, e)
             }
         case let .adam(beta1, beta2, epsilon), let .adamW(beta1, beta2, epsilon, _):
             let (b1, c1, b2, c2) = (Scalar(beta1), Scalar(1 - beta1), Scalar(beta2), Scalar(1 - beta2))
@@ -201,63 +194,47 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
                 decay = 1 - Scalar(alpha * weightDecay)
             }
             ParallelFor.ranges(count: count, parts: threads, grain: grain) { r in
-                Kernels.adam(p.slice(r), g.slice(r), incoming, v.slice(r), s.slice(r),
+                Kernels.adam(p.slice(r), g.slice(r), v.slice(r), s.slice(r),
                              b1, c1, b2, c2, e, stepSize: stepSize, rootScale: rootScale, decay: decay)
             }
-        }
-    }
-
-    /// How a stored gradient becomes `∂J/∂θ` as it is read: `g·c`, plus `(λ/M)·θ` when `l2` is
-    /// not 0 (``GradientFinalization``; `c = 1`, `l2 = 0` when the slab is already final).
-    struct Incoming {
-        let scale: Scalar
-        let l2: Scalar
-
-        /// The gradient of element `i`, `g[i]·c (+ l2·p[i])`: the arithmetic of `finalize`.
-        @inline(__always)
-        func callAsFunction(_ g: UnsafeBufferPointer<Scalar>, _ p: UnsafeMutableBufferPointer<Scalar>, _ i: Int) -> Scalar {
-            l2 == 0 ? g[i] * scale : g[i] * scale + l2 * p[i]
         }
     }
 
     /// The update rules over one contiguous range each. Plain functions of their buffers (not
     /// closures capturing them), so the compiler sees no aliasing and vectorises each loop.
     private enum Kernels {
-        static func descend(
-            _ p: UnsafeMutableBufferPointer<Scalar>, _ g: UnsafeBufferPointer<Scalar>, _ incoming: Incoming, _ a: Scalar
-        ) {
-            for i in 0..<p.count { p[i] -= a * incoming(g, p, i) }
+        static func descend(_ p: UnsafeMutableBufferPointer<Scalar>, _ g: UnsafeBufferPointer<Scalar>, _ a: Scalar) {
+            for i in 0..<p.count { p[i] -= a * g[i] }
         }
 
         static func momentum(
-            _ p: UnsafeMutableBufferPointer<Scalar>, _ g: UnsafeBufferPointer<Scalar>, _ incoming: Incoming,
+            _ p: UnsafeMutableBufferPointer<Scalar>, _ g: UnsafeBufferPointer<Scalar>,
             _ v: UnsafeMutableBufferPointer<Scalar>, _ a: Scalar, _ b1: Scalar, _ c1: Scalar
         ) {
             for i in 0..<p.count {
-                v[i] = b1 * v[i] + c1 * incoming(g, p, i)
+                v[i] = b1 * v[i] + c1 * g[i]
                 p[i] -= a * v[i]
             }
         }
 
         static func rmsProp(
-            _ p: UnsafeMutableBufferPointer<Scalar>, _ g: UnsafeBufferPointer<Scalar>, _ incoming: Incoming,
+            _ p: UnsafeMutableBufferPointer<Scalar>, _ g: UnsafeBufferPointer<Scalar>,
             _ s: UnsafeMutableBufferPointer<Scalar>, _ a: Scalar, _ b2: Scalar, _ c2: Scalar, _ e: Scalar
         ) {
             for i in 0..<p.count {
-                let gi = incoming(g, p, i)
-                s[i] = b2 * s[i] + c2 * gi * gi
-                p[i] -= a * gi / (Swift.max(s[i], 0).squareRoot() + e)  // see adam
+                s[i] = b2 * s[i] + c2 * g[i] * g[i]
+                p[i] -= a * g[i] / (Swift.max(s[i], 0).squareRoot() + e)  // see adam
             }
         }
 
         static func adam(
-            _ p: UnsafeMutableBufferPointer<Scalar>, _ g: UnsafeBufferPointer<Scalar>, _ incoming: Incoming,
+            _ p: UnsafeMutableBufferPointer<Scalar>, _ g: UnsafeBufferPointer<Scalar>,
             _ v: UnsafeMutableBufferPointer<Scalar>, _ s: UnsafeMutableBufferPointer<Scalar>,
             _ b1: Scalar, _ c1: Scalar, _ b2: Scalar, _ c2: Scalar, _ e: Scalar,
             stepSize: Scalar, rootScale: Scalar, decay: Scalar
         ) {
             for i in 0..<p.count {
-                let gi = incoming(g, p, i)
+                let gi = g[i]
                 let vi = b1 * v[i] + c1 * gi
                 let si = b2 * s[i] + c2 * gi * gi
                 v[i] = vi

@@ -187,19 +187,11 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
             // The window's sums end in the workspace (a swap, not a copy).
             if parts.count > 1 { swap(&workspace.gradients, &accumulated!) }
             try reducer.allReduce(&workspace.gradients, totals: &totals)
-            // A sampled batch's gradients are read (every tensor checked, norms recorded), so
-            // they are finalized first; otherwise the update finalizes each gradient as it
-            // reads it (the same bits, one pass over the slab fewer), and the check below reads
-            // only tensors without decay, whose sums are finite exactly when c times them is.
-            let sampled = index % sampleEvery == 0
-            let finalization = GradientFinalization<Scalar>(
-                examples: totals.examples, convention: configuration.convention, l2: configuration.l2)
-            if sampled {
-                workspace.gradients.finalize(
-                    examples: totals.examples, convention: configuration.convention, l2: configuration.l2,
-                    parameters: network.parameters)
-            }
+            workspace.gradients.finalize(
+                examples: totals.examples, convention: configuration.convention, l2: configuration.l2,
+                parameters: network.parameters)
             let cost = network.cost(summedLoss: totals.summedLoss, examples: totals.examples, l2: configuration.l2)
+            let sampled = index % sampleEvery == 0
             do {
                 try checkFinite(workspace.gradients, cost: cost, all: sampled, epoch: epoch, batch: index + 1)
             } catch {
@@ -217,9 +209,7 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
                 for l in 0..<network.depth { normSums[l] += workspace.gradients.weightNorm(layer: l + 1) }
                 normSamples += 1
             }
-            optimizer.update(
-                &network, gradients: workspace.gradients, learningRate: learningRate, threads: workers,
-                finalizing: sampled ? nil : finalization)
+            optimizer.update(&network, gradients: workspace.gradients, learningRate: learningRate, threads: workers)
 
             lossSum += cost * Double(totals.examples)
             correct += totals.correct
