@@ -438,19 +438,11 @@ extension VectorMath {
     ) -> Double {
         precondition(logits.count == labels.count, "buffer lengths differ")
         guard let z = logits.baseAddress, let y = labels.baseAddress else { return 0 }
-        let count = logits.count
-        var sums = D4.zero
-        var i = 0
-        while i + 4 <= count {
-            sums += binaryCrossEntropy(loadDoubles(z, at: i, count: count, padding: 0),
-                                       loadDoubles(y, at: i, count: count, padding: 0))
-            i += 4
-        }
-        return finishBinaryCrossEntropySum(sums, from: i, z, y, count: count)
+        return finishBinaryCrossEntropySum(.zero, from: 0, z, y, count: logits.count)
     }
 
-    /// The groups of four from `start` on (none after the C kernels), the total of the four
-    /// sums, and the last `count mod 4` terms.
+    /// The groups of four from `start` on (all of them for the reference, none after the C
+    /// kernels), the total of the four sums, and the last `count mod 4` terms.
     private static func finishBinaryCrossEntropySum<T: BackpropScalar>(
         _ sums: D4, from start: Int, _ z: UnsafePointer<T>, _ y: UnsafePointer<T>, count: Int
     ) -> Double {
