@@ -8,6 +8,7 @@
 // A, not by arithmetic), so every level gives the same bits as the plain loop
 //   s = 0; for j: s = s + A[i, j] * x[j];  y[i] = alpha * s + beta * y[i]   (beta = 0: alpha * s).
 #include "BackpropKernels.h"
+#include "KernelLevels.h"
 
 #include <string.h>
 
@@ -16,9 +17,6 @@
 typedef double vd __attribute__((vector_size(64)));
 typedef float vf __attribute__((vector_size(64)));
 
-#define AVX2 __attribute__((target("avx2,fma")))
-#define AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl")))
-#define UNPAREN(...) __VA_ARGS__
 
 // BLOCK vectors of WIDTH rows at a time, then single vectors, then single rows.
 #define GEMV_BODY(T, V, WIDTH, BLOCK)                                                   \

@@ -7,6 +7,7 @@
 // depends only on that element, so the versions agree with the Swift kernels bit for bit
 // (VectorMathKernelTests checks every level available on the machine).
 #include "BackpropKernels.h"
+#include "KernelLevels.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -24,8 +25,6 @@ typedef double vd4 __attribute__((vector_size(32)));
 #define DOUBLES 8
 #define FLOATS 16
 
-#define AVX2 __attribute__((target("avx2,fma")))
-#define AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl")))
 
 // Vectors wider than the baseline's registers cannot be passed by value between functions
 // compiled for different instruction sets (the calling convention differs), so the helpers are
@@ -219,24 +218,6 @@ INLINE void sigmoid_f(vf *value) {
     memcpy(sums, &acc, sizeof acc);                                                     \
     return full;
 
-#define UNPAREN(...) __VA_ARGS__
-
-// Three versions of one body, `NAME_at` to call one by level (clamped to what the CPU
-// supports) and `NAME` at the process's level.
-#define DEFINE_LEVELS_RETURNING(R, NAME, PARAMS, ARGS, BODY)                    \
-    static R NAME##_baseline PARAMS { BODY }                                     \
-    AVX2 static R NAME##_avx2 PARAMS { BODY }                                    \
-    AVX512 static R NAME##_avx512 PARAMS { BODY }                                \
-    R NAME##_at(BPKernelLevel level, UNPAREN PARAMS) {                           \
-        switch (bp_kernel_level_clamped(level)) {                                \
-        case BPKernelLevelAVX512: return NAME##_avx512 ARGS;                     \
-        case BPKernelLevelAVX2: return NAME##_avx2 ARGS;                         \
-        default: return NAME##_baseline ARGS;                                    \
-        }                                                                        \
-    }                                                                            \
-    R NAME PARAMS { return NAME##_at(bp_kernel_level(), UNPAREN ARGS); }
-
-#define DEFINE_LEVELS(NAME, PARAMS, ARGS, BODY) DEFINE_LEVELS_RETURNING(void, NAME, PARAMS, ARGS, BODY)
 
 DEFINE_LEVELS(bp_exp_f64, (const double *x, double *y, size_t n), (x, y, n), MAP_BODY(double, vd, DOUBLES, exp_d))
 DEFINE_LEVELS(bp_tanh_f64, (const double *x, double *y, size_t n), (x, y, n), MAP_BODY(double, vd, DOUBLES, tanh_d))

@@ -1,3 +1,4 @@
+import BackpropKernels
 /// The update rules, as the course writes them so its published values reproduce.
 ///
 /// With gradient `g` (`dW` or `db`), learning rate `α` and step `t` (1-based):
@@ -194,15 +195,15 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
                 decay = 1 - Scalar(alpha * weightDecay)
             }
             ParallelFor.ranges(count: count, parts: threads, grain: grain) { r in
-                Kernels.adam(p.slice(r), g.slice(r), v.slice(r), s.slice(r),
-                             b1, c1, b2, c2, e, stepSize: stepSize, rootScale: rootScale, decay: decay)
+                Kernels.fastAdam(p.slice(r), g.slice(r), v.slice(r), s.slice(r),
+                                 b1, c1, b2, c2, e, stepSize: stepSize, rootScale: rootScale, decay: decay)
             }
         }
     }
 
     /// The update rules over one contiguous range each. Plain functions of their buffers (not
     /// closures capturing them), so the compiler sees no aliasing and vectorises each loop.
-    private enum Kernels {
+    enum Kernels {
         static func descend(_ p: UnsafeMutableBufferPointer<Scalar>, _ g: UnsafeBufferPointer<Scalar>, _ a: Scalar) {
             for i in 0..<p.count { p[i] -= a * g[i] }
         }
@@ -224,6 +225,33 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
             for i in 0..<p.count {
                 s[i] = b2 * s[i] + c2 * g[i] * g[i]
                 p[i] -= a * g[i] / (Swift.max(s[i], 0).squareRoot() + e)  // see adam
+            }
+        }
+
+        /// Adam's step on `Float` and `Double` through the C kernel `bp_adam_f32`/`bp_adam_f64`
+        /// at ``KernelInstructionSet/current`` (16 floats a vector where the CPU has AVX-512,
+        /// 8 with AVX2): the bits of ``adam(_:_:_:_:_:_:_:_:_:stepSize:rootScale:decay:)``,
+        /// which stays as the reference and serves any other scalar.
+        static func fastAdam(
+            _ p: UnsafeMutableBufferPointer<Scalar>, _ g: UnsafeBufferPointer<Scalar>,
+            _ v: UnsafeMutableBufferPointer<Scalar>, _ s: UnsafeMutableBufferPointer<Scalar>,
+            _ b1: Scalar, _ c1: Scalar, _ b2: Scalar, _ c2: Scalar, _ e: Scalar,
+            stepSize: Scalar, rootScale: Scalar, decay: Scalar
+        ) {
+            guard let pb = p.baseAddress, let gb = g.baseAddress, let vb = v.baseAddress, let sb = s.baseAddress else { return }
+            let (p0, g0, v0, s0) = (UnsafeMutableRawPointer(pb), UnsafeRawPointer(gb), UnsafeMutableRawPointer(vb), UnsafeMutableRawPointer(sb))
+            if Scalar.self == Float.self {
+                func f(_ x: Scalar) -> Float { unsafeBitCast(x, to: Float.self) }
+                bp_adam_f32(p0.assumingMemoryBound(to: Float.self), g0.assumingMemoryBound(to: Float.self),
+                            v0.assumingMemoryBound(to: Float.self), s0.assumingMemoryBound(to: Float.self), p.count,
+                            f(b1), f(c1), f(b2), f(c2), f(e), f(stepSize), f(rootScale), f(decay))
+            } else if Scalar.self == Double.self {
+                func d(_ x: Scalar) -> Double { unsafeBitCast(x, to: Double.self) }
+                bp_adam_f64(p0.assumingMemoryBound(to: Double.self), g0.assumingMemoryBound(to: Double.self),
+                            v0.assumingMemoryBound(to: Double.self), s0.assumingMemoryBound(to: Double.self), p.count,
+                            d(b1), d(c1), d(b2), d(c2), d(e), d(stepSize), d(rootScale), d(decay))
+            } else {
+                adam(p, g, v, s, b1, c1, b2, c2, e, stepSize: stepSize, rootScale: rootScale, decay: decay)
             }
         }
 

@@ -156,6 +156,21 @@ void bp_dgemm_tiles(BPKernelLevel level, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
 
 // MARK: GEMM end
 
+// MARK: - Optimizer (OptimizerStep.c): Adam's elementwise step, the bits of
+// `Optimizer.Kernels.adam` on every level. The buffers must not overlap.
+
+/// v[i] = b1·v[i] + c1·g[i]; s[i] = b2·s[i] + c2·g[i]·g[i];
+/// p[i] = decay·p[i] − step_size·v[i] / (√s[i]·root_scale + epsilon), for i < n.
+void bp_adam_f32(float *p, const float *g, float *v, float *s, size_t n, float b1, float c1, float b2, float c2,
+                 float epsilon, float step_size, float root_scale, float decay);
+void bp_adam_f32_at(BPKernelLevel level, float *p, const float *g, float *v, float *s, size_t n, float b1, float c1,
+                    float b2, float c2, float epsilon, float step_size, float root_scale, float decay);
+/// As bp_adam_f32, in double precision.
+void bp_adam_f64(double *p, const double *g, double *v, double *s, size_t n, double b1, double c1, double b2,
+                 double c2, double epsilon, double step_size, double root_scale, double decay);
+void bp_adam_f64_at(BPKernelLevel level, double *p, const double *g, double *v, double *s, size_t n, double b1,
+                    double c1, double b2, double c2, double epsilon, double step_size, double root_scale, double decay);
+
 #ifdef __cplusplus
 }
 #endif
