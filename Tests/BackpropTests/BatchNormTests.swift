@@ -221,6 +221,17 @@ struct BatchNormTests {
         #expect(relativeDifference(try trained.predict(data.X), expected) < 1e-13)
         // Train mode on the same batch differs (batch statistics).
         #expect(relativeDifference(try trained.forward(data.X).output, expected) > 1e-6)
+        // evaluate (validation losses, the run's report) is eval mode too, as PyTorch's
+        // model.eval(): its cost is the BCE of the running-statistics output, whatever the chunks.
+        var bce = 0.0
+        for j in 0..<expected.columns {
+            let (a, y) = (expected[0, j], data.Y[0, j])
+            bce -= y * log(a) + (1 - y) * log(1 - a)
+        }
+        let whole = try trained.evaluate(data)
+        #expect(abs(whole.loss - bce / Double(expected.columns)) < 1e-12)
+        let chunked = try trained.evaluate(data, chunkSize: 3)
+        #expect(abs(chunked.loss - whole.loss) < 1e-15 && chunked.confusion == whole.confusion)
     }
 
     @Test("A batch of one example is refused in training, and so is a last batch of one")

@@ -284,6 +284,29 @@ struct ConvolutionLedgerTests {
         #expect(zip(dd.elements, da.elements).allSatisfy { abs($0 - 4 * $1) < 1e-13 })
     }
 
+    @Test("evaluate: the inference path in chunks sized from the widest layer gives the full forward pass's cost and counts")
+    func evaluation() throws {
+        let network = try Self.network(input: ImageShape(channels: 2, height: 9, width: 9), filters: 4, hidden: .relu)
+        let data = Self.data(network, examples: 23)
+        let cache = try network.forward(data.X)
+        let cost = network.loss.summedLoss(Z: cache.Z(network.depth), A: cache.output, Y: data.Y) / 23
+        let correct = zip(Metrics.predictedClasses(cache.output), Metrics.trueClasses(data.Y)).filter { $0 == $1 }.count
+        for chunk in [23, 5, 1] {
+            let result = try network.evaluate(data, chunkSize: chunk)
+            #expect(abs(result.loss - cost) < 1e-14, "chunks of \(chunk)")
+            #expect(result.accuracy == Double(correct) / 23, "chunks of \(chunk)")
+        }
+        // A chunk holds about 8 Mi numbers of the widest layer: an MNIST MLP keeps 4,096 examples,
+        // a convolution with 32×26×26 outputs takes 387.
+        let mlp = try Network<Float>(sizes: [784, 256, 10], hidden: .relu, output: .softmax, seed: 1)
+        #expect(mlp.evaluationChunk(limit: 4096) == 4096)
+        let layers = try LayerGrammar.layers("conv:32:3,relu,maxpool:2,dense:10", image: ImageShape(channels: 1, height: 28, width: 28),
+                                             features: 784, output: .softmax)
+        let cnn = try Network<Float>(layers: layers, loss: .categoricalCrossEntropy, initializer: .he, seed: 1)
+        #expect(cnn.evaluationChunk(limit: 4096) == (8 << 20) / (32 * 26 * 26))
+        #expect(cnn.evaluationChunk(limit: 100) == 100)
+    }
+
     @Test("explain: 4-D shapes, the scatter, the sums, and the 1/m on the example sum only, both conventions")
     func explanation() throws {
         let layers = try LayerGrammar.layers("conv:16:3,relu,maxpool:2,avgpool:3:2,dense:10", image: ImageShape(channels: 1, height: 28, width: 28),
