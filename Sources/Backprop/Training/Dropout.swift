@@ -41,17 +41,33 @@ public struct DropoutMasks<Scalar: BackpropScalar>: Sendable {
                 masks.append(nil)
                 continue
             }
-            let rows = network.layers[l - 1].outputSize
-            var D = Matrix<Scalar>(rows: rows, columns: m)
-            D.withUnsafeMutableBufferPointer { d in
-                for i in 0..<rows {  // row by row, as documented, into column-major storage
-                    for j in 0..<m { d[i + j * rows] = generator.nextUniform() < keep[l - 1] ? 1 : 0 }
-                }
-            }
-            masks.append(D)
+            masks.append(Self.draw(rows: network.layers[l - 1].outputSize, columns: m, keep: keep[l - 1], using: &generator))
         }
         self.masks = masks
         self.keepProbabilities = keep
+    }
+
+    /// One layer's mask, drawn row by row (the documented order) into column-major storage.
+    /// Writing each draw straight to its place would touch a new cache line every time (a
+    /// column of a convolution's output is tens of KiB long); instead a band of rows is drawn
+    /// into a small column-major tile, then each column's part of the band is copied at once.
+    private static func draw(rows: Int, columns m: Int, keep: Double, using generator: inout SeededGenerator) -> Matrix<Scalar> {
+        var D = Matrix<Scalar>(uninitializedRows: rows, columns: m)
+        let band = Swift.max(1, Swift.min(rows, (1 << 15) / Swift.max(m, 1)))
+        withUnsafeTemporaryAllocation(of: Scalar.self, capacity: band * m) { tile in
+            D.withUnsafeMutableBufferPointer { d in
+                for start in stride(from: 0, to: rows, by: band) {
+                    let height = Swift.min(band, rows - start)
+                    for i in 0..<height {
+                        for j in 0..<m { tile[i + j * height] = generator.nextUniform() < keep ? 1 : 0 }
+                    }
+                    for j in 0..<m {
+                        (d.baseAddress! + start + j * rows).update(from: tile.baseAddress! + j * height, count: height)
+                    }
+                }
+            }
+        }
+        return D
     }
 
     /// Masks from given uniform draws, as the course writes them: `D[l] = (U[l] < p[l])`
