@@ -286,8 +286,8 @@ struct ConvolutionLedgerTests {
 
     @Test("evaluate: the inference path in chunks sized from the widest layer gives the full forward pass's cost and counts")
     func evaluation() throws {
-        let network = try Self.network(input: ImageShape(channels: 2, height: 9, width: 9), filters: 4, hidden: .relu)
-        let data = Self.data(network, examples: 23)
+        let network = try ConvolutionTests.network(input: ImageShape(channels: 2, height: 9, width: 9), filters: 4, hidden: .relu)
+        let data = ConvolutionTests.data(network, examples: 23)
         let cache = try network.forward(data.X)
         let cost = network.loss.summedLoss(Z: cache.Z(network.depth), A: cache.output, Y: data.Y) / 23
         let correct = zip(Metrics.predictedClasses(cache.output), Metrics.trueClasses(data.Y)).filter { $0 == $1 }.count

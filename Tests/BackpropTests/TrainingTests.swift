@@ -54,6 +54,29 @@ struct TrainingTests {
         #expect(results[0].slab.elementsEqual(results[1].slab) { $0.bitPattern == $1.bitPattern })
     }
 
+    @Test("Dropout masks are drawn row by row, layer 1 first, into column-major storage: bands of rows change nothing",
+          arguments: [1, 7, 300, 20_000])
+    func dropoutDrawOrder(examples m: Int) throws {
+        // 256 rows: one band for a small batch, several (with a short last one) at m = 300, one row a band at m = 20,000.
+        let network = try Network<Float>(sizes: [3, 256, 5, 2], hidden: .relu, output: .softmax, seed: 1)
+        var generator = SeededGenerator(seed: 9)
+        let masks = try DropoutMasks(keepProbabilities: [0.7, 0.4], network: network, examples: m, using: &generator)
+        var reference = SeededGenerator(seed: 9)
+        for (l, keep) in [(0, 0.7), (1, 0.4)] {
+            let rows = network.layers[l].outputSize
+            let mask = try #require(masks.masks[l])
+            #expect(mask.shape == Shape(rows, m))
+            var mismatches = 0
+            for i in 0..<rows {
+                for j in 0..<m where mask[i, j] != (reference.nextUniform() < keep ? 1 : 0) { mismatches += 1 }
+            }
+            #expect(mismatches == 0, "layer \(l + 1), m = \(m)")
+        }
+        #expect(masks.masks[2] == nil)
+        // The generator is left where the plain loop leaves it.
+        #expect(generator.next() == reference.next())
+    }
+
     @Test("The gradient check passes with a dropout mask held fixed")
     func dropoutGradientCheck() throws {
         let network = try Network<Double>(sizes: [3, 6, 5, 2], hidden: .tanh, output: .softmax, seed: 21)
