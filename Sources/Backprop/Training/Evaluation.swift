@@ -3,7 +3,7 @@ extension Network {
     /// Cost, accuracy and confusion matrix of this network on `data`, in inference mode (no
     /// dropout; batch norm with its running statistics, as `predict` and PyTorch's `eval()`),
     /// computed in chunks of at most `chunkSize` examples (fewer where the widest layer would
-    /// make a chunk's activations large: see ``evaluationChunk(limit:)``).
+    /// make a chunk's activations large: see `evaluationChunk(limit:)`).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func evaluate(
