@@ -31,13 +31,17 @@ extension Network {
     public func predict(_ X: Matrix<Scalar>) throws -> Matrix<Scalar> {
         try checkInput(X)
         // No cache: each layer's output is dropped as soon as the next layer has read it.
-        return parameters.withViews { views in
-            var A = X
-            for (index, layer) in layers.enumerated() {
-                A = layer.infer(A, parameters: views.layer(parameters.layerTensors[index]))
-            }
-            return A
+        return parameters.withViews { inferred(X, through: depth, views: $0) }
+    }
+
+    /// `A[count]` for `X` by ``Layer/infer(_:parameters:)`` of layers `1 … count`, each output
+    /// dropped once the next layer has read it (`predict`, and evaluation below the last layer).
+    func inferred(_ X: Matrix<Scalar>, through count: Int, views: ParameterViews<Scalar>) -> Matrix<Scalar> {
+        var A = X
+        for index in 0..<count {
+            A = layers[index].infer(A, parameters: views.layer(parameters.layerTensors[index]))
         }
+        return A
     }
 
     /// The cost `J = (1/m) Σ L(a_i, y_i) + λ/(2m) Σ_l ‖W[l]‖²_F`.

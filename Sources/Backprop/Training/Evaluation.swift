@@ -57,10 +57,7 @@ extension Network {
     /// so no cache of the whole pass is kept.
     func inferredOutput(_ X: Matrix<Scalar>) -> (Z: Matrix<Scalar>, A: Matrix<Scalar>) {
         parameters.withViews { views in
-            var A = X
-            for index in 0..<(depth - 1) {
-                A = layers[index].infer(A, parameters: views.layer(parameters.layerTensors[index]))
-            }
+            let A = inferred(X, through: depth - 1, views: views)
             let last = layers[depth - 1]
             var saved = last.savedShapes(examples: X.columns).map { Matrix<Scalar>(shape: $0) }
             var output = Matrix<Scalar>(rows: last.outputSize, columns: X.columns)
