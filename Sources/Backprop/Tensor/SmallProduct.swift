@@ -1,3 +1,5 @@
+import BackpropKernels
+
 /// A direct Swift GEMM for products too small to be worth a BLAS call.
 ///
 /// Training a tiny network (the course's 2-4-1 "planar" model) runs products such as
@@ -62,6 +64,30 @@ enum SmallProduct {
             c.scaleColumns(rows: m, columns: n, leadingDimension: ldc, by: beta)
             return
         }
+        let ta: Int32 = transA == .none ? 0 : 1
+        let tb: Int32 = transB == .none ? 0 : 1
+        if Scalar.self == Double.self {
+            bp_small_gemm_f64(ta, tb, m, n, k, unsafeBitCast(alpha, to: Double.self), Self.cast(a), lda, Self.cast(b), ldb, unsafeBitCast(beta, to: Double.self), Self.cast(c), ldc)
+        } else if Scalar.self == Float.self {
+            bp_small_gemm_f32(ta, tb, m, n, k, unsafeBitCast(alpha, to: Float.self), Self.cast(a), lda, Self.cast(b), ldb, unsafeBitCast(beta, to: Float.self), Self.cast(c), ldc)
+        } else {
+            reference(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+    }
+
+    private static func cast<T, U>(_ p: UnsafePointer<T>) -> UnsafePointer<U> { UnsafeRawPointer(p).assumingMemoryBound(to: U.self) }
+    private static func cast<T, U>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<U> { UnsafeMutableRawPointer(p).assumingMemoryBound(to: U.self) }
+
+    /// The Swift kernel: what `Float` and `Double` products compute in C
+    /// (`bp_small_gemm_f32`, `bp_small_gemm_f64`, the same operations in the same order, so the
+    /// same bits at every instruction set: `SmallProductKernelTests`), and what other scalar
+    /// types run. Requires `m, n, k ≥ 1` and `alpha ≠ 0`.
+    static func reference<Scalar: BackpropScalar>(
+        _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+        alpha: Scalar, a: UnsafePointer<Scalar>, lda: Int,
+        b: UnsafePointer<Scalar>, ldb: Int,
+        beta: Scalar, c: UnsafeMutablePointer<Scalar>, ldc: Int
+    ) {
         // op(B)[p, j] = b[p * bStep + j * bColumn].
         let (bStep, bColumn) = transB == .none ? (1, ldb) : (ldb, 1)
         if transA == .none || m < 4 {

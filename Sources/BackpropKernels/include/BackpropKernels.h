@@ -156,6 +156,58 @@ void bp_dgemm_tiles(BPKernelLevel level, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
 
 // MARK: GEMM end
 
+// MARK: - Small products (SmallProduct.c): the direct GEMM of Backprop's `SmallProduct`, the
+// Swift kernel's bits on every level.
+
+/// The most multiply-adds (m·n·k) a small product takes; op(A) is packed on the stack.
+#define BP_SMALL_PRODUCT_MAXIMUM_WORK 4096
+
+/// C <- alpha op(A) op(B) + beta C, column-major, op(X) = X or its transpose; when beta is 0, C
+/// is not read. Requires m, n, k >= 1, alpha != 0 and m*k <= BP_SMALL_PRODUCT_MAXIMUM_WORK (the
+/// caller handles the other cases, as BLAS defines them). The bp_small_kernel_* functions are
+/// the kernel these call after packing a transposed A.
+void bp_small_gemm_f64(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double alpha,
+                       const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb, double beta,
+                       double *c, ptrdiff_t ldc);
+void bp_small_gemm_f64_at(BPKernelLevel level, int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                          double alpha, const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb,
+                          double beta, double *c, ptrdiff_t ldc);
+/// As bp_small_gemm_f64, in single precision.
+void bp_small_gemm_f32(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
+                       const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta,
+                       float *c, ptrdiff_t ldc);
+void bp_small_gemm_f32_at(BPKernelLevel level, int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                          float alpha, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
+                          float beta, float *c, ptrdiff_t ldc);
+void bp_small_kernel_f64(int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double alpha, const double *a,
+                         ptrdiff_t a_row, ptrdiff_t a_step, const double *b, ptrdiff_t b_step, ptrdiff_t b_column,
+                         double beta, double *c, ptrdiff_t ldc);
+void bp_small_kernel_f64_at(BPKernelLevel level, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double alpha,
+                            const double *a, ptrdiff_t a_row, ptrdiff_t a_step, const double *b, ptrdiff_t b_step,
+                            ptrdiff_t b_column, double beta, double *c, ptrdiff_t ldc);
+void bp_small_kernel_f32(int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
+                         ptrdiff_t a_row, ptrdiff_t a_step, const float *b, ptrdiff_t b_step, ptrdiff_t b_column,
+                         float beta, float *c, ptrdiff_t ldc);
+void bp_small_kernel_f32_at(BPKernelLevel level, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
+                            const float *a, ptrdiff_t a_row, ptrdiff_t a_step, const float *b, ptrdiff_t b_step,
+                            ptrdiff_t b_column, float beta, float *c, ptrdiff_t ldc);
+
+// MARK: - Rectifier (Rectifier.c): ReLU forward and backward, the bits of the Swift `ReLU`
+// on every level. `a` may equal `z` and `d` may equal `g`; otherwise no overlap.
+
+/// a[i] = z[i] when z[i] > 0 or z[i] is NaN, else +0.
+void bp_relu_f32(const float *z, float *a, size_t n);
+void bp_relu_f32_at(BPKernelLevel level, const float *z, float *a, size_t n);
+/// d[i] = g[i] * (z[i] > 0 ? 1 : 0).
+void bp_relu_backward_f32(const float *g, const float *z, float *d, size_t n);
+void bp_relu_backward_f32_at(BPKernelLevel level, const float *g, const float *z, float *d, size_t n);
+/// As bp_relu_f32, in double precision.
+void bp_relu_f64(const double *z, double *a, size_t n);
+void bp_relu_f64_at(BPKernelLevel level, const double *z, double *a, size_t n);
+/// As bp_relu_backward_f32, in double precision.
+void bp_relu_backward_f64(const double *g, const double *z, double *d, size_t n);
+void bp_relu_backward_f64_at(BPKernelLevel level, const double *g, const double *z, double *d, size_t n);
+
 // MARK: - Optimizer (OptimizerStep.c): Adam's elementwise step, the bits of
 // `Optimizer.Kernels.adam` on every level. The buffers must not overlap.
 
