@@ -148,13 +148,23 @@ public struct BatchNorm: BatchStatisticsLayer {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func infer<Scalar: BackpropScalar>(_ input: Matrix<Scalar>, parameters: ParameterViews<Scalar>) -> Matrix<Scalar> {
+        var output = Matrix<Scalar>(uninitializedRows: units, columns: input.columns)
+        infer(input, parameters: parameters, into: &output)
+        return output
+    }
+
+    /// The same into `output`, whose storage is reused when its shape fits.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func infer<Scalar: BackpropScalar>(_ input: Matrix<Scalar>, parameters: ParameterViews<Scalar>, into output: inout Matrix<Scalar>) {
         let (mean, variance) = running(parameters)
-        var output = Matrix<Scalar>(rows: units, columns: input.columns)
+        if output.shape != Shape(units, input.columns) {
+            output = Matrix(uninitializedRows: units, columns: input.columns)
+        }
         output.withUnsafeMutableBufferPointer { out in
             normalize(input, mean: mean, variance: variance, parameters: parameters, normalized: nil, into: out)
         }
         g.forward(inPlace: &output)
-        return output
     }
 
     private func running<Scalar: BackpropScalar>(_ parameters: ParameterViews<Scalar>) -> (mean: [Double], variance: [Double]) {

@@ -74,11 +74,21 @@ public struct Dense: Layer {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func infer<Scalar: BackpropScalar>(_ input: Matrix<Scalar>, parameters: ParameterViews<Scalar>) -> Matrix<Scalar> {
-        // `linear` writes every element (the bias, or zeros) before the product adds onto it.
         var Z = Matrix<Scalar>(uninitializedRows: outputSize, columns: input.columns)
-        linear(input, W: parameters[0], b: hasBias ? parameters[1] : nil, into: &Z)
-        g.forward(inPlace: &Z)
+        infer(input, parameters: parameters, into: &Z)
         return Z
+    }
+
+    /// `g(W A_prev + b)` into `output`, whose storage is reused when its shape fits.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func infer<Scalar: BackpropScalar>(_ input: Matrix<Scalar>, parameters: ParameterViews<Scalar>, into output: inout Matrix<Scalar>) {
+        if output.shape != Shape(outputSize, input.columns) {
+            output = Matrix(uninitializedRows: outputSize, columns: input.columns)
+        }
+        // `linear` writes every element (the bias, or zeros) before the product adds onto it.
+        linear(input, W: parameters[0], b: hasBias ? parameters[1] : nil, into: &output)
+        g.forward(inPlace: &output)
     }
 
     /// `Z = W A_prev + b`: the bias is laid down first and the GEMM adds onto it (`β = 1`), so no

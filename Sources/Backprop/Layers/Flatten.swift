@@ -50,6 +50,15 @@ public struct Flatten: ImageLayer {
 
     public func infer<Scalar: BackpropScalar>(_ input: Matrix<Scalar>, parameters: ParameterViews<Scalar>) -> Matrix<Scalar> { input }
 
+    /// A copy into `output`'s own storage: sharing the input's, as ``infer(_:parameters:)``
+    /// does, would make the layer below copy its buffer on the next call of a loop that reuses
+    /// them (``InferenceBuffers``).
+    public func infer<Scalar: BackpropScalar>(_ input: Matrix<Scalar>, parameters: ParameterViews<Scalar>, into output: inout Matrix<Scalar>) {
+        if output.shape != input.shape { output = Matrix(uninitializedRows: input.rows, columns: input.columns) }
+        var saved: [Matrix<Scalar>] = []
+        forward(input, parameters: parameters, mode: .inference, saved: &saved, output: &output)
+    }
+
     public func backward<Scalar: BackpropScalar>(
         _ seed: BackwardSeed<Scalar>, input: Matrix<Scalar>, output: Matrix<Scalar>,
         saved: [Matrix<Scalar>], parameters: ParameterViews<Scalar>,

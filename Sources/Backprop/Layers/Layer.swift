@@ -61,6 +61,12 @@ public protocol Layer: Sendable, Codable, Equatable, CustomStringConvertible {
     /// (a dense layer applies its activation in place).
     func infer<Scalar: BackpropScalar>(_ input: Matrix<Scalar>, parameters: ParameterViews<Scalar>) -> Matrix<Scalar>
 
+    /// ``infer(_:parameters:)`` into `output`, reusing its storage when it already has the
+    /// shape `(outputSize, m)` and is not shared, so an inference loop that keeps its buffers
+    /// (``InferenceBuffers``) allocates nothing per call. The default assigns the result of
+    /// ``infer(_:parameters:)``; dense, batch-norm and flatten layers write in place.
+    func infer<Scalar: BackpropScalar>(_ input: Matrix<Scalar>, parameters: ParameterViews<Scalar>, into output: inout Matrix<Scalar>)
+
     /// The backward pass: from `seed` (the gradient of the cost with respect to `output`, or the
     /// loss itself for an output layer) to the parameter gradients (written, not added) and, when
     /// `inputGradient` is not `nil`, the gradient with respect to `input`.
@@ -86,6 +92,10 @@ extension Layer {
         var output = Matrix<Scalar>(rows: outputSize, columns: m)
         forward(input, parameters: parameters, mode: .inference, saved: &saved, output: &output)
         return output
+    }
+
+    public func infer<Scalar: BackpropScalar>(_ input: Matrix<Scalar>, parameters: ParameterViews<Scalar>, into output: inout Matrix<Scalar>) {
+        output = infer(input, parameters: parameters)
     }
 
     /// The number of trainable numbers.

@@ -29,19 +29,35 @@ extension Network {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func predict(_ X: Matrix<Scalar>) throws -> Matrix<Scalar> {
-        try checkInput(X)
-        // No cache: each layer's output is dropped as soon as the next layer has read it.
-        return parameters.withViews { inferred(X, through: depth, views: $0) }
+        var buffers = InferenceBuffers<Scalar>()
+        return try predict(X, reusing: &buffers)
     }
 
-    /// `A[count]` for `X` by ``Layer/infer(_:parameters:)`` of layers `1 … count`, each output
-    /// dropped once the next layer has read it (`predict`, and evaluation below the last layer).
-    func inferred(_ X: Matrix<Scalar>, through count: Int, views: ParameterViews<Scalar>) -> Matrix<Scalar> {
-        var A = X
+    /// `A[L]` for `X`, each layer writing into the output it wrote on the previous call with
+    /// the same `buffers`: a loop over batches of one size allocates nothing per call (but a
+    /// new result when the caller still holds the previous one).
+    ///
+    /// The result is the same as ``predict(_:)``'s, bit for bit.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func predict(_ X: Matrix<Scalar>, reusing buffers: inout InferenceBuffers<Scalar>) throws -> Matrix<Scalar> {
+        try checkInput(X)
+        // No cache for a backward pass: only each layer's output, reused on the next call.
+        return parameters.withViews { inferred(X, through: depth, views: $0, buffers: &buffers) }
+    }
+
+    /// `A[count]` for `X` by ``Layer/infer(_:parameters:into:)`` of layers `1 … count`, into
+    /// `buffers` (`predict`, and evaluation below the last layer).
+    func inferred(
+        _ X: Matrix<Scalar>, through count: Int, views: ParameterViews<Scalar>, buffers: inout InferenceBuffers<Scalar>
+    ) -> Matrix<Scalar> {
+        guard count > 0 else { return X }
+        buffers.prepare(layers: count)
         for index in 0..<count {
-            A = layers[index].infer(A, parameters: views.layer(parameters.layerTensors[index]))
+            let input = index == 0 ? X : buffers.outputs[index - 1]
+            layers[index].infer(input, parameters: views.layer(parameters.layerTensors[index]), into: &buffers.outputs[index])
         }
-        return A
+        return buffers.outputs[count - 1]
     }
 
     /// The cost `J = (1/m) Σ L(a_i, y_i) + λ/(2m) Σ_l ‖W[l]‖²_F`.
