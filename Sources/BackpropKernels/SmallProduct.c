@@ -5,9 +5,10 @@
 // the reference: the same 4 × 4 register tiles over blocks of four rows, the same partial sums
 // in the same order for the rows left over, the same α/β stores, and contraction into fused
 // multiply-adds off. Every element of C therefore gets the Swift kernel's bits at every level
-// (SmallProductKernelTests checks it); what changes is that the portable Swift build runs a
-// 4-lane double vector as two SSE2 halves and pays for generic loop control, where the AVX2
-// and AVX-512 versions here run it in one register.
+// (SmallProductKernelTests checks it). One path is arranged differently for the same bits: a
+// row of C whose dot products are shorter than 8 (the course's (1 x 4)(4 x 400)) takes four
+// columns at a time, B's 4 x 4 block transposed in registers, instead of summing each column's
+// 4 lanes horizontally (1.70 µs for that product before, 0.44 µs after, on an AVX-512 Zen 4).
 #include "BackpropKernels.h"
 #include "KernelLevels.h"
 
@@ -92,6 +93,44 @@ typedef float vf4 __attribute__((vector_size(16)));
             }                                                                                   \
         }                                                                                       \
         int contiguous = a_step == 1 && b_step == 1;                                            \
+        if (contiguous && k < 8) {                                                              \
+            /* A short dot per column (the course's (1 x 4)(4 x 400)): four columns at a */    \
+            /* time, B's 4 x 4 block transposed in registers so each lane is one column, the */ \
+            /* lanes getting exactly the operations of the per-column path below. */           \
+            V zero = {0};                                                                       \
+            for (; j + 4 <= n; j += 4) {                                                        \
+                const T *bj = b + j * b_column;                                                 \
+                V acc = zero;                                                                   \
+                ptrdiff_t p = 0;                                                                \
+                if (k >= 4) {                                                                   \
+                    V r0; memcpy(&r0, bj, sizeof r0);                                           \
+                    V r1; memcpy(&r1, bj + b_column, sizeof r1);                                \
+                    V r2; memcpy(&r2, bj + 2 * b_column, sizeof r2);                            \
+                    V r3; memcpy(&r3, bj + 3 * b_column, sizeof r3);                            \
+                    V t0 = __builtin_shufflevector(r0, r1, 0, 4, 2, 6);                         \
+                    V t1 = __builtin_shufflevector(r0, r1, 1, 5, 3, 7);                         \
+                    V t2 = __builtin_shufflevector(r2, r3, 0, 4, 2, 6);                         \
+                    V t3 = __builtin_shufflevector(r2, r3, 1, 5, 3, 7);                         \
+                    V q0 = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);                         \
+                    V q1 = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);                         \
+                    V q2 = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);                         \
+                    V q3 = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);                         \
+                    /* -0 + lane 0 + ... + lane 3, each lane (0 + a·b) + 0: see below. */       \
+                    acc = -zero;                                                                \
+                    acc = acc + ((zero + ai[0] * q0) + zero);                                   \
+                    acc = acc + ((zero + ai[1] * q1) + zero);                                   \
+                    acc = acc + ((zero + ai[2] * q2) + zero);                                   \
+                    acc = acc + ((zero + ai[3] * q3) + zero);                                   \
+                    p = 4;                                                                      \
+                }                                                                               \
+                for (; p < k; p++) {                                                            \
+                    V q; /* no braced list: the body is a macro argument */                     \
+                    for (int lane = 0; lane < 4; lane++) q[lane] = bj[p + lane * b_column];     \
+                    acc = acc + ai[p] * q;                                                      \
+                }                                                                               \
+                for (int lane = 0; lane < 4; lane++) STORE1(acc[lane], c + i + (j + lane) * ldc); \
+            }                                                                                   \
+        }                                                                                       \
         for (; j < n; j++) {                                                                    \
             const T *bj = b + j * b_column;                                                     \
             ptrdiff_t p = 0;                                                                    \

@@ -11,7 +11,7 @@ import Testing
 struct SmallProductKernelTests {
     static let shapes: [(m: Int, n: Int, k: Int)] = [
         (4, 400, 2), (1, 400, 4), (4, 2, 400), (1, 4, 400), (4, 400, 1), (7, 9, 13), (5, 3, 1), (3, 17, 9),
-        (1, 1, 1), (2, 5, 8), (6, 7, 12), (1, 33, 3),
+        (1, 1, 1), (2, 5, 8), (6, 7, 12), (1, 33, 3), (2, 9, 6), (3, 6, 7), (1, 7, 5), (3, 4, 4),
     ]
 
     static func values<T: BackpropScalar>(_: T.Type, _ count: Int, seed: UInt64) -> [T] {

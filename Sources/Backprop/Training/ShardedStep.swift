@@ -154,7 +154,9 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
     /// After the optimizer step: each layer that mixes examples updates its running state
     /// (batch norm's running mean and variance) once, from the batch's moments.
     func updateState(_ network: inout Network<Scalar>) {
-        for (index, layer) in network.layers.enumerated() {
+        for (index, layer) in network.layers.enumerated() where layer.mixesExamples {
+            // (The cheap property first: a dynamic cast per layer and batch showed in the
+            // course network's profile.)
             guard let mixing = layer as? any BatchStatisticsLayer, let moments = shards[0].layers[index].moments else { continue }
             network.parameters.withMutableViews(layer: index + 1) { mixing.updateState(batch: moments, state: $0) }
         }

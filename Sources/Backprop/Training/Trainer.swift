@@ -23,6 +23,8 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
     public private(set) var best: (loss: Double, epoch: Int, network: Network<Scalar>)?
     /// Buffers reused from batch to batch.
     private var workspace: ShardedStep<Scalar>?
+    /// The one batch of full-batch training, `0..<m` in order.
+    private var wholeBatch: MiniBatches?
     /// The window's summed gradients while mini-batches are accumulated.
     private var accumulated: Gradients<Scalar>?
     /// Where partial sums of a step are added across processes (``SingleProcess`` unless a
@@ -113,7 +115,16 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         var generator = SeededGenerator(seed: configuration.epochSeed(epoch - 1))
         // Each optimizer step takes one window of the shuffle: `accumulationSteps` mini-batches
         // (one without accumulation), each split across the ranks of a data-parallel run.
-        let batches = MiniBatches(examples: data.count, batchSize: configuration.examplesPerStep, using: &generator)
+        // Full-batch training (the course's) takes the examples in order every epoch: the one
+        // batch is built once, not once per step.
+        let whole = (configuration.examplesPerStep ?? data.count) >= data.count
+        let batches: MiniBatches
+        if whole, let cached = wholeBatch, cached.batches.first?.count == data.count {
+            batches = cached
+        } else {
+            batches = MiniBatches(examples: data.count, batchSize: configuration.examplesPerStep, using: &generator)
+            if whole { wholeBatch = batches }
+        }
         let (rank, ranks) = (reducer.rank, reducer.participants)
         let micro = configuration.batchSize
         /// This rank's contiguous share of the window's positions `piece`.
