@@ -2,9 +2,10 @@ import BackpropKernels
 import Testing
 @testable import Backprop
 
-/// The rectifier's C kernels (`bp_relu_*`), at every instruction set this CPU has, against the
-/// Swift loops they replace (`ReLU.referenceForward`, `ReLU.referenceBackward`): the same bits
-/// for every element, NaN, infinities and signed zeros included, in place and not.
+/// The activations' C kernels (`bp_relu_*`, `bp_tanh_backward_*`), at every instruction set this
+/// CPU has, against the Swift loops they replace (`ReLU.referenceForward`,
+/// `ReLU.referenceBackward`, `Tanh.referenceBackward`): the same bits for every element, NaN,
+/// infinities and signed zeros included, in place and not.
 struct ActivationKernelTests {
     /// Every kind of value a rectifier can meet, then random ones, `count` in all.
     static func values<T: BackpropScalar>(_: T.Type, count: Int, seed: UInt64) -> [T] {
@@ -44,6 +45,31 @@ struct ActivationKernelTests {
         }
         #expect((0..<count).allSatisfy { VectorMathTests.sameBits(actualD[$0], expectedD[$0]) }, "\(T.self) relu backward n=\(count)")
         #expect((0..<count).allSatisfy { VectorMathTests.sameBits(inPlaceD[$0], expectedD[$0]) }, "\(T.self) relu backward in place n=\(count)")
+    }
+
+    static func checkTanh<T: BackpropScalar>(_: T.Type, count: Int, backward: (UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>, Int) -> Void) {
+        // a = tanh(z) as a layer holds it (|a| ≤ 1), and the special values.
+        let a = values(T.self, count: count, seed: 5).map { $0.isFinite && abs($0) > 1 ? 1 / $0 : $0 }
+        let g = values(T.self, count: count, seed: 6)
+        var expected = [T](repeating: 7, count: count), actual = expected, inPlace = g
+        a.withUnsafeBufferPointer { aa in g.withUnsafeBufferPointer { gg in
+            expected.withUnsafeMutableBufferPointer { Tanh.referenceBackward(gg, a: aa, into: $0) }
+            actual.withUnsafeMutableBufferPointer { backward(gg.baseAddress!, aa.baseAddress!, $0.baseAddress!, count) }
+        } }
+        a.withUnsafeBufferPointer { aa in
+            inPlace.withUnsafeMutableBufferPointer { backward(UnsafePointer($0.baseAddress!), aa.baseAddress!, $0.baseAddress!, count) }
+        }
+        #expect((0..<count).allSatisfy { VectorMathTests.sameBits(actual[$0], expected[$0]) }, "\(T.self) tanh backward n=\(count)")
+        #expect((0..<count).allSatisfy { VectorMathTests.sameBits(inPlace[$0], expected[$0]) }, "\(T.self) tanh backward in place n=\(count)")
+    }
+
+    @Test("bp_tanh_backward at every level, Float and Double: the Swift reference's bits", arguments: VectorMathKernelTests.levels)
+    func tanhBackward(level: KernelInstructionSet) {
+        let l = BPKernelLevel(UInt32(level.rawValue))
+        for count in [0, 1, 7, 8, 9, 15, 16, 17, 1000] {
+            Self.checkTanh(Float.self, count: count) { bp_tanh_backward_f32_at(l, $0, $1, $2, $3) }
+            Self.checkTanh(Double.self, count: count) { bp_tanh_backward_f64_at(l, $0, $1, $2, $3) }
+        }
     }
 
     @Test("bp_relu_f32 and its backward at every level: the Swift reference's bits", arguments: VectorMathKernelTests.levels)

@@ -17,6 +17,8 @@ public enum Metrics {
     }
 
     /// How many columns of `A` predict the class `Y` labels, counted without building arrays.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public static func correctCount<S>(predictions A: Matrix<S>, labels Y: Matrix<S>) -> Int {
         precondition(A.shape == Y.shape, "shape mismatch in correctCount: \(A.shape) and \(Y.shape)")
         var correct = 0

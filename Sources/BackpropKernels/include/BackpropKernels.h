@@ -192,8 +192,9 @@ void bp_small_kernel_f32_at(BPKernelLevel level, int trans_b, ptrdiff_t m, ptrdi
                             const float *a, ptrdiff_t a_row, ptrdiff_t a_step, const float *b, ptrdiff_t b_step,
                             ptrdiff_t b_column, float beta, float *c, ptrdiff_t ldc);
 
-// MARK: - Rectifier (Rectifier.c): ReLU forward and backward, the bits of the Swift `ReLU`
-// on every level. `a` may equal `z` and `d` may equal `g`; otherwise no overlap.
+// MARK: - Activations (Activations.c): ReLU forward and backward and tanh's backward step, the
+// bits of the Swift `ReLU` and `Tanh` on every level. `a` may equal `z` and `d` may equal `g`;
+// otherwise no overlap.
 
 /// a[i] = z[i] when z[i] > 0 or z[i] is NaN, else +0.
 void bp_relu_f32(const float *z, float *a, size_t n);
@@ -207,6 +208,11 @@ void bp_relu_f64_at(BPKernelLevel level, const double *z, double *a, size_t n);
 /// As bp_relu_backward_f32, in double precision.
 void bp_relu_backward_f64(const double *g, const double *z, double *d, size_t n);
 void bp_relu_backward_f64_at(BPKernelLevel level, const double *g, const double *z, double *d, size_t n);
+/// d[i] = g[i] * (1 - a[i] * a[i]), where a = tanh(z).
+void bp_tanh_backward_f32(const float *g, const float *a, float *d, size_t n);
+void bp_tanh_backward_f32_at(BPKernelLevel level, const float *g, const float *a, float *d, size_t n);
+void bp_tanh_backward_f64(const double *g, const double *a, double *d, size_t n);
+void bp_tanh_backward_f64_at(BPKernelLevel level, const double *g, const double *a, double *d, size_t n);
 
 // MARK: - Optimizer (OptimizerStep.c): Adam's elementwise step, the bits of
 // `Optimizer.Kernels.adam` on every level. The buffers must not overlap.

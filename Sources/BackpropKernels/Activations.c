@@ -1,10 +1,12 @@
-// The rectifier, relu(z) = max(z, 0), and its backward step, for every instruction set (see
-// BackpropKernels.h).
+// The activations' elementwise kernels that need no transcendental function (those are in
+// VectorMath.c), for every instruction set (see BackpropKernels.h): the rectifier,
+// relu(z) = max(z, 0), forward and backward, and tanh's backward step dZ = dA (1 - A²).
 //
-// The portable Swift build compiles `ReLU`'s loops for SSE2, where keeping a NaN (the
-// reference's `z > 0 || z != z ? z : 0`) costs a compare, an unordered compare and a blend on 4
-// floats; here the same selection runs on 16. Both kernels select or multiply by 0 or 1, so
-// every level gives the Swift reference's bits (ActivationKernelTests checks each one).
+// The portable Swift build compiles these loops for SSE2, where keeping a NaN (the reference's
+// `z > 0 || z != z ? z : 0`) costs a compare, an unordered compare and a blend on 4 floats;
+// here the same operations run on 16. Each element gets the same operations in the same order
+// as in the Swift reference, with contraction into fused multiply-adds off, so every level
+// gives its bits (ActivationKernelTests checks each one).
 #include "BackpropKernels.h"
 #include "KernelLevels.h"
 
@@ -33,3 +35,10 @@ DEFINE_LEVELS(bp_relu_backward_f32, (const float *g, const float *z, float *d, s
 DEFINE_LEVELS(bp_relu_f64, (const double *z, double *a, size_t n), (z, a, n), RELU_BODY)
 DEFINE_LEVELS(bp_relu_backward_f64, (const double *g, const double *z, double *d, size_t n), (g, z, d, n), RELU_BACKWARD_BODY)
 #undef z_t
+
+// d = g * (1 - a * a), in that order (the reference's `g[i] * (1 - a[i] * a[i])`).
+#define TANH_BACKWARD_BODY                                         \
+    for (size_t i = 0; i < n; i++) d[i] = g[i] * (1 - a[i] * a[i]);
+
+DEFINE_LEVELS(bp_tanh_backward_f32, (const float *g, const float *a, float *d, size_t n), (g, a, d, n), TANH_BACKWARD_BODY)
+DEFINE_LEVELS(bp_tanh_backward_f64, (const double *g, const double *a, double *d, size_t n), (g, a, d, n), TANH_BACKWARD_BODY)
