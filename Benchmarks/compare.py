@@ -56,26 +56,35 @@ def main():
     peers_env = dict(os.environ)
     t = ["--threads", str(args.threads)]
     torch = have("torch")
+    jax = have("jax")
     rows = []  # (work, peer, peer_value, backprop_value, unit, lower_is_better)
 
-    def alternate(work, unit, ours, peer_name, theirs, pick_ours, pick_theirs):
-        mine, peer = [], []
+    def alternate(work, unit, ours, peer_name, theirs, pick_ours, pick_theirs, also=()):
+        """Runs `ours` and `theirs` in turn, `--rounds` times, and adds a row per metric: `work`
+        read by the two picks, then each (work, unit, pick_ours, pick_theirs) of `also`, read off
+        the same runs (so a slow peer runs once a round for all of its rows)."""
+        metrics = [(work, unit, pick_ours, pick_theirs)] + list(also)
+        mine, peer = [[] for _ in metrics], [[] for _ in metrics]
         for _ in range(args.rounds):
             for r in result(ours, env):
-                v = pick_ours(r)
-                if v is not None:
-                    mine.append(v)
+                for i, (_, _, pick, _) in enumerate(metrics):
+                    v = pick(r)
+                    if v is not None:
+                        mine[i].append(v)
             for r in result(theirs, peers_env):
-                v = pick_theirs(r)
-                if v is not None:
-                    peer.append(v)
-        if mine and peer:
-            rows.append((work, peer_name, statistics.median(peer), statistics.median(mine), unit))
+                for i, (_, _, _, pick) in enumerate(metrics):
+                    v = pick(r)
+                    if v is not None:
+                        peer[i].append(v)
+        for (name, unit_i, _, _), m, q in zip(metrics, mine, peer):
+            if not (m and q):
+                continue
+            rows.append((name, peer_name, statistics.median(q), statistics.median(m), unit_i))
             # GFLOP/s rows are kept as 1/rate (lower is better, like times); print them as rates.
-            shown = (lambda x: 1 / x) if unit == "GFLOP/s" else (lambda x: x)
+            shown = (lambda x: 1 / x) if unit_i == "GFLOP/s" else (lambda x: x)
             spread = lambda xs: " ".join(f"{shown(x):.4g}" for x in xs)
-            print(f"  {work:34s} {peer_name:8s} peer {shown(statistics.median(peer)):10.4g}  backprop {shown(statistics.median(mine)):10.4g} {unit}"
-                  f"   (runs: peer {spread(peer)}; backprop {spread(mine)})", flush=True)
+            print(f"  {name:34s} {peer_name:8s} peer {shown(statistics.median(q)):10.4g}  backprop {shown(statistics.median(m)):10.4g} {unit_i}"
+                  f"   (runs: peer {spread(q)}; backprop {spread(m)})", flush=True)
 
     py = sys.executable
     if "mlp" in only:
@@ -88,16 +97,19 @@ def main():
                 alternate(f"MLP epoch 784-256-128-10 {opt} f32", "s", ours, "pytorch",
                           [py, os.path.join(BENCH, "torch_bench.py"), "--bench", "mlp", "--opt", opt] + t,
                           lambda r: float(r["epoch_seconds"]), lambda r: float(r["epoch_s"]))
+            if jax:
+                alternate(f"MLP epoch 784-256-128-10 {opt} f32", "s", ours, "jax",
+                          [py, os.path.join(BENCH, "jax_bench.py"), "--bench", "mlp", "--opt", opt] + t,
+                          lambda r: float(r["epoch_seconds"]), lambda r: float(r["epoch_s"]))
     if "conv" in only and torch:
         # The issue's small MNIST CNN (conv 3×3×16, ReLU, max-pool 2, conv 3×3×32, ReLU, max-pool 2,
         # dense 10), batch 128, SGD, on 60,000 synthetic images: torch_bench.py's "cnn".
         ours = [BACKPROP, "bench", "conv", "--repeats", "2"]
         alternate("CNN epoch 16c3-p2-32c3-p2-10 sgd f32", "s", ours, "pytorch",
                   [py, os.path.join(BENCH, "torch_bench.py"), "--bench", "cnn", "--opt", "sgd", "--epochs", "2"] + t,
-                  lambda r: float(r["epoch_seconds"]), lambda r: float(r["epoch_s"]))
-        alternate("CNN epoch peak memory f32", "MiB", ours, "pytorch",
-                  [py, os.path.join(BENCH, "torch_bench.py"), "--bench", "cnn", "--opt", "sgd", "--epochs", "2"] + t,
-                  lambda r: float(r["peak_mib"]), lambda r: float(r["peak_rss_mib"]))
+                  lambda r: float(r["epoch_seconds"]), lambda r: float(r["epoch_s"]),
+                  also=[("CNN epoch peak memory f32", "MiB",
+                         lambda r: float(r["peak_mib"]), lambda r: float(r["peak_rss_mib"]))])
     if "planar" in only:
         ours = [BACKPROP, "bench", "planar", "--repeats", "3"]
         alternate("course network 2-4-1, 10,000 steps f64", "s", ours, "numpy",
@@ -110,12 +122,11 @@ def main():
     if "infer" in only and torch:
         alternate("inference batch 1 f32", "µs", [BACKPROP, "bench", "infer"], "pytorch",
                   [py, os.path.join(BENCH, "torch_bench.py"), "--bench", "infer"] + t,
-                  lambda r: float(r["us_per_call"]) if r.get("batch") == "1" else None, lambda r: float(r["b1_us"]))
-        # Throughput as time per example (lower is better, like the other rows).
-        alternate("inference batch 1024 f32, per example", "µs", [BACKPROP, "bench", "infer"], "pytorch",
-                  [py, os.path.join(BENCH, "torch_bench.py"), "--bench", "infer"] + t,
-                  lambda r: 1e6 / float(r["examples_per_second"]) if r.get("batch") == "1024" else None,
-                  lambda r: 1e6 / float(r["b1024_ex_per_s"]))
+                  lambda r: float(r["us_per_call"]) if r.get("batch") == "1" else None, lambda r: float(r["b1_us"]),
+                  # Throughput as time per example (lower is better, like the other rows).
+                  also=[("inference batch 1024 f32, per example", "µs",
+                         lambda r: 1e6 / float(r["examples_per_second"]) if r.get("batch") == "1024" else None,
+                         lambda r: 1e6 / float(r["b1024_ex_per_s"]))])
     if "gemm" in only:
         for n in ["512", "1024"]:
             alternate(f"SGEMM {n}", "GFLOP/s", [BACKPROP, "bench", "gemm", "--sizes", n, "--precision", "float"], "numpy",
