@@ -646,6 +646,8 @@ def table(model, checkpoint):
         ("train --learning-rate inf", tr + ["--learning-rate", "inf"], e("--learning-rate")),
         ("train --learning-rate 0", tr + ["--learning-rate", "0"], e("--learning-rate")),
         ("train --threads 0", tr + ["--threads", "0"], e("--threads")),
+        ("evaluate --threads 0", ["evaluate", *M, "--data", "moons", "--threads", "0"], e("--threads")),
+        ("predict --threads=-2", ["predict", *M, "--input", "nul_inputs.csv", "--threads=-2"], e("--threads")),
         ("train --checkpoint-every 0", tr + ["--checkpoint-every", "0"], e("--checkpoint-every")),
         ("train --log-every 0", tr + ["--log-every", "0"], e("--log-every")),
         ("train --limit 0", tr + ["--limit", "0"], e("--limit")),

@@ -156,6 +156,11 @@ def check_evaluate(tmp):
               e.stdout + e.stderr)
         macro = re.search(r"macro avg\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)", e.stdout)
         check(bool(macro) and abs(float(macro.group(3)) - result["macro_f1"]) < 5e-5, f"evaluate --split {result['split']}: macro F1 as in the report")
+    # The thread count changes how the BLAS splits the work, not the figures.
+    one = run("evaluate", "--weights", os.path.join(folder, "model.safetensors"), "--split", "test", "--threads", "1", cwd=tmp)
+    two = run("evaluate", "--weights", os.path.join(folder, "model.safetensors"), "--split", "test", "--threads", "2", cwd=tmp)
+    check(one.returncode == 0 and two.returncode == 0 and one.stdout == two.stdout and "accuracy" in one.stdout,
+          "evaluate --threads 1 and --threads 2 print the same figures", (one.stderr + two.stderr).strip()[:300])
     e = run("evaluate", "--weights", os.path.join(folder, "model.safetensors"), "--split", "test", "--test-split", "0.3", cwd=tmp)
     check(e.returncode != 0 and "contradicts" in e.stderr, "evaluate --split with another --test-split is refused", e.stderr.strip())
 
