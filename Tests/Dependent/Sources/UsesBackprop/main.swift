@@ -12,4 +12,10 @@ configuration.batchSize = nil
 configuration.epochs = 100
 var trainer = try Trainer(network: network, configuration: configuration)
 _ = try trainer.fit(training: data)
+// Inference in a loop, reusing the layer outputs (public from outside the package).
+var buffers = InferenceBuffers<Double>()
+let once = try trainer.network.predict(data.X)
+for _ in 0..<3 {
+    guard try trainer.network.predict(data.X, reusing: &buffers) == once else { fatalError("predict(_:reusing:) differs from predict(_:)") }
+}
 print("kernels: \(KernelInstructionSet.current); dW1 \(ledger[layer: 1].dW.shape); cost after \(configuration.epochs) steps: \(trainer.history.last?.trainLoss ?? .nan)")
