@@ -8,7 +8,9 @@
 /// writes into the block it wrote last time.
 ///
 /// The buffers fit whichever network and batch size used them last; another shape simply
-/// replaces them. They hold no state that affects a result.
+/// replaces them. They hold no state that affects a result. They do hold every layer's output
+/// (the layers' widths added, times the batch size, in numbers), where a one-off
+/// ``Network/predict(_:)`` keeps at most two layers' outputs alive at a time.
 public struct InferenceBuffers<Scalar: BackpropScalar>: Sendable {
     /// Layer `l`'s output at index `l − 1`.
     var outputs: [Matrix<Scalar>] = []

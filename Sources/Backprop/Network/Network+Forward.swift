@@ -29,8 +29,11 @@ extension Network {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func predict(_ X: Matrix<Scalar>) throws -> Matrix<Scalar> {
+        try checkInput(X)
+        // One call: each layer's output is dropped once the next has read it, so at most two
+        // are alive (the reusing form keeps them all for the next call).
         var buffers = InferenceBuffers<Scalar>()
-        return try predict(X, reusing: &buffers)
+        return parameters.withViews { inferred(X, through: depth, views: $0, buffers: &buffers, keeping: false) }
     }
 
     /// `A[L]` for `X`, each layer writing into the output it wrote on the previous call with
@@ -47,15 +50,19 @@ extension Network {
     }
 
     /// `A[count]` for `X` by ``Layer/infer(_:parameters:into:)`` of layers `1 … count`, into
-    /// `buffers` (`predict`, and evaluation below the last layer).
+    /// `buffers` (`predict`, and evaluation below the last layer). Without `keeping`, each
+    /// output is released once the next layer has read it (a one-off call's peak memory is two
+    /// layers' outputs, not all of them).
     func inferred(
-        _ X: Matrix<Scalar>, through count: Int, views: ParameterViews<Scalar>, buffers: inout InferenceBuffers<Scalar>
+        _ X: Matrix<Scalar>, through count: Int, views: ParameterViews<Scalar>, buffers: inout InferenceBuffers<Scalar>,
+        keeping: Bool = true
     ) -> Matrix<Scalar> {
         guard count > 0 else { return X }
         buffers.prepare(layers: count)
         for index in 0..<count {
             let input = index == 0 ? X : buffers.outputs[index - 1]
             layers[index].infer(input, parameters: views.layer(parameters.layerTensors[index]), into: &buffers.outputs[index])
+            if !keeping && index > 0 { buffers.outputs[index - 1] = Matrix(rows: 0, columns: 0) }
         }
         return buffers.outputs[count - 1]
     }
