@@ -1,3 +1,5 @@
+import BackpropKernels
+
 /// One layer's buffers in a pass: what its forward pass wrote, and what its backward pass wrote.
 struct LayerBuffers<Scalar: BackpropScalar>: Sendable {
     /// `A[l]`, as the next layer sees it (after dropout where a mask was applied).
@@ -73,12 +75,17 @@ struct Pass<Scalar: BackpropScalar>: Sendable {
         Self.gather(data.Y, indices, into: &Y)
     }
 
+    /// The columns `indices` of `source`, in order, into `target`: `bp_gather_columns`, which
+    /// prefetches the columns a few places ahead (a shuffled batch's columns are scattered over
+    /// a data set much larger than the caches).
     private static func gather(_ source: Matrix<Scalar>, _ indices: ArraySlice<Int>, into target: inout Matrix<Scalar>) {
-        let rows = source.rows
+        let bytes = source.rows * MemoryLayout<Scalar>.stride
+        precondition(indices.allSatisfy { (0..<source.columns).contains($0) }, "batch index outside the data (\(source.columns) examples)")
         source.withUnsafeBufferPointer { s in
             target.withUnsafeMutableBufferPointer { t in
-                for (j, column) in indices.enumerated() {
-                    (t.baseAddress! + j * rows).update(from: s.baseAddress! + column * rows, count: rows)
+                indices.withUnsafeBufferPointer { i in
+                    guard let from = s.baseAddress, let to = t.baseAddress, let first = i.baseAddress, bytes > 0 else { return }
+                    bp_gather_columns(from, bytes, first, i.count, to)
                 }
             }
         }

@@ -214,6 +214,14 @@ void bp_tanh_backward_f32_at(BPKernelLevel level, const float *g, const float *a
 void bp_tanh_backward_f64(const double *g, const double *a, double *d, size_t n);
 void bp_tanh_backward_f64_at(BPKernelLevel level, const double *g, const double *a, double *d, size_t n);
 
+// MARK: - Gathering columns (Gather.c)
+
+/// Copies column indices[j] of `source` (columns of `column_bytes` bytes, back to back) to
+/// column j of `target`, for j < count, prefetching the columns a few places ahead. The
+/// indices must lie inside `source`; the buffers must not overlap.
+void bp_gather_columns(const void *source, size_t column_bytes, const ptrdiff_t *indices, size_t count,
+                       void *target);
+
 // MARK: - Optimizer (OptimizerStep.c): Adam's elementwise step, the bits of
 // `Optimizer.Kernels.adam` on every level. The buffers must not overlap.
 
