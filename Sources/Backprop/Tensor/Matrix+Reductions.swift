@@ -1,3 +1,5 @@
+import BackpropKernels
+
 /// Sums, means and norms. Axis reductions keep both dimensions, as NumPy's `keepdims=True`:
 /// `axis: 0` collapses the rows to `(1, columns)`, `axis: 1` collapses the columns to
 /// `(rows, 1)` — the course's `np.sum(dZ, axis=1, keepdims=True)` for `db`.
@@ -53,7 +55,7 @@ extension Matrix {
             elements.withUnsafeBufferPointer { x in
                 guard let x = x.baseAddress else { return }
                 if rows <= 8 {
-                    Self.sumFewRows(x, rows: rows, columns: columns, into: t.baseAddress!)
+                    Self.fastSumFewRows(x, rows: rows, columns: columns, into: t.baseAddress!)
                 } else {
                     // Column by column: the inner loop over contiguous rows vectorises.
                     var column = x
@@ -74,13 +76,27 @@ extension Matrix {
               Double(x[4]), Double(x[5]), Double(x[6]), Double(x[7]))
     }
 
-    /// Adds the row sums of a column-major `rows × columns` block with `1 ≤ rows ≤ 8` to `totals`.
+    /// ``sumFewRows(_:rows:columns:into:)`` through the C kernels (`bp_row_sums_f32`, `_f64`)
+    /// for `Float` and `Double`: the same bits at every level, 8 doubles a vector.
+    static func fastSumFewRows(_ x: UnsafePointer<Scalar>, rows: Int, columns: Int, into totals: UnsafeMutablePointer<Double>) {
+        let raw = UnsafeRawPointer(x)
+        if Scalar.self == Double.self {
+            bp_row_sums_f64(raw.assumingMemoryBound(to: Double.self), rows, columns, totals)
+        } else if Scalar.self == Float.self {
+            bp_row_sums_f32(raw.assumingMemoryBound(to: Float.self), rows, columns, totals)
+        } else {
+            sumFewRows(x, rows: rows, columns: columns, into: totals)
+        }
+    }
+
+    /// Adds the row sums of a column-major `rows × columns` block with `1 ≤ rows ≤ 8` to `totals`:
+    /// the reference of the C kernels.
     ///
     /// Eight columns are `8 · rows` consecutive elements, which is `rows` SIMD vectors of eight;
     /// vector `v` accumulates into its own register, and lane `l` of it always holds elements
     /// of row `(8v + l) mod rows`. So the stream is summed at full vector width with `rows`
     /// independent accumulators whatever the row count, and folded into rows at the end.
-    private static func sumFewRows(
+    static func sumFewRows(
         _ x: UnsafePointer<Scalar>, rows: Int, columns: Int, into totals: UnsafeMutablePointer<Double>
     ) {
         var v0 = SIMD8<Double>(), v1 = SIMD8<Double>(), v2 = SIMD8<Double>(), v3 = SIMD8<Double>()

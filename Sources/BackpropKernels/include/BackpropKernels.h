@@ -214,6 +214,16 @@ void bp_tanh_backward_f32_at(BPKernelLevel level, const float *g, const float *a
 void bp_tanh_backward_f64(const double *g, const double *a, double *d, size_t n);
 void bp_tanh_backward_f64_at(BPKernelLevel level, const double *g, const double *a, double *d, size_t n);
 
+// MARK: - Row sums (RowSums.c): `Matrix.sumFewRows`, its bits on every level.
+
+/// totals[i] += the sum of row i of the column-major rows x columns matrix x, for
+/// 1 <= rows <= 8, in the order `Matrix.sumFewRows` documents (in double precision).
+void bp_row_sums_f64(const double *x, size_t rows, size_t columns, double *totals);
+void bp_row_sums_f64_at(BPKernelLevel level, const double *x, size_t rows, size_t columns, double *totals);
+/// As bp_row_sums_f64, for float elements (widened to double).
+void bp_row_sums_f32(const float *x, size_t rows, size_t columns, double *totals);
+void bp_row_sums_f32_at(BPKernelLevel level, const float *x, size_t rows, size_t columns, double *totals);
+
 // MARK: - Gathering columns (Gather.c)
 
 /// Copies column indices[j] of `source` (columns of `column_bytes` bytes, back to back) to
