@@ -158,9 +158,7 @@ public struct BatchNorm: BatchStatisticsLayer {
     @_specialize(where Scalar == Double)
     public func infer<Scalar: BackpropScalar>(_ input: Matrix<Scalar>, parameters: ParameterViews<Scalar>, into output: inout Matrix<Scalar>) {
         let (mean, variance) = running(parameters)
-        if output.shape != Shape(units, input.columns) {
-            output = Matrix(uninitializedRows: units, columns: input.columns)
-        }
+        output.prepareOutput(rows: units, columns: input.columns)
         output.withUnsafeMutableBufferPointer { out in
             normalize(input, mean: mean, variance: variance, parameters: parameters, normalized: nil, into: out)
         }

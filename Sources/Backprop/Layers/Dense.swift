@@ -83,9 +83,7 @@ public struct Dense: Layer {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func infer<Scalar: BackpropScalar>(_ input: Matrix<Scalar>, parameters: ParameterViews<Scalar>, into output: inout Matrix<Scalar>) {
-        if output.shape != Shape(outputSize, input.columns) {
-            output = Matrix(uninitializedRows: outputSize, columns: input.columns)
-        }
+        output.prepareOutput(rows: outputSize, columns: input.columns)
         // `linear` writes every element (the bias, or zeros) before the product adds onto it.
         linear(input, W: parameters[0], b: hasBias ? parameters[1] : nil, into: &output)
         g.forward(inPlace: &output)

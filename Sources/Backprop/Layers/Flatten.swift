@@ -54,7 +54,7 @@ public struct Flatten: ImageLayer {
     /// does, would make the layer below copy its buffer on the next call of a loop that reuses
     /// them (``InferenceBuffers``).
     public func infer<Scalar: BackpropScalar>(_ input: Matrix<Scalar>, parameters: ParameterViews<Scalar>, into output: inout Matrix<Scalar>) {
-        if output.shape != input.shape { output = Matrix(uninitializedRows: input.rows, columns: input.columns) }
+        output.prepareOutput(rows: input.rows, columns: input.columns)
         var saved: [Matrix<Scalar>] = []
         forward(input, parameters: parameters, mode: .inference, saved: &saved, output: &output)
     }

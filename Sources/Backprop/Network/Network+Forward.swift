@@ -30,10 +30,7 @@ extension Network {
     @_specialize(where Scalar == Double)
     public func predict(_ X: Matrix<Scalar>) throws -> Matrix<Scalar> {
         try checkInput(X)
-        // One call: each layer's output is dropped once the next has read it, so at most two
-        // are alive (the reusing form keeps them all for the next call).
-        var buffers = InferenceBuffers<Scalar>()
-        return parameters.withViews { inferred(X, through: depth, views: $0, buffers: &buffers, keeping: false) }
+        return parameters.withViews { inferred(X, through: depth, views: $0) }
     }
 
     /// `A[L]` for `X`, each layer writing into the output it wrote on the previous call with
@@ -49,20 +46,27 @@ extension Network {
         return parameters.withViews { inferred(X, through: depth, views: $0, buffers: &buffers) }
     }
 
-    /// `A[count]` for `X` by ``Layer/infer(_:parameters:into:)`` of layers `1 … count`, into
-    /// `buffers` (`predict`, and evaluation below the last layer). Without `keeping`, each
-    /// output is released once the next layer has read it (a one-off call's peak memory is two
-    /// layers' outputs, not all of them).
+    /// `A[count]` for `X` by ``Layer/infer(_:parameters:)`` of layers `1 … count`, each output
+    /// dropped once the next layer has read it, so at most two are alive (`predict(_:)`, and
+    /// evaluation below the last layer).
+    func inferred(_ X: Matrix<Scalar>, through count: Int, views: ParameterViews<Scalar>) -> Matrix<Scalar> {
+        var A = X
+        for index in 0..<count {
+            A = layers[index].infer(A, parameters: views.layer(parameters.layerTensors[index]))
+        }
+        return A
+    }
+
+    /// The same by ``Layer/infer(_:parameters:into:)``, each layer writing into its output in
+    /// `buffers`, all of them kept for the next call (`predict(_:reusing:)`).
     func inferred(
-        _ X: Matrix<Scalar>, through count: Int, views: ParameterViews<Scalar>, buffers: inout InferenceBuffers<Scalar>,
-        keeping: Bool = true
+        _ X: Matrix<Scalar>, through count: Int, views: ParameterViews<Scalar>, buffers: inout InferenceBuffers<Scalar>
     ) -> Matrix<Scalar> {
         guard count > 0 else { return X }
         buffers.prepare(layers: count)
         for index in 0..<count {
             let input = index == 0 ? X : buffers.outputs[index - 1]
             layers[index].infer(input, parameters: views.layer(parameters.layerTensors[index]), into: &buffers.outputs[index])
-            if !keeping && index > 0 { buffers.outputs[index - 1] = Matrix(rows: 0, columns: 0) }
         }
         return buffers.outputs[count - 1]
     }

@@ -40,6 +40,13 @@ public struct Matrix<Scalar: BackpropScalar>: Sendable, Equatable {
         self.elements = ContiguousArray(unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 
+    /// Makes `self` a `(rows, columns)` buffer for a kernel that overwrites every element: the
+    /// storage is kept when the shape already fits and it is not shared, replaced by an
+    /// uninitialized one otherwise (a layer's output in a loop that reuses it).
+    mutating func prepareOutput(rows: Int, columns: Int) {
+        if self.rows != rows || self.columns != columns { self = Matrix(uninitializedRows: rows, columns: columns) }
+    }
+
     /// A matrix of the given shape with every element equal to `value`.
     public init(shape: Shape, repeating value: Scalar = 0) {
         self.init(rows: shape.rows, columns: shape.columns, repeating: value)

@@ -26,14 +26,13 @@ extension Network {
         let classes = Swift.max(outputSize, 2)
         var confusion = Array(repeating: Array(repeating: 0, count: classes), count: classes)
         let chunk = evaluationChunk(limit: chunkSize)
-        var buffers = InferenceBuffers<Scalar>()
         for start in stride(from: 0, to: data.count, by: chunk) {
             let range = start..<Swift.min(start + chunk, data.count)
             let whole = range.count == data.count
             let X = whole ? data.X : data.X.columns(range)
             let Y = whole ? data.Y : data.Y.columns(range)
             try checkInput(X)
-            let (Z, A) = inferredOutput(X, buffers: &buffers)
+            let (Z, A) = inferredOutput(X)
             try checkLabels(Y, output: A)
             summed += loss.summedLoss(Z: Z, A: A, Y: Y)
             for (p, t) in zip(Metrics.predictedClasses(A), Metrics.trueClasses(Y)) {
@@ -55,20 +54,16 @@ extension Network {
     /// The output layer's pre-activation `Z[L]` (what the loss reads, for a stable cost from
     /// logits) and output `A[L]` for `X`, by the inference path: every layer below the last
     /// runs ``Layer/infer(_:parameters:)`` and its output is dropped once the next has read it,
-    /// so no cache of the whole pass is kept.
-    /// The buffers are reused from chunk to chunk.
-    func inferredOutput(_ X: Matrix<Scalar>, buffers: inout InferenceBuffers<Scalar>) -> (Z: Matrix<Scalar>, A: Matrix<Scalar>) {
+    /// so no cache of the whole pass is kept (and a chunk's memory is two layers' outputs).
+    func inferredOutput(_ X: Matrix<Scalar>) -> (Z: Matrix<Scalar>, A: Matrix<Scalar>) {
         parameters.withViews { views in
-            let A = inferred(X, through: depth - 1, views: views, buffers: &buffers)
+            let A = inferred(X, through: depth - 1, views: views)
             let last = layers[depth - 1]
-            let shapes = last.savedShapes(examples: X.columns)
-            if buffers.lastSaved.map(\.shape) != shapes { buffers.lastSaved = shapes.map { Matrix<Scalar>(shape: $0) } }
-            if buffers.lastOutput.shape != Shape(last.outputSize, X.columns) {
-                buffers.lastOutput = Matrix<Scalar>(rows: last.outputSize, columns: X.columns)
-            }
+            var saved = last.savedShapes(examples: X.columns).map { Matrix<Scalar>(shape: $0) }
+            var output = Matrix<Scalar>(rows: last.outputSize, columns: X.columns)
             last.forward(A, parameters: views.layer(parameters.layerTensors[depth - 1]), mode: .inference,
-                         saved: &buffers.lastSaved, output: &buffers.lastOutput)
-            return (buffers.lastSaved.first ?? buffers.lastOutput, buffers.lastOutput)
+                         saved: &saved, output: &output)
+            return (saved.first ?? output, output)
         }
     }
 }
