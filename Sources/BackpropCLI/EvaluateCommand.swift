@@ -26,22 +26,17 @@ struct EvaluateCommand: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @OptionGroup(title: "Data") var data: DataOptions
     @OptionGroup(title: "Memory") var memory: MemoryOptions
+    @OptionGroup var threading: ThreadOptions
     @Option(help: "train, validation or test: the training run's own split, rebuilt from the model file.")
     var split: Split?
     @Option(help: "Seed of the split and of built-in data (default: the run's, else 1).")
     var seed: UInt64?
-    @Option(help: "Threads for the BLAS (default: the library's choice, or BACKPROP_THREADS).")
-    var threads: Int?
-
-    func validate() throws {
-        if let threads, threads <= 0 { throw ValidationError("--threads must be positive, not \(threads)") }
-    }
 
     enum Split: String, ExpressibleByArgument, CaseIterable { case train, validation, test }
 
     func run() throws {
         _ = try requireBackend()
-        if let threads { LinearAlgebra.setThreadCount(threads) }
+        threading.apply()
         if data.task != nil {
             throw BackpropError.invalidArgument("--task does not apply to evaluate: the model file says what it predicts; drop --task")
         }

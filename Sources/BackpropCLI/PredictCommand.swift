@@ -22,12 +22,7 @@ struct PredictCommand: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup(title: "Memory") var memory: MemoryOptions
-    @Option(help: "Threads for the BLAS (default: the library's choice, or BACKPROP_THREADS).")
-    var threads: Int?
-
-    func validate() throws {
-        if let threads, threads <= 0 { throw ValidationError("--threads must be positive, not \(threads)") }
-    }
+    @OptionGroup var threading: ThreadOptions
     @Option(help: "Inputs: .npy (n_x, m) or .csv (one example per row).")
     var input: String
     @Option(help: "Where to write: .csv (class and probabilities) or .npy (A[L], (n_y, m)); default: CSV on standard output.")
@@ -37,7 +32,7 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         _ = try requireBackend()
-        if let threads { LinearAlgebra.setThreadCount(threads) }
+        threading.apply()
         if let out {
             let npy = out.lowercased().hasSuffix(".npy")
             try OutputGuard.check(out, option: "--out", format: npy ? "NPY" : "CSV", extensions: npy ? ["npy"] : ["csv", "txt"],

@@ -71,16 +71,16 @@ struct Pass<Scalar: BackpropScalar>: Sendable {
             Y = data.Y
             return
         }
+        precondition(indices.allSatisfy { (0..<data.count).contains($0) }, "batch index outside the data (\(data.count) examples)")
         Self.gather(data.X, indices, into: &X)
         Self.gather(data.Y, indices, into: &Y)
     }
 
-    /// The columns `indices` of `source`, in order, into `target`: `bp_gather_columns`, which
-    /// prefetches the columns a few places ahead (a shuffled batch's columns are scattered over
-    /// a data set much larger than the caches).
+    /// The columns `indices` (checked by the caller) of `source`, in order, into `target`:
+    /// `bp_gather_columns`, which prefetches the columns a few places ahead (a shuffled batch's
+    /// columns are scattered over a data set much larger than the caches).
     private static func gather(_ source: Matrix<Scalar>, _ indices: ArraySlice<Int>, into target: inout Matrix<Scalar>) {
         let bytes = source.rows * MemoryLayout<Scalar>.stride
-        precondition(indices.allSatisfy { (0..<source.columns).contains($0) }, "batch index outside the data (\(source.columns) examples)")
         source.withUnsafeBufferPointer { s in
             target.withUnsafeMutableBufferPointer { t in
                 indices.withUnsafeBufferPointer { i in
