@@ -21,6 +21,7 @@ struct InfoCommand: ParsableCommand {
         print("blas:     \(backend.name)")
         print("version:  \(backend.version)")
         if let location = backend.location { print("library:  \(location)") }
+        if let note = backend.note { print("note:     \(note)") }
         print("threads:  \(backend.threadCount)")
         let kernels = KernelInstructionSet.current, best = KernelInstructionSet.supported
         print("kernels:  \(kernels)" + (kernels == best ? "" : " (this CPU supports \(best); BACKPROP_KERNELS lowered it)"))

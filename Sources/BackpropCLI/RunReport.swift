@@ -143,6 +143,8 @@ struct RunReport<S: BackpropScalar> {
         var convention: String
         var blas: String
         var blas_version: String
+        /// How the backend was chosen, when that needs saying (``LinearAlgebraBackend/note``).
+        var blas_note: String?
         var threads: Int
         var seconds: Double
         var seconds_per_epoch: Double
@@ -161,7 +163,7 @@ struct RunReport<S: BackpropScalar> {
             schedule: configuration.schedule.description, epochs_requested: configuration.epochs,
             epochs_completed: trainer.epochsCompleted, best_epoch: bestEpoch, batch_size: configuration.batchSize, l2: configuration.l2,
             dropout_keep_probability: configuration.keepProbabilities?.first, convention: configuration.convention.rawValue,
-            blas: backend.name, blas_version: backend.version, threads: LinearAlgebra.threadCount, seconds: seconds,
+            blas: backend.name, blas_version: backend.version, blas_note: backend.note, threads: LinearAlgebra.threadCount, seconds: seconds,
             seconds_per_epoch: seconds / Double(Swift.max(trainer.history.count, 1)), stop_reason: reason,
             results: results, class_names: data.classNames)
     }
@@ -185,7 +187,7 @@ struct RunReport<S: BackpropScalar> {
             | 1/m convention | \(r.convention) |
             | seed | \(r.seed) |
             | data | train \(r.train_examples), validation \(r.validation_examples ?? 0), test \(r.test_examples ?? 0) |
-            | BLAS | \(r.blas) (\(r.blas_version)), \(r.threads) thread(s) |
+            | BLAS | \(r.blas) (\(r.blas_version)), \(r.threads) thread(s)\(r.blas_note.map { "; \($0)" } ?? "") |
             | time | \(String(format: "%.2f", r.seconds)) s (\(String(format: "%.4f", r.seconds_per_epoch)) s per epoch) |
 
             ## Results

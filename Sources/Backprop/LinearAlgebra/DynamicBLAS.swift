@@ -37,6 +37,12 @@ public final class DynamicBLAS: LinearAlgebraBackend, @unchecked Sendable {
     public let name: String
     public let version: String
     public let location: String?
+    /// How the library's kernels were chosen, when Backprop had a hand in it (see
+    /// ``LinearAlgebraBackend/note``).
+    public let note: String?
+    /// OpenBLAS's core, as `openblas_get_corename()` reports it (`Haswell`, `SkylakeX`,
+    /// `Prescott`, …): the kernels it runs; `nil` for other libraries.
+    public let coreName: String?
     private let handle: UnsafeMutableRawPointer
     private let cblasSGEMM: CBLASSGEMM?
     private let cblasDGEMM: CBLASDGEMM?
@@ -51,7 +57,12 @@ public final class DynamicBLAS: LinearAlgebraBackend, @unchecked Sendable {
     ///
     /// - Throws: ``BackpropError/backendUnavailable(_:)`` naming the library and the loader's
     ///   reason when it cannot be opened or exports no GEMM.
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(path: path, note: nil)
+    }
+
+    /// Opens the BLAS at `path`, with `note` saying how its kernels were chosen.
+    init(path: String, note: String?) throws {
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
             throw BackpropError.backendUnavailable("cannot load BLAS library '\(path)': \(reason)")
@@ -75,11 +86,13 @@ public final class DynamicBLAS: LinearAlgebraBackend, @unchecked Sendable {
         self.fortranSGEMM = fortranSGEMM
         self.fortranDGEMM = fortranDGEMM
         self.location = path
+        self.note = note
         getThreads = symbol("openblas_get_num_threads", as: (@convention(c) () -> Int32).self)
         setThreads = symbol("openblas_set_num_threads", as: (@convention(c) (Int32) -> Void).self)
         getThreadsBLIS = symbol("bli_thread_get_num_threads", as: (@convention(c) () -> Int).self)
         setThreadsBLIS = symbol("bli_thread_set_num_threads", as: (@convention(c) (Int) -> Void).self)
         typealias CString = @convention(c) () -> UnsafePointer<CChar>?
+        coreName = symbol("openblas_get_corename", as: CString.self).flatMap { $0() }.map { String(cString: $0) }
         if let config = symbol("openblas_get_config", as: CString.self) {
             name = "openblas"
             version = config().map { String(cString: $0) } ?? "OpenBLAS"

@@ -7,6 +7,11 @@
 /// 2. Apple platforms: Accelerate. Linux: `libopenblas.so.0`, `libblis.so.4`, `libblas.so.3`.
 /// 3. ``PortableGEMM``, the built-in Swift GEMM.
 ///
+/// An OpenBLAS that took the CPU for an older one and chose generic kernels (SSE3 on an
+/// AVX-512 machine) is opened again with `OPENBLAS_CORETYPE` set to the CPU's core, or passed
+/// over for the built-in GEMM when that does not take (see the internal `OpenBLASCores`); the
+/// backend's ``LinearAlgebraBackend/note`` says which. A core type the user set is kept.
+///
 /// `BACKPROP_THREADS`, when set to a positive integer, sets ``threadCount``.
 public enum LinearAlgebra {
     /// The environment variable that names the BLAS to load, or `builtin`.
@@ -81,7 +86,10 @@ public enum LinearAlgebra {
                 chosen = PortableGEMM()
             } else {
                 do {
-                    chosen = try DynamicBLAS(path: requested)
+                    // Asked for by name: used even if its kernels stay weak (the note says so).
+                    switch try OpenBLASCores.open(path: requested, environment: environment) {
+                    case let .library(library), let .weak(library, _): chosen = library
+                    }
                 } catch let error as BackpropError {
                     return .failure(.backendUnavailable("\(blasVariable)=\(requested): \(error)"))
                 } catch {
@@ -89,8 +97,7 @@ public enum LinearAlgebra {
                 }
             }
         } else {
-            chosen = systemCandidates.lazy.compactMap { try? DynamicBLAS(path: $0) }.first
-                ?? PortableGEMM()
+            chosen = systemBLAS(environment: environment)
         }
         if let text = environment[threadsVariable] {
             guard let threads = Int(text), threads > 0 else {
@@ -102,9 +109,23 @@ public enum LinearAlgebra {
         return .success(chosen)
     }
 
+    /// The first system library that loads, or the built-in GEMM. An OpenBLAS left on weak
+    /// kernels ends the search: the libraries after it (`libblas.so.3` is often the same
+    /// OpenBLAS, or the reference BLAS) would be no better than the built-in GEMM.
+    private static func systemBLAS(environment: [String: String]) -> any LinearAlgebraBackend {
+        for path in systemCandidates {
+            switch try? OpenBLASCores.open(path: path, environment: environment) {
+            case let .library(library)?: return library
+            case let .weak(_, reason)?: return PortableGEMM(note: "\(path) passed over: \(reason)")
+            case nil: continue
+            }
+        }
+        return PortableGEMM()
+    }
+
     private static func currentEnvironment() -> [String: String] {
         var result: [String: String] = [:]
-        for name in [blasVariable, threadsVariable] {
+        for name in [blasVariable, threadsVariable, OpenBLASCores.variable] {
             if let value = getenv(name) { result[name] = String(cString: value) }
         }
         return result

@@ -25,6 +25,9 @@ public protocol LinearAlgebraBackend: Sendable {
     var version: String { get }
     /// Where the library was loaded from, when it was loaded at run time.
     var location: String? { get }
+    /// How the backend or its kernels were chosen, when that needs saying (a system BLAS
+    /// passed over, a core type set); `nil` when there is nothing to say.
+    var note: String? { get }
     /// The number of threads the backend uses for one GEMM.
     var threadCount: Int { get }
     /// Asks the backend to use `count` threads (ignored by single-threaded backends).
@@ -43,4 +46,9 @@ public protocol LinearAlgebraBackend: Sendable {
         alpha: Double, a: UnsafePointer<Double>, lda: Int,
         b: UnsafePointer<Double>, ldb: Int,
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int)
+}
+
+extension LinearAlgebraBackend {
+    /// `nil`: nothing to say about how the backend was chosen.
+    public var note: String? { nil }
 }

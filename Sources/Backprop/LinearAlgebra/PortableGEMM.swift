@@ -44,6 +44,8 @@ public struct PortableGEMM: LinearAlgebraBackend {
     }
     /// Always `nil`: the code is compiled into Backprop, not loaded.
     public var location: String? { nil }
+    /// Why the built-in GEMM was chosen over a system BLAS, when one was found and passed over.
+    public let note: String?
 
     /// Shared by every copy of this value, so `setThreadCount` works through a `let`.
     private let threads: ThreadCountSetting
@@ -66,8 +68,14 @@ public struct PortableGEMM: LinearAlgebraBackend {
     /// at each call. (Settable here so tests can run every level side by side.)
     let instructionSet: KernelInstructionSet?
 
-    init(threadCount: Int, parallelThreshold: Int, instructionSet: KernelInstructionSet? = nil) {
+    /// The built-in GEMM chosen for the reason `note` (see ``LinearAlgebra``).
+    init(note: String) {
+        self.init(threadCount: ProcessInfo.processInfo.activeProcessorCount, parallelThreshold: 1 << 21, note: note)
+    }
+
+    init(threadCount: Int, parallelThreshold: Int, instructionSet: KernelInstructionSet? = nil, note: String? = nil) {
         threads = ThreadCountSetting(max(1, threadCount))
+        self.note = note
         self.parallelThreshold = parallelThreshold
         self.instructionSet = instructionSet
     }
