@@ -4,23 +4,35 @@ import Testing
 
 /// Adam's C kernel (`bp_adam_f32`, `bp_adam_f64`), at every instruction set this CPU has,
 /// against the Swift loop it was written from (`Optimizer.Kernels.adam`): the same bits for
-/// every element, the vector part and the scalar tail alike.
+/// every element, the vector part and the scalar tail alike, subnormals flushed alike.
 struct OptimizerKernelTests {
     /// Parameters, gradients and both moments of `count` elements: gradients of every
     /// magnitude (with zeros, tiny and huge ones), moments as a run would have them.
     static func state<T: BackpropScalar>(_: T.Type, count: Int) -> (p: [T], g: [T], v: [T], s: [T]) {
         var random = SeededGenerator(seed: 42)
         func draw(_ range: ClosedRange<Double>) -> T { T(Double.random(in: range, using: &random)) }
-        let p = (0..<count).map { _ in draw(-1...1) }
+        // A multiple of the least normal magnitude: subnormal for |k| < 1.
+        func tiny(_ k: ClosedRange<Double>) -> T { T.leastNormalMagnitude * T(Double.random(in: k, using: &random)) }
+        let p = (0..<count).map { i in i % 13 == 5 ? tiny(-1...1) : draw(-1...1) }
         let g: [T] = (0..<count).map { i in
             switch i % 7 {
             case 0: 0
             case 1: T(Double.random(in: -1...1, using: &random) * 1e-20)
             case 2: draw(-1e3...1e3)
+            case 3 where i % 3 == 0: tiny(-1...1)  // subnormal
+            case 4 where i % 3 == 0: T.leastNormalMagnitude.squareRoot() * T(Double.random(in: -1...1, using: &random))  // g² subnormal
             default: draw(-0.1...0.1)
             }
         }
-        let v = (0..<count).map { _ in draw(-0.01...0.01) }
+        // Moments decaying towards zero (a gradient gone to zero): subnormal, and just above
+        // (where β₁v or stepSize·v is subnormal).
+        let v = (0..<count).map { i in
+            switch i % 11 {
+            case 0: tiny(-1...1)
+            case 1: tiny(-2000...2000)
+            default: draw(-0.01...0.01)
+            }
+        }
         let s = (0..<count).map { _ in T(Double.random(in: 0...1e-3, using: &random) * Double.random(in: 0...1, using: &random)) }
         return (p, g, v, s)
     }
@@ -51,8 +63,14 @@ struct OptimizerKernelTests {
             !VectorMathTests.sameBits(p[$0], rp[$0]) || !VectorMathTests.sameBits(v[$0], rv[$0]) || !VectorMathTests.sameBits(s[$0], rs[$0])
         }
         #expect(differing.isEmpty, "\(T.self) n=\(count): \(differing.count) elements differ, first \(differing.prefix(3))")
+        // Subnormals are flushed: no state or parameter is left subnormal.
+        #expect(!(p + v + s).contains { $0.isSubnormal })
+        // … and only inside the call: arithmetic after it still makes subnormals.
+        let half = T(Double.random(in: 0.5...0.5))
+        #expect((T.leastNormalMagnitude * half).isSubnormal)
         // The step moved the parameters (a kernel that did nothing would match nothing).
-        #expect(zip(p, start.p).filter { $0 != $1 }.count > count / 2)
+        // (Element 0 has no gradient and a subnormal v, flushed: it stays put.)
+        if count > 1 { #expect(zip(p, start.p).filter { $0 != $1 }.count > count / 2) }
     }
 
     @Test("bp_adam_f32 at every level: the Swift reference's bits", arguments: VectorMathKernelTests.levels)
