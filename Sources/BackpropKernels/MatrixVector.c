@@ -67,10 +67,14 @@ typedef float vf __attribute__((vector_size(64)));
         y[i] = beta == 0 ? alpha * s : alpha * s + beta * y[i];                         \
     }
 
-#define DEFINE_GEMV(NAME, T, V, WIDTH, BLOCK)                                           \
+// BLOCK rows of vectors per pass over the columns: 8 (a 64-byte vector is two AVX2 registers,
+// so 16 of the 16 there), 16 with AVX-512's 32 registers, which covers a 256-unit float layer in
+// one pass, reading A front to back (two passes, each over half of every column, left the
+// prefetchers a strided stream).
+#define DEFINE_GEMV(NAME, T, V, WIDTH, BLOCK, BLOCK512)                                 \
     static void NAME##_baseline(GEMV_PARAMS(T)) { GEMV_BODY(T, V, WIDTH, BLOCK) }        \
     AVX2 static void NAME##_avx2(GEMV_PARAMS(T)) { GEMV_BODY(T, V, WIDTH, BLOCK) }       \
-    AVX512 static void NAME##_avx512(GEMV_PARAMS(T)) { GEMV_BODY(T, V, WIDTH, BLOCK) }   \
+    AVX512 static void NAME##_avx512(GEMV_PARAMS(T)) { GEMV_BODY(T, V, WIDTH, BLOCK512) } \
     void NAME##_at(BPKernelLevel level, GEMV_PARAMS(T)) {                               \
         switch (bp_kernel_level_clamped(level)) {                                       \
         case BPKernelLevelAVX512: NAME##_avx512(GEMV_ARGS); return;                     \
@@ -83,5 +87,5 @@ typedef float vf __attribute__((vector_size(64)));
 #define GEMV_PARAMS(T) size_t m, size_t k, T alpha, const T *a, size_t lda, const T *x, T beta, T *y
 #define GEMV_ARGS m, k, alpha, a, lda, x, beta, y
 
-DEFINE_GEMV(bp_gemv_f32, float, vf, 16, 8)
-DEFINE_GEMV(bp_gemv_f64, double, vd, 8, 8)
+DEFINE_GEMV(bp_gemv_f32, float, vf, 16, 8, 16)
+DEFINE_GEMV(bp_gemv_f64, double, vd, 8, 8, 16)
