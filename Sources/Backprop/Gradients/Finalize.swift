@@ -24,20 +24,36 @@ extension Gradients {
     public mutating func finalize(
         examples M: Int, convention: Convention, l2 lambda: Double, parameters: Parameters<Scalar>
     ) {
-        precondition(M > 0, "finalize needs a positive example count")
-        let c: Scalar = convention.scales(examples: M).parameters
-        let decay = Scalar(lambda) / Scalar(M)
+        let factors = Self.finalizing(examples: M, convention: convention, l2: lambda)
         let tensors = self.tensors
         slab.withUnsafeMutableBufferPointer { g in
-            if c != 1 { Self.scale(g, by: c) }
-            guard lambda != 0 else { return }
             parameters.slab.withUnsafeBufferPointer { theta in
-                for tensor in tensors where tensor.decays {
-                    Self.addScaled(UnsafeBufferPointer(rebasing: theta[tensor.range]), decay,
-                                   to: UnsafeMutableBufferPointer(rebasing: g[tensor.range]))
+                for tensor in tensors {
+                    Self.finalize(g.slice(tensor.range), theta: UnsafeBufferPointer(rebasing: theta[tensor.range]),
+                                  decays: tensor.decays, factors)
                 }
             }
         }
+    }
+
+    /// The factors ``finalize(examples:convention:l2:parameters:)`` applies for a batch of
+    /// `M` examples: `c` (1/M or 1, by the convention) and `λ/M`.
+    /// `decay` is `nil` when λ = 0.
+    static func finalizing(examples M: Int, convention: Convention, l2 lambda: Double) -> (c: Scalar, decay: Scalar?) {
+        precondition(M > 0, "finalize needs a positive example count")
+        return (convention.scales(examples: M).parameters, lambda == 0 ? nil : Scalar(lambda) / Scalar(M))
+    }
+
+    /// The rule on a run of one tensor's summed gradients `g` and its parameters `theta`:
+    /// `g ← c·g`, then `g ← g + (λ/M)·θ` when the tensor decays and λ ≠ 0. Element by element,
+    /// so a run cut into pieces (the fused update) gives the same bits as the whole slab.
+    @inline(__always)
+    static func finalize(
+        _ g: UnsafeMutableBufferPointer<Scalar>, theta: UnsafeBufferPointer<Scalar>, decays: Bool,
+        _ factors: (c: Scalar, decay: Scalar?)
+    ) {
+        if factors.c != 1 { scale(g, by: factors.c) }
+        if decays, let decay = factors.decay { addScaled(theta, decay, to: g) }
     }
 
     private static func scale(_ g: UnsafeMutableBufferPointer<Scalar>, by c: Scalar) {
@@ -47,6 +63,10 @@ extension Gradients {
     private static func addScaled(_ w: UnsafeBufferPointer<Scalar>, _ c: Scalar, to g: UnsafeMutableBufferPointer<Scalar>) {
         for i in 0..<g.count { g[i] += c * w[i] }
     }
+}
+
+private extension UnsafeMutableBufferPointer {
+    func slice(_ range: Range<Int>) -> UnsafeMutableBufferPointer { UnsafeMutableBufferPointer(rebasing: self[range]) }
 }
 
 extension Network {

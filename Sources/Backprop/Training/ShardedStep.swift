@@ -61,7 +61,7 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
     mutating func step(
         _ data: Dataset<Scalar>, batch: [Int], network: Network<Scalar>, dropout: DropoutMasks<Scalar>?,
         convention: Convention, examples M: Int, reducer: any GradientReducer = SingleProcess(),
-        overlap: Bool = false
+        overlap: Bool = false, addingShards: Bool = true
     ) throws -> StepTotals {
         precondition(batch.count == examples, "batch of \(batch.count) into a workspace for \(examples)")
         let (m, count) = (examples, shards.count)
@@ -75,7 +75,9 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
             return StepTotals(summedLoss: loss, correct: shards[0].correctPredictions(), examples: m)
         }
         if network.layers.contains(where: \.mixesExamples) {
-            return try layerByLayer(data, batch: batch, network: network, dropout: dropout, seed: seed, reducer: reducer)
+            let totals = try layerByLayer(data, batch: batch, network: network, dropout: dropout, seed: seed, reducer: reducer)
+            if addingShards { addShards(threads: count) }
+            return totals
         }
         let totals = withUnsafeTemporaryAllocation(of: StepTotals.self, capacity: count) { parts in
             shards.withUnsafeMutableBufferPointer { passes in
@@ -93,7 +95,7 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
             for part in parts { total += part }  // in shard order
             return total
         }
-        addShards(threads: count)
+        if addingShards { addShards(threads: count) }
         return totals
     }
 
@@ -147,7 +149,6 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
         for (shard, pass) in shards.enumerated() {
             total += StepTotals(summedLoss: pass.summedLoss, correct: pass.correctPredictions(), examples: ParallelFor.range(shard, of: count, count: m).count)
         }
-        addShards(threads: count)
         return total
     }
 
@@ -175,6 +176,71 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// After a ``step(_:batch:network:dropout:convention:examples:reducer:overlap:addingShards:)``
+    /// that left the shards' sums apart: adds them and applies the 1/M
+    /// (``Gradients/finalize(examples:convention:l2:parameters:)``'s rule) on the tensors that
+    /// do not decay (the biases: a few hundred elements), so they can be checked before the
+    /// update; ``finishAndUpdate(_:network:examples:convention:l2:learningRate:threads:)``
+    /// does the rest.
+    mutating func finishUndecayed(examples M: Int, convention: Convention) {
+        let factors = Gradients<Scalar>.finalizing(examples: M, convention: convention, l2: 0)
+        for tensor in gradients.tensors where !tensor.decays {
+            finish(tensor.range, factors: factors, theta: nil, decays: false)
+        }
+    }
+
+    /// The decaying tensors' shard sums added, finalized and handed to `optimizer` in one pass
+    /// over memory: per run of ``Optimizer/fusedChunk`` elements, on the thread that updates
+    /// it (``Optimizer/update(_:gradients:learningRate:threads:finishing:)``). The same bits
+    /// as adding the shards, finalizing and updating one after another.
+    mutating func finishAndUpdate(
+        _ optimizer: inout Optimizer<Scalar>, network: inout Network<Scalar>, examples M: Int,
+        convention: Convention, l2 lambda: Double, learningRate: Double, threads: Int
+    ) {
+        let factors = Gradients<Scalar>.finalizing(examples: M, convention: convention, l2: lambda)
+        let decaying = gradients.tensors.filter(\.decays).map(\.range)
+        shards.withUnsafeMutableBufferPointer { passes in
+            Self.withSlabs(of: passes, from: 1, []) { parts in
+                passes[0].gradients.slab.withUnsafeMutableBufferPointer { slab in
+                    let total = slab
+                    optimizer.update(&network, gradients: UnsafeBufferPointer(total), learningRate: learningRate, threads: threads) { chunk, theta in
+                        for range in decaying where range.overlaps(chunk) {
+                            let piece = range.clamped(to: chunk)
+                            let g = UnsafeMutableBufferPointer(rebasing: total[piece])
+                            for part in parts { Self.add(UnsafeBufferPointer(rebasing: part[piece]), to: g) }  // in shard order
+                            Gradients<Scalar>.finalize(g, theta: UnsafeBufferPointer(rebasing: theta[piece]), decays: true, factors)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `body` with the gradient slabs of `passes[index...]`, read-only, in shard order.
+    private static func withSlabs(
+        of passes: UnsafeMutableBufferPointer<Pass<Scalar>>, from index: Int, _ gathered: [UnsafeBufferPointer<Scalar>],
+        _ body: ([UnsafeBufferPointer<Scalar>]) -> Void
+    ) {
+        guard index < passes.count else { return body(gathered) }
+        passes[index].gradients.slab.withUnsafeBufferPointer { withSlabs(of: passes, from: index + 1, gathered + [$0], body) }
+    }
+
+    /// Shards 1, 2, … added into shard 0 over `range`, then finalized there.
+    private mutating func finish(
+        _ range: Range<Int>, factors: (c: Scalar, decay: Scalar?), theta: UnsafeBufferPointer<Scalar>?, decays: Bool
+    ) {
+        let count = shards.count
+        shards.withUnsafeMutableBufferPointer { passes in
+            passes[0].gradients.slab.withUnsafeMutableBufferPointer { total in
+                let g = UnsafeMutableBufferPointer(rebasing: total[range])
+                for shard in 1..<count {
+                    passes[shard].gradients.slab.withUnsafeBufferPointer { Self.add(UnsafeBufferPointer(rebasing: $0[range]), to: g) }
+                }
+                Gradients<Scalar>.finalize(g, theta: theta ?? UnsafeBufferPointer(start: nil, count: 0), decays: decays, factors)
             }
         }
     }

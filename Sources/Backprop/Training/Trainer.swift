@@ -36,6 +36,10 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
     public var overlapsCommunication = true
     /// The threads a batch may be split across; `nil`: ``LinearAlgebra/threadCount``.
     var threads: Int?
+    /// Whether a sharded step may add and finalize its gradients inside the optimizer's pass
+    /// (``ShardedStep/finishAndUpdate(_:network:examples:convention:l2:learningRate:threads:)``);
+    /// off only in tests, which compare the two.
+    var fusesUpdate = true
     /// How many shards the last batch was split into (0 before the first batch).
     var shardCount: Int { workspace?.shards.count ?? 0 }
     /// The part of an epoch done before an interruption; the next epoch run resumes after it.
@@ -176,6 +180,12 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
             }
             // Sums over the window, added across mini-batches, shards and ranks, then one 1/M and L2.
             let parts = pieces(of: batch.count)
+            let sampled = index % sampleEvery == 0
+            // One process, one piece, several shards, no full check: the shards' dW are added
+            // and finalized inside the optimizer's pass (ShardedStep.finishAndUpdate), the
+            // biases first, so they are checked before anything changes. The same bits.
+            let fused = fusesUpdate && ranks == 1 && parts.count == 1 && !sampled && workspace.isParallel
+                && workspace.examples == share(parts[0]).count
             var totals = StepTotals()
             for (j, piece) in parts.enumerated() {
                 let mine = share(piece)
@@ -186,7 +196,7 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
                 totals += try workspace.step(
                     data, batch: indices, network: network, dropout: masks.map { mine.count == batch.count ? $0 : $0.columns(mine) },
                     convention: configuration.convention, examples: batch.count, reducer: reducer,
-                    overlap: overlapsCommunication && ranks > 1 && parts.count == 1)
+                    overlap: overlapsCommunication && ranks > 1 && parts.count == 1, addingShards: !fused)
                 workspace.updateState(&network)
                 if parts.count > 1 {
                     if accumulated?.slab.count != workspace.gradients.slab.count {
@@ -197,12 +207,15 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
             }
             // The window's sums end in the workspace (a swap, not a copy).
             if parts.count > 1 { swap(&workspace.gradients, &accumulated!) }
-            try reducer.allReduce(&workspace.gradients, totals: &totals)
-            workspace.gradients.finalize(
-                examples: totals.examples, convention: configuration.convention, l2: configuration.l2,
-                parameters: network.parameters)
+            if fused {
+                workspace.finishUndecayed(examples: totals.examples, convention: configuration.convention)
+            } else {
+                try reducer.allReduce(&workspace.gradients, totals: &totals)
+                workspace.gradients.finalize(
+                    examples: totals.examples, convention: configuration.convention, l2: configuration.l2,
+                    parameters: network.parameters)
+            }
             let cost = network.cost(summedLoss: totals.summedLoss, examples: totals.examples, l2: configuration.l2)
-            let sampled = index % sampleEvery == 0
             do {
                 try checkFinite(workspace.gradients, cost: cost, all: sampled, epoch: epoch, batch: index + 1)
             } catch {
@@ -220,7 +233,13 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
                 for l in 0..<network.depth { normSums[l] += workspace.gradients.weightNorm(layer: l + 1) }
                 normSamples += 1
             }
-            optimizer.update(&network, gradients: workspace.gradients, learningRate: learningRate, threads: workers)
+            if fused {
+                workspace.finishAndUpdate(
+                    &optimizer, network: &network, examples: totals.examples, convention: configuration.convention,
+                    l2: configuration.l2, learningRate: learningRate, threads: workers)
+            } else {
+                optimizer.update(&network, gradients: workspace.gradients, learningRate: learningRate, threads: workers)
+            }
 
             lossSum += cost * Double(totals.examples)
             correct += totals.correct
