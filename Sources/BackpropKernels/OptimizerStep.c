@@ -48,6 +48,31 @@ typedef float vf __attribute__((vector_size(64)));
 #define FLUSH_END
 #endif
 
+unsigned long bp_flush_subnormals_begin(void) {
+#if defined(__x86_64__)
+    unsigned int saved = _mm_getcsr();
+    _mm_setcsr(saved | 0x8040u);
+    return saved;
+#elif defined(__aarch64__)
+    unsigned long saved;
+    __asm__ volatile("mrs %0, fpcr" : "=r"(saved));
+    __asm__ volatile("msr fpcr, %0" : : "r"(saved | (1ul << 24)));
+    return saved;
+#else
+    return 0;
+#endif
+}
+
+void bp_flush_subnormals_end(unsigned long saved) {
+#if defined(__x86_64__)
+    _mm_setcsr((unsigned int)saved);
+#elif defined(__aarch64__)
+    __asm__ volatile("msr fpcr, %0" : : "r"(saved));
+#else
+    (void)saved;
+#endif
+}
+
 #define VLOAD(x, a) memcpy(&x, (a) + i, sizeof x)
 #define VSTORE(a, x) memcpy((a) + i, &x, sizeof x)
 #define SLOAD(x, a) x = (a)[i]

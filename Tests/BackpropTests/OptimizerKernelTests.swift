@@ -96,4 +96,27 @@ struct OptimizerKernelTests {
             }
         }
     }
+
+    @Test("Momentum and RMSProp flush their decaying moments too, on every thread, and only in the step",
+          arguments: [OptimizerAlgorithm.momentum(beta: 0.9), .rmsProp(beta: 0.9, epsilon: 1e-8)])
+    func momentsFlushed(algorithm: OptimizerAlgorithm) throws {
+        var network = try Network<Float>(sizes: [300, 200, 10], hidden: .relu, output: .softmax, seed: 1)
+        let count = network.parameters.count  // 62,210: two threads' worth of elements
+        let before = network.parameters.slab
+        // Moments at the edge of the subnormal range (a gradient gone to zero, decaying) and a
+        // zero gradient: β·moment is subnormal for every element.
+        let moments = ContiguousArray((0..<count).map { Float.leastNormalMagnitude * Float(1 + $0 % 5) / 8 * 8 })
+        var optimizer = Optimizer<Float>(
+            algorithm, step: 10, velocity: algorithm.usesVelocity ? moments : [], squares: algorithm.usesSquares ? moments : [])
+        let zero = Gradients(zerosLike: network.parameters)
+        optimizer.update(&network, gradients: zero, learningRate: 0.01, threads: 2)
+        let state = algorithm.usesVelocity ? optimizer.velocity : optimizer.squares
+        #expect(state.count == count)
+        #expect(!state.contains { $0.isSubnormal }, "\(state.filter(\.isSubnormal).count) subnormal moments left")
+        #expect(state.contains { $0 == 0 } && state.contains { $0.isNormal })  // flushed where β·m < least normal
+        #expect(network.parameters.slab.count == before.count)
+        // The thread's floating-point state is back: arithmetic after the step makes subnormals.
+        let half = Float(Double.random(in: 0.5...0.5))
+        #expect((Float.leastNormalMagnitude * half).isSubnormal)
+    }
 }

@@ -10,11 +10,13 @@ import BackpropKernels
 /// - AdamW: `W = (1 − α λ_w) W − α v̂ / (√ŝ + ε)`: decoupled weight decay on the weights (not the
 ///   biases) before the Adam step, as PyTorch's `AdamW` does.
 ///
-/// Adam's and AdamW's step flush subnormal numbers to zero, inputs and results (XLA does the
-/// same on CPUs): a parameter whose gradient has gone to zero has its `v` decay by β₁ each step
-/// through the subnormal range, where each operation on Intel cores takes a microcode assist
-/// (the step then cost more than the rest of an MNIST-size epoch). No result larger than the
-/// least normal magnitude (1.2·10⁻³⁸ in `Float`) changes.
+/// The steps of the rules with moments (momentum, RMSProp, Adam, AdamW) flush subnormal numbers
+/// to zero, inputs and results (XLA does the same on CPUs): a parameter whose gradient has gone
+/// to zero has its moments decay by β each step through the subnormal range, where each
+/// operation on Intel cores takes a microcode assist (on an Emerald Rapids Xeon, Adam's step then
+/// cost more than the rest of an MNIST-size epoch, and RMSProp's epoch took 4× SGD's). No
+/// result larger than the least normal magnitude (1.2·10⁻³⁸ in `Float`) changes. Plain
+/// gradient descent keeps no state and does not flush.
 public enum OptimizerAlgorithm: Hashable, Sendable, Codable, CustomStringConvertible {
     case gradientDescent
     case momentum(beta: Double)
@@ -213,12 +215,17 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
         case let .momentum(beta):
             let (b1, c1) = (Scalar(beta), Scalar(1 - beta))
             ParallelFor.ranges(count: count, parts: threads, grain: grain) { r in
+                // Subnormals flushed, as in Adam's kernel (see OptimizerAlgorithm): per thread.
+                let saved = bp_flush_subnormals_begin()
                 Kernels.momentum(p.slice(r), g.slice(r), v.slice(r), a, b1, c1)
+                bp_flush_subnormals_end(saved)
             }
         case let .rmsProp(beta, epsilon):
             let (b2, c2, e) = (Scalar(beta), Scalar(1 - beta), Scalar(epsilon))
             ParallelFor.ranges(count: count, parts: threads, grain: grain) { r in
+                let saved = bp_flush_subnormals_begin()
                 Kernels.rmsProp(p.slice(r), g.slice(r), s.slice(r), a, b2, c2, e)
+                bp_flush_subnormals_end(saved)
             }
         case let .adam(beta1, beta2, epsilon), let .adamW(beta1, beta2, epsilon, _):
             let (b1, c1, b2, c2) = (Scalar(beta1), Scalar(1 - beta1), Scalar(beta2), Scalar(1 - beta2))

@@ -235,6 +235,13 @@ void bp_gather_columns(const void *source, size_t column_bytes, const ptrdiff_t 
 // MARK: - Optimizer (OptimizerStep.c): Adam's elementwise step, the bits of
 // `Optimizer.Kernels.adam` on every level. The buffers must not overlap.
 
+/// Makes the calling thread flush subnormal inputs and results to zero (x86: MXCSR DAZ and FTZ;
+/// arm64: FPCR.FZ; elsewhere nothing) and returns the state to restore with
+/// bp_flush_subnormals_end. The optimizer's decaying moments use it (see OptimizerStep.c).
+unsigned long bp_flush_subnormals_begin(void);
+/// Restores the floating-point state bp_flush_subnormals_begin returned.
+void bp_flush_subnormals_end(unsigned long saved);
+
 /// v[i] = b1·v[i] + c1·g[i]; s[i] = b2·s[i] + c2·g[i]·g[i];
 /// p[i] = decay·p[i] − step_size·v[i] / (√s[i]·root_scale + epsilon), for i < n.
 void bp_adam_f32(float *p, const float *g, float *v, float *s, size_t n, float b1, float c1, float b2, float c2,
