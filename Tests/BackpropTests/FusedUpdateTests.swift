@@ -24,6 +24,8 @@ struct FusedUpdateTests {
         trainer.fusesUpdate = fused
         _ = try trainer.fit(training: data)
         #expect(trainer.shardCount == 2)
+        // 2 epochs × 64 batches, every 4th sampled for the full check: 96 fused steps, or none.
+        #expect(trainer.fusedSteps == (fused ? 96 : 0))
         return trainer
     }
 

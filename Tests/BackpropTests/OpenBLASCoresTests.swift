@@ -1,5 +1,8 @@
 import Testing
 @testable import Backprop
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An OpenBLAS that took the CPU for an older one (Debian 12's 0.3.21 on an Emerald Rapids
 /// Xeon: Prescott's SSE3 kernels, a fifth of the speed) is opened again with the right core.
@@ -63,7 +66,3 @@ struct OpenBLASCoresTests {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -29,7 +29,7 @@ extension Gradients {
         slab.withUnsafeMutableBufferPointer { g in
             parameters.slab.withUnsafeBufferPointer { theta in
                 for tensor in tensors {
-                    Self.finalize(g.slice(tensor.range), theta: UnsafeBufferPointer(rebasing: theta[tensor.range]),
+                    Self.finalize(g.slice(tensor.range), theta: theta.slice(tensor.range),
                                   decays: tensor.decays, factors)
                 }
             }
@@ -63,10 +63,6 @@ extension Gradients {
     private static func addScaled(_ w: UnsafeBufferPointer<Scalar>, _ c: Scalar, to g: UnsafeMutableBufferPointer<Scalar>) {
         for i in 0..<g.count { g[i] += c * w[i] }
     }
-}
-
-private extension UnsafeMutableBufferPointer {
-    func slice(_ range: Range<Int>) -> UnsafeMutableBufferPointer { UnsafeMutableBufferPointer(rebasing: self[range]) }
 }
 
 extension Network {

@@ -88,7 +88,7 @@ public enum LinearAlgebra {
                 do {
                     // Asked for by name: used even if its kernels stay weak (the note says so).
                     switch try OpenBLASCores.open(path: requested, environment: environment) {
-                    case let .library(library), let .weak(library, _): chosen = library
+                    case let .library(library), let .weak(library): chosen = library
                     }
                 } catch let error as BackpropError {
                     return .failure(.backendUnavailable("\(blasVariable)=\(requested): \(error)"))
@@ -116,7 +116,7 @@ public enum LinearAlgebra {
         for path in systemCandidates {
             switch try? OpenBLASCores.open(path: path, environment: environment) {
             case let .library(library)?: return library
-            case let .weak(_, reason)?: return PortableGEMM(note: "\(path) passed over: \(reason)")
+            case let .weak(library)?: return PortableGEMM(note: "\(path) passed over: \(library.note ?? "weak kernels")")
             case nil: continue
             }
         }

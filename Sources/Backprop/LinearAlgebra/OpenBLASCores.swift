@@ -55,10 +55,10 @@ enum OpenBLASCores {
     }
 
     /// What opening `path` gave: the library with kernels for the CPU (or one whose choice
-    /// is the user's), or one still on a weak core, with the reason to use the built-in GEMM.
+    /// is the user's), or one still on a weak core, its ``DynamicBLAS/note`` saying why.
     enum Outcome {
         case library(DynamicBLAS)
-        case weak(DynamicBLAS, reason: String)
+        case weak(DynamicBLAS)
     }
 
     /// Opens the BLAS at `path`; if it is an OpenBLAS that chose kernels below this CPU's level,
@@ -89,7 +89,7 @@ enum OpenBLASCores {
                 let reason = "\(why); \(variable)=\(wanted) did not take effect (set \(variable) to choose them yourself)"
                 // The same loaded library again, this time carrying the reason (a reference
                 // more, not a second load).
-                return .weak(try DynamicBLAS(path: path, note: reason), reason: reason)
+                return .weak(try DynamicBLAS(path: path, note: reason))
             }
             return .library(second)
         }

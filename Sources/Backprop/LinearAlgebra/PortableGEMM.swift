@@ -61,8 +61,11 @@ public struct PortableGEMM: LinearAlgebraBackend {
 
     /// A GEMM that uses `threadCount` threads (at least one) for large products.
     public init(threadCount: Int) {
-        self.init(threadCount: threadCount, parallelThreshold: 1 << 21)
+        self.init(threadCount: threadCount, parallelThreshold: Self.defaultParallelThreshold)
     }
+
+    /// `parallelThreshold` outside tests: 2²¹ multiply-adds.
+    static var defaultParallelThreshold: Int { 1 << 21 }
 
     /// The instruction set whose kernels to use, or `nil` for ``KernelInstructionSet/current``
     /// at each call. (Settable here so tests can run every level side by side.)
@@ -70,7 +73,7 @@ public struct PortableGEMM: LinearAlgebraBackend {
 
     /// The built-in GEMM chosen for the reason `note` (see ``LinearAlgebra``).
     init(note: String) {
-        self.init(threadCount: ProcessInfo.processInfo.activeProcessorCount, parallelThreshold: 1 << 21, note: note)
+        self.init(threadCount: ProcessInfo.processInfo.activeProcessorCount, parallelThreshold: Self.defaultParallelThreshold, note: note)
     }
 
     init(threadCount: Int, parallelThreshold: Int, instructionSet: KernelInstructionSet? = nil, note: String? = nil) {

@@ -321,14 +321,10 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
             }
         }
 
-        /// `x`, or a zero of its sign when it is subnormal: Adam's step flushes subnormal
-        /// inputs and results to zero (XLA does the same on CPUs). A parameter whose gradient
-        /// has gone to zero has its `v` decay by β₁ every step, through the subnormal range,
-        /// and on Intel cores an operation on a subnormal takes a microcode assist: Adam's
-        /// step was a third of an MNIST-size epoch on an Emerald Rapids Xeon. (The hardware
-        /// flush decides tininess after rounding on x86, so a result that rounds up to exactly
-        /// the least normal magnitude from below is zero there and kept here; no such value
-        /// has been seen in a test.)
+        /// `x`, or a zero of its sign when it is subnormal: the flush of Adam's step (see
+        /// ``OptimizerAlgorithm``), as the kernel's hardware does it. (x86 decides tininess after
+        /// rounding, so a result that rounds up to exactly the least normal magnitude from below
+        /// is zero there and kept here; no such value has been seen in a test.)
         @inline(__always)
         static func z(_ x: Scalar) -> Scalar {
             x.magnitude < Scalar.leastNormalMagnitude ? (x.sign == .minus ? -Scalar.zero : Scalar.zero) : x
@@ -340,12 +336,3 @@ public struct Optimizer<Scalar: BackpropScalar>: Sendable {
 private func pow(_ x: Double, _ y: Double) -> Double { Double.pow(x, y) }
 import RealModule
 
-private extension UnsafeMutableBufferPointer {
-    /// The elements `range` as a buffer of their own.
-    func slice(_ range: Range<Int>) -> UnsafeMutableBufferPointer { UnsafeMutableBufferPointer(rebasing: self[range]) }
-}
-
-private extension UnsafeBufferPointer {
-    /// The elements `range` as a buffer of their own.
-    func slice(_ range: Range<Int>) -> UnsafeBufferPointer { UnsafeBufferPointer(rebasing: self[range]) }
-}

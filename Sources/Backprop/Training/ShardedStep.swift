@@ -188,8 +188,9 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
     /// does the rest.
     mutating func finishUndecayed(examples M: Int, convention: Convention) {
         let factors = Gradients<Scalar>.finalizing(examples: M, convention: convention, l2: 0)
-        for tensor in gradients.tensors where !tensor.decays {
-            finish(tensor.range, factors: factors, theta: nil, decays: false)
+        let ranges = gradients.tensors.filter { !$0.decays }.map(\.range)
+        withShardSlabs { total, parts in
+            for range in ranges { Self.finish(range, total, parts, theta: UnsafeBufferPointer(start: nil, count: 0), decays: false, factors) }
         }
     }
 
@@ -203,46 +204,37 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
     ) {
         let factors = Gradients<Scalar>.finalizing(examples: M, convention: convention, l2: lambda)
         let decaying = gradients.tensors.filter(\.decays).map(\.range)
-        shards.withUnsafeMutableBufferPointer { passes in
-            Self.withSlabs(of: passes, from: 1, []) { parts in
-                passes[0].gradients.slab.withUnsafeMutableBufferPointer { slab in
-                    let total = slab
-                    optimizer.update(&network, gradients: UnsafeBufferPointer(total), learningRate: learningRate, threads: threads) { chunk, theta in
-                        for range in decaying where range.overlaps(chunk) {
-                            let piece = range.clamped(to: chunk)
-                            let g = UnsafeMutableBufferPointer(rebasing: total[piece])
-                            for part in parts { Self.add(UnsafeBufferPointer(rebasing: part[piece]), to: g) }  // in shard order
-                            Gradients<Scalar>.finalize(g, theta: UnsafeBufferPointer(rebasing: theta[piece]), decays: true, factors)
-                        }
-                    }
+        withShardSlabs { total, parts in
+            optimizer.update(&network, gradients: UnsafeBufferPointer(total), learningRate: learningRate, threads: threads) { chunk, theta in
+                for range in decaying where range.overlaps(chunk) {
+                    Self.finish(range.clamped(to: chunk), total, parts, theta: theta, decays: true, factors)
                 }
             }
         }
     }
 
-    /// `body` with the gradient slabs of `passes[index...]`, read-only, in shard order.
-    private static func withSlabs(
-        of passes: UnsafeMutableBufferPointer<Pass<Scalar>>, from index: Int, _ gathered: [UnsafeBufferPointer<Scalar>],
-        _ body: ([UnsafeBufferPointer<Scalar>]) -> Void
+    /// Over `range`: shards 1, 2, … (`parts`) added into shard 0's slab `total`, in shard order,
+    /// then finalized there.
+    @inline(__always)
+    private static func finish(
+        _ range: Range<Int>, _ total: UnsafeMutableBufferPointer<Scalar>, _ parts: [UnsafeBufferPointer<Scalar>],
+        theta: UnsafeBufferPointer<Scalar>, decays: Bool, _ factors: (c: Scalar, decay: Scalar?)
     ) {
-        guard index < passes.count else { return body(gathered) }
-        passes[index].gradients.slab.withUnsafeBufferPointer { withSlabs(of: passes, from: index + 1, gathered + [$0], body) }
+        let g = total.slice(range)
+        for part in parts { add(part.slice(range), to: g) }
+        Gradients<Scalar>.finalize(g, theta: decays ? theta.slice(range) : theta, decays: decays, factors)
     }
 
-    /// Shards 1, 2, … added into shard 0 over `range`, then finalized there.
-    private mutating func finish(
-        _ range: Range<Int>, factors: (c: Scalar, decay: Scalar?), theta: UnsafeBufferPointer<Scalar>?, decays: Bool
-    ) {
-        let count = shards.count
-        shards.withUnsafeMutableBufferPointer { passes in
-            passes[0].gradients.slab.withUnsafeMutableBufferPointer { total in
-                let g = UnsafeMutableBufferPointer(rebasing: total[range])
-                for shard in 1..<count {
-                    passes[shard].gradients.slab.withUnsafeBufferPointer { Self.add(UnsafeBufferPointer(rebasing: $0[range]), to: g) }
-                }
-                Gradients<Scalar>.finalize(g, theta: theta ?? UnsafeBufferPointer(start: nil, count: 0), decays: decays, factors)
+    /// `body` with shard 0's gradient slab (written) and the others' (read), in shard order.
+    private mutating func withShardSlabs(_ body: (UnsafeMutableBufferPointer<Scalar>, [UnsafeBufferPointer<Scalar>]) -> Void) {
+        func gather(_ passes: UnsafeMutableBufferPointer<Pass<Scalar>>, from index: Int, _ parts: [UnsafeBufferPointer<Scalar>]) {
+            guard index < passes.count else {
+                passes[0].gradients.slab.withUnsafeMutableBufferPointer { total in body(total, parts) }
+                return
             }
+            passes[index].gradients.slab.withUnsafeBufferPointer { gather(passes, from: index + 1, parts + [$0]) }
         }
+        shards.withUnsafeMutableBufferPointer { gather($0, from: 1, []) }
     }
 
     /// `total += part`, elementwise (a function of its buffers, not a closure capturing them, so

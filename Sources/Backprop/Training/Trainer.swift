@@ -40,6 +40,8 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
     /// (``ShardedStep/finishAndUpdate(_:network:examples:convention:l2:learningRate:threads:)``);
     /// off only in tests, which compare the two.
     var fusesUpdate = true
+    /// How many steps took the fused pass (for tests, which check that it ran).
+    private(set) var fusedSteps = 0
     /// How many shards the last batch was split into (0 before the first batch).
     var shardCount: Int { workspace?.shards.count ?? 0 }
     /// The part of an epoch done before an interruption; the next epoch run resumes after it.
@@ -237,6 +239,7 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
                 workspace.finishAndUpdate(
                     &optimizer, network: &network, examples: totals.examples, convention: configuration.convention,
                     l2: configuration.l2, learningRate: learningRate, threads: workers)
+                fusedSteps += 1
             } else {
                 optimizer.update(&network, gradients: workspace.gradients, learningRate: learningRate, threads: workers)
             }
