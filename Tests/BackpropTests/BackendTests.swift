@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Backprop
 
@@ -50,6 +51,32 @@ struct BackendTests {
             #expect(error.description.contains("BACKPROP_THREADS"))
             #expect(error.description.contains("=\(value) "))
         }
+    }
+
+    @Test("While a sharded section runs, the BLAS stays on one thread, whatever another section does as it ends")
+    func sectionsKeepOneThread() {
+        // OpenBLAS's Zen kernels give other bits on two threads than on one, so a section that
+        // ends must not hand the BLAS its threads back under another that is still running.
+        let backend = LinearAlgebra.backend
+        // The count is taken from the backend on first use: read it before a section holds
+        // the backend at one thread.
+        _ = LinearAlgebra.threadCount
+        let (go, done) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+        let seen = Locked([Int]())
+        let other = Thread {
+            go.wait()
+            LinearAlgebra.concurrently(2) { _ in seen.mutate { $0.append(backend.threadCount) } }
+            done.signal()
+        }
+        other.start()
+        LinearAlgebra.concurrently(2) { part in
+            guard part == 0 else { return }
+            seen.mutate { $0.append(backend.threadCount) }
+            go.signal()
+            done.wait()
+            seen.mutate { $0.append(backend.threadCount) }
+        }
+        #expect(seen.value == [1, 1, 1, 1])
     }
 
     @Test("The default selection (empty environment) succeeds and reports a version")
@@ -186,4 +213,13 @@ struct BackendTests {
         #expect(blas.location != nil)
         #expect(blas.threadCount >= 1)
     }
+}
+
+/// A value the test's threads share, under a lock.
+private final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value { lock.withLock { stored } }
+    func mutate(_ body: (inout Value) -> Void) { lock.withLock { body(&stored) } }
 }

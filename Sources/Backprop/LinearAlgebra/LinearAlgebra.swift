@@ -48,28 +48,36 @@ public enum LinearAlgebra {
     /// training batch is split into. It starts as the backend's own count (after
     /// `BACKPROP_THREADS`) and changes only through ``setThreadCount(_:)``; the trainer's
     /// single-threaded BLAS during a sharded epoch does not change it, so two trainers in one
-    /// process see the same value, and a run's shards (and so its results) do not depend on
-    /// what else is training.
+    /// process see the same value, and a run's shards (and so a sharded run's results) do not
+    /// depend on what else is training. (A step with one shard runs its products on the BLAS's
+    /// threads, and on one thread while another trainer's sharded step runs: with OpenBLAS's
+    /// Zen kernels that changes its bits; see `concurrently`.)
     public static var threadCount: Int { threadSetting.value }
 
     /// Sets ``threadCount`` (at least 1) and the backend's thread count.
     public static func setThreadCount(_ count: Int) {
-        threadSetting.value = Swift.max(1, count)
-        backend.setThreadCount(count)
+        threadSetting.set(Swift.max(1, count), backend: backend)
     }
 
     /// Runs `body(part)` for `parts` parts of one computation on as many threads, each with a
     /// single-threaded BLAS (the BLAS's own threads, spinning between a shard's small GEMMs,
-    /// cost more than they give); the BLAS gets ``threadCount`` back afterwards. Setting it
-    /// costs nanoseconds. This is the CPU backend's business, not the caller's.
+    /// cost more than they give); the BLAS gets ``threadCount`` back when the last such
+    /// section in the process ends. Setting it costs nanoseconds. This is the CPU backend's
+    /// business, not the caller's.
+    ///
+    /// The BLAS's thread count is one setting for the whole process, and it changes results:
+    /// OpenBLAS's Zen kernels give other bits for a product on two threads than on one (in
+    /// about a third of the elements). So sections are counted: while any is running, in any
+    /// trainer, the BLAS stays on one thread, and a section's products never run on more,
+    /// whatever another trainer's section does as it ends.
     static func concurrently(_ parts: Int, _ body: (Int) -> Void) {
         guard parts > 1 else {
             ParallelFor.parts(parts, body)
             return
         }
         let backend = self.backend
-        backend.setThreadCount(1)
-        defer { backend.setThreadCount(threadCount) }
+        threadSetting.beginSingleThreaded(backend: backend)
+        defer { threadSetting.endSingleThreaded(backend: backend) }
         ParallelFor.parts(parts, body)
     }
 
@@ -132,14 +140,36 @@ public enum LinearAlgebra {
     }
 }
 
-/// ``LinearAlgebra/threadCount``'s storage, read and written under a lock.
+/// ``LinearAlgebra/threadCount``'s storage and the count of running single-threaded sections
+/// (``LinearAlgebra/concurrently(_:_:)``), under one lock, which also orders every change to
+/// the backend's thread count.
 private final class ThreadSetting: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: Int
+    private var sections = 0
     init(_ value: Int) { stored = value }
-    var value: Int {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
+    var value: Int { lock.withLock { stored } }
+
+    /// Sets the count, and the backend's unless a section holds it at one thread.
+    func set(_ value: Int, backend: any LinearAlgebraBackend) {
+        lock.withLock {
+            stored = value
+            if sections == 0 { backend.setThreadCount(value) }
+        }
+    }
+
+    func beginSingleThreaded(backend: any LinearAlgebraBackend) {
+        lock.withLock {
+            if sections == 0 { backend.setThreadCount(1) }
+            sections += 1
+        }
+    }
+
+    func endSingleThreaded(backend: any LinearAlgebraBackend) {
+        lock.withLock {
+            sections -= 1
+            if sections == 0 { backend.setThreadCount(stored) }
+        }
     }
 }
 
