@@ -1,3 +1,4 @@
+import BackpropKernels
 import Dispatch
 
 /// The few places where Backprop's own Swift code, not the BLAS, runs on more than one core:
@@ -6,6 +7,12 @@ import Dispatch
 /// Work is split into a fixed number of contiguous parts decided by the caller, never by
 /// timing, so what each thread computes (and the order results are combined in) is the same
 /// from run to run.
+///
+/// Parts run on Backprop's own pool (`bp_pool_run`, ThreadPool.c): part 0 on the calling
+/// thread, part p on worker p, whose thread spins for a moment after each job so the next one,
+/// microseconds later in a training step or a prediction, starts without a wake-up. When the
+/// pool is busy (a part that asks for parts, or a second thread of the host program), the
+/// parts go to `DispatchQueue.concurrentPerform` instead: the same parts, the same results.
 ///
 /// The bodies are not `@Sendable`: they capture the buffers they work on. The contract, kept by
 /// every caller, is that different parts write disjoint memory and read nothing another part writes.
@@ -23,6 +30,13 @@ enum ParallelFor {
             return
         }
         withoutActuallyEscaping(body) { body in
+            var job = body
+            let ranOnPool = withUnsafeMutablePointer(to: &job) { pointer in
+                bp_pool_run(parts, { context, part in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(part)
+                }, pointer) == 0
+            }
+            if ranOnPool { return }
             let shared = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: parts) { shared.value($0) }
         }

@@ -242,6 +242,20 @@ unsigned long bp_flush_subnormals_begin(void);
 /// Restores the floating-point state bp_flush_subnormals_begin returned.
 void bp_flush_subnormals_end(unsigned long saved);
 
+/// A part of a job for bp_pool_run: `part` is in 0..<parts.
+typedef void (*bp_part_function)(void *context, size_t part);
+
+/// Runs `function(context, part)` for every part in 0..<parts and returns 0 when all have
+/// finished: part 0 on the calling thread, part p on the pool's worker p (ThreadPool.c). The
+/// workers are started on first use and spin for about 200 µs after each job before they sleep,
+/// so a job that follows soon starts without a wake-up. Returns nonzero, having run nothing,
+/// when the pool is busy with another job (a second calling thread, or a part that asks for
+/// parts itself), when `parts` exceeds bp_pool_capacity() or when a thread cannot be started:
+/// the caller then runs the parts another way. Parts must write disjoint memory.
+int bp_pool_run(size_t parts, bp_part_function function, void *context);
+/// The most parts bp_pool_run takes.
+size_t bp_pool_capacity(void);
+
 /// v[i] = b1·v[i] + c1·g[i]; s[i] = b2·s[i] + c2·g[i]·g[i];
 /// p[i] = decay·p[i] − step_size·v[i] / (√s[i]·root_scale + epsilon), for i < n.
 void bp_adam_f32(float *p, const float *g, float *v, float *s, size_t n, float b1, float c1, float b2, float c2,
