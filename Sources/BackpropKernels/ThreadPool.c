@@ -7,9 +7,12 @@
 // column). These workers spin for a short while after each job, so a job that follows soon
 // starts within a cache-line transfer, and sleep on a condition variable after that.
 //
-// One job at a time: part p of a job runs on worker p (part 0 on the caller), so which thread
-// runs which part is fixed. A caller that finds the pool busy (a second thread of the host
-// program, or a part that itself asks for parts) is told so and runs its parts another way.
+// One job at a time: part p of a job is worker p's (part 0 the caller's), so a part's buffers
+// stay in one core's cache from job to job. A worker claims its part before it runs it, and
+// the caller, its own part done, claims and runs any part whose worker has not started (one
+// asleep, or preempted by another program): a job never waits for a wake-up it can do without.
+// A caller that finds the pool busy (a second thread of the host program, or a part that
+// itself asks for parts) is told so and runs its parts another way.
 #include "BackpropKernels.h"
 
 #include <pthread.h>
@@ -44,6 +47,21 @@ static bp_part_function job_function;
 static void *job_context;
 static _Atomic size_t pending;
 static _Atomic int busy;
+// claimed[p]: the generation of the last job whose part p someone claimed. Generations only
+// grow, so a worker still holding an older job's ticket can never claim a newer job's part.
+static _Atomic uint64_t claimed[MAX_WORKERS + 1];
+
+// Claims part `part` of job `generation`; true if this thread is to run it.
+static int claim(size_t part, uint64_t generation) {
+    uint64_t last = atomic_load_explicit(&claimed[part], memory_order_relaxed);
+    return last < generation && atomic_compare_exchange_strong(&claimed[part], &last, generation);
+}
+
+// Runs a claimed part and reports it done.
+static void run_part(size_t part) {
+    job_function(job_context, part);
+    atomic_fetch_sub_explicit(&pending, 1, memory_order_acq_rel);
+}
 // Worker p sleeps on its own condition variable, so a job wakes only the workers it needs.
 static struct {
     pthread_mutex_t lock;
@@ -83,10 +101,7 @@ static void *worker_main(void *argument) {
         seen = current >> 16;
         size_t parts = (size_t)(current & 0xFFFF);
         spin = index < parts;
-        if (spin) {
-            job_function(job_context, index);
-            atomic_fetch_sub_explicit(&pending, 1, memory_order_acq_rel);
-        }
+        if (spin && claim(index, seen)) run_part(index);
     }
     return NULL;
 }
@@ -134,6 +149,9 @@ int bp_pool_run(size_t parts, bp_part_function function, void *context) {
         }
     }
     function(context, 0);
+    for (size_t p = parts - 1; p >= 1; p--) {
+        if (claim(p, generation)) run_part(p);
+    }
     unsigned spins = 0;
     while (atomic_load_explicit(&pending, memory_order_acquire) != 0) {
         relax();

@@ -246,9 +246,10 @@ void bp_flush_subnormals_end(unsigned long saved);
 typedef void (*bp_part_function)(void *context, size_t part);
 
 /// Runs `function(context, part)` for every part in 0..<parts and returns 0 when all have
-/// finished: part 0 on the calling thread, part p on the pool's worker p (ThreadPool.c). The
-/// workers are started on first use and spin for about 200 µs after each job before they sleep,
-/// so a job that follows soon starts without a wake-up. Returns nonzero, having run nothing,
+/// finished: part 0 on the calling thread, part p on the pool's worker p (ThreadPool.c), or on
+/// the caller when worker p has not started it by the time part 0 is done. The workers are
+/// started on first use and spin for about 200 µs after each job before they sleep, so a job
+/// that follows soon starts without a wake-up. Returns nonzero, having run nothing,
 /// when the pool is busy with another job (a second calling thread, or a part that asks for
 /// parts itself), when `parts` exceeds bp_pool_capacity() or when a thread cannot be started:
 /// the caller then runs the parts another way. Parts must write disjoint memory.
