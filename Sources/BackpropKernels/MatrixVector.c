@@ -18,22 +18,21 @@ typedef double vd __attribute__((vector_size(64)));
 typedef float vf __attribute__((vector_size(64)));
 
 
-// BLOCK vectors of WIDTH rows at a time, then single vectors, then single rows.
-#define GEMV_BODY(T, V, WIDTH, BLOCK)                                                   \
-    size_t i = 0;                                                                       \
-    for (; i + BLOCK * WIDTH <= m; i += BLOCK * WIDTH) {                                \
+// Rows in blocks of BLOCK vectors of WIDTH rows, one pass over the columns per block.
+#define GEMV_BLOCKS(T, V, WIDTH, BLOCK)                                                 \
+    for (; i + (BLOCK) * WIDTH <= m; i += (BLOCK) * WIDTH) {                            \
         V acc[BLOCK];                                                                   \
-        for (int b = 0; b < BLOCK; b++) acc[b] = (V){};                                 \
+        for (int b = 0; b < (BLOCK); b++) acc[b] = (V){};                               \
         const T *column = a + i;                                                        \
         for (size_t j = 0; j < k; j++, column += lda) {                                 \
             V xj = (V){} + x[j];                                                        \
-            for (int b = 0; b < BLOCK; b++) {                                           \
+            for (int b = 0; b < (BLOCK); b++) {                                         \
                 V w;                                                                    \
                 memcpy(&w, column + b * WIDTH, sizeof w);                               \
                 acc[b] = acc[b] + w * xj;                                               \
             }                                                                           \
         }                                                                               \
-        for (int b = 0; b < BLOCK; b++) {                                               \
+        for (int b = 0; b < (BLOCK); b++) {                                             \
             V out;                                                                      \
             if (beta == 0) {                                                            \
                 out = alpha * acc[b];                                                   \
@@ -43,24 +42,16 @@ typedef float vf __attribute__((vector_size(64)));
             }                                                                           \
             memcpy(y + i + b * WIDTH, &out, sizeof out);                                \
         }                                                                               \
-    }                                                                                   \
-    for (; i + WIDTH <= m; i += WIDTH) {                                                \
-        V acc = {};                                                                     \
-        const T *column = a + i;                                                        \
-        for (size_t j = 0; j < k; j++, column += lda) {                                 \
-            V w;                                                                        \
-            memcpy(&w, column, sizeof w);                                               \
-            acc = acc + w * ((V){} + x[j]);                                             \
-        }                                                                               \
-        V out;                                                                          \
-        if (beta == 0) {                                                                \
-            out = alpha * acc;                                                          \
-        } else {                                                                        \
-            memcpy(&out, y + i, sizeof out);                                            \
-            out = alpha * acc + beta * out;                                             \
-        }                                                                               \
-        memcpy(y + i, &out, sizeof out);                                                \
-    }                                                                                   \
+    }
+
+// BLOCK vectors of WIDTH rows at a time, then 4, 2 and single vectors (the rows of one
+// thread's share of a layer need not be a multiple of the big block), then single rows.
+#define GEMV_BODY(T, V, WIDTH, BLOCK)                                                   \
+    size_t i = 0;                                                                       \
+    GEMV_BLOCKS(T, V, WIDTH, BLOCK)                                                     \
+    GEMV_BLOCKS(T, V, WIDTH, 4)                                                         \
+    GEMV_BLOCKS(T, V, WIDTH, 2)                                                         \
+    GEMV_BLOCKS(T, V, WIDTH, 1)                                                         \
     for (; i < m; i++) {                                                                \
         T s = 0;                                                                        \
         for (size_t j = 0; j < k; j++) s = s + a[i + j * lda] * x[j];                   \

@@ -19,7 +19,7 @@ struct MatrixVectorKernelTests {
     }
 
     @Test("Every level equals the plain loop bit for bit: shapes around the 16-lane and 128-row blocks, lda > m, β = 0 over NaN, β = 1, α = 0.5",
-          arguments: [(1, 1), (7, 3), (15, 40), (16, 1), (17, 9), (127, 5), (128, 784), (129, 33), (256, 784), (300, 2), (10, 128)])
+          arguments: [(1, 1), (7, 3), (15, 40), (16, 1), (17, 9), (48, 3), (64, 9), (96, 5), (112, 7), (127, 5), (128, 784), (129, 33), (200, 3), (256, 784), (300, 2), (10, 128)])
     func matchesLoop(shape: (Int, Int)) {
         let (m, k) = shape
         var random = SeededGenerator(seed: UInt64(m * 1000 + k))
@@ -39,6 +39,30 @@ struct MatrixVectorKernelTests {
                 var yf = beta == 0 ? [Float](repeating: .nan, count: m) : y0.map(Float.init)
                 bp_gemv_f32_at(l, m, k, Float(alpha), a.map(Float.init), lda, x.map(Float.init), Float(beta), &yf)
                 #expect(Self.same(yf, expectedF), "Float \(m)×\(k) α \(alpha) β \(beta) at \(level)")
+            }
+        }
+    }
+
+    @Test("Rows split across 2, 3 or 4 threads give the one-thread bits, Float and Double, β = 0 and β = 1",
+          arguments: [(256, 784), (130, 600), (1031, 80), (128, 600)])
+    func splitRows(shape: (Int, Int)) {
+        let (m, k) = shape
+        var random = SeededGenerator(seed: UInt64(m + k))
+        let a = (0..<(m * k)).map { _ in Double.random(in: -1...1, using: &random) }
+        let x = (0..<k).map { _ in Double.random(in: -1...1, using: &random) }
+        let y0 = (0..<m).map { _ in Double.random(in: -1...1, using: &random) }
+        #expect(MatrixVector.parts(rows: m, columns: k, threads: 4) > 1, "\(m)×\(k) is split")
+        for beta in [0.0, 1.0] {
+            let expected = Self.reference(m: m, k: k, alpha: 1.0, a: a, lda: m, x: x, beta: beta, y: y0)
+            let expectedF = Self.reference(m: m, k: k, alpha: Float(1), a: a.map(Float.init), lda: m, x: x.map(Float.init), beta: Float(beta), y: y0.map(Float.init))
+            for threads in 1...4 {
+                var y = y0
+                #expect(MatrixVector.run(m: m, k: k, alpha: 1.0, a: a, lda: m, x: x, beta: beta, y: &y, threads: threads))
+                #expect(Self.same(y, expected), "Double \(m)×\(k) β \(beta) on \(threads) threads")
+                var yf = y0.map(Float.init)
+                let (af, xf) = (a.map(Float.init), x.map(Float.init))
+                #expect(MatrixVector.run(m: m, k: k, alpha: Float(1), a: af, lda: m, x: xf, beta: Float(beta), y: &yf, threads: threads))
+                #expect(Self.same(yf, expectedF), "Float \(m)×\(k) β \(beta) on \(threads) threads")
             }
         }
     }

@@ -9,8 +9,9 @@ import Dispatch
 /// from run to run.
 ///
 /// Parts run on Backprop's own pool (`bp_pool_run`, ThreadPool.c): part 0 on the calling
-/// thread, part p on worker p, whose thread spins for a moment after each job so the next one,
-/// microseconds later in a training step or a prediction, starts without a wake-up. When the
+/// thread, part p on worker p (or on the caller, if that worker has not started it when part 0
+/// is done), whose thread spins for a moment after each job so the next one, microseconds
+/// later in a training step or a prediction, starts without a wake-up. When the
 /// pool is busy (a part that asks for parts, or a second thread of the host program), the
 /// parts go to `DispatchQueue.concurrentPerform` instead: the same parts, the same results.
 ///
@@ -29,16 +30,32 @@ enum ParallelFor {
             if parts == 1 { body(0) }
             return
         }
+        if runOnPool(parts, body) { return }
+        withoutActuallyEscaping(body) { body in
+            let shared = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: parts) { shared.value($0) }
+        }
+    }
+
+    /// Runs `body(part)` for every part in `0..<parts` on the pool, or, when it is busy, one
+    /// part after another on the calling thread: for work of a few microseconds, which a
+    /// Dispatch hand-off would cost more than it saves.
+    @inline(__always)
+    static func partsOnPoolOrSerially(_ parts: Int, _ body: (Int) -> Void) {
+        if parts > 1, runOnPool(parts, body) { return }
+        for part in 0..<Swift.max(parts, 0) { body(part) }
+    }
+
+    /// `body`'s parts on Backprop's pool; false, having run nothing, when the pool is busy.
+    @inline(__always)
+    private static func runOnPool(_ parts: Int, _ body: (Int) -> Void) -> Bool {
         withoutActuallyEscaping(body) { body in
             var job = body
-            let ranOnPool = withUnsafeMutablePointer(to: &job) { pointer in
+            return withUnsafeMutablePointer(to: &job) { pointer in
                 bp_pool_run(parts, { context, part in
                     context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(part)
                 }, pointer) == 0
             }
-            if ranOnPool { return }
-            let shared = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: parts) { shared.value($0) }
         }
     }
 

@@ -1,4 +1,3 @@
-import BackpropKernels
 /// A column-major `rows × columns` matrix that lives in memory someone else owns: one tensor of
 /// a parameter or gradient slab, seen by a layer while the slab is held open.
 ///
@@ -122,21 +121,11 @@ enum GEMM {
                 b: b.base, ldb: Swift.max(b.rows, 1), beta: beta, c: c.base, ldc: m)
             return
         }
-        // One column times a layer (batch-1 inference): one stream over A in Backprop's own
-        // kernel, no BLAS packing or thread wake-ups. x = op(B) is contiguous either way.
-        if n == 1 && ta == .none && k > 0 {
-            if Scalar.self == Float.self {
-                bp_gemv_f32(m, k, unsafeBitCast(alpha, to: Float.self), UnsafeRawPointer(a.base).assumingMemoryBound(to: Float.self), Swift.max(a.rows, 1),
-                            UnsafeRawPointer(b.base).assumingMemoryBound(to: Float.self), unsafeBitCast(beta, to: Float.self),
-                            UnsafeMutableRawPointer(c.base).assumingMemoryBound(to: Float.self))
-                return
-            }
-            if Scalar.self == Double.self {
-                bp_gemv_f64(m, k, unsafeBitCast(alpha, to: Double.self), UnsafeRawPointer(a.base).assumingMemoryBound(to: Double.self), Swift.max(a.rows, 1),
-                            UnsafeRawPointer(b.base).assumingMemoryBound(to: Double.self), unsafeBitCast(beta, to: Double.self),
-                            UnsafeMutableRawPointer(c.base).assumingMemoryBound(to: Double.self))
-                return
-            }
+        // One column times a layer (batch-1 inference): Backprop's own streaming kernel, no
+        // BLAS packing or thread wake-ups. x = op(B) is contiguous either way.
+        if n == 1 && ta == .none && k > 0,
+           MatrixVector.run(m: m, k: k, alpha: alpha, a: a.base, lda: Swift.max(a.rows, 1), x: b.base, beta: beta, y: c.base) {
+            return
         }
         // BLAS rejects a leading dimension of 0, even for empty operands.
         Scalar.gemm(
