@@ -39,10 +39,9 @@ typedef double vd4 __attribute__((vector_size(32)));
 #define D_SHIFTER 6755399441055744.0
 #define D_SHIFTER_BITS ((int64_t)0x4338000000000000LL)
 
-INLINE void exp_d(vd *value) {
+// e^r for x = k·ln2 + r into *value, and x/ln2 + D_SHIFTER (k in its low bits) into *shifted.
+INLINE void exp_reduced_d(vd *value, vd *shifted_k) {
     vd x = *value;
-    x = SELECT_D(x > 710, (vd){} + 710, x);   // e^710 overflows; NaN is left alone
-    x = SELECT_D(x < -746, (vd){} - 746, x);  // e^-746 rounds to 0
     vd shifted = x * 1.4426950408889634 + D_SHIFTER;
     vd k = shifted - D_SHIFTER;
     vd r = (x - k * 0.6931471803691238) - k * 1.9082149292705877e-10;
@@ -53,12 +52,31 @@ INLINE void exp_d(vd *value) {
     vd q67 = 2.480148935073469e-05 + 2.7557597167588788e-06 * r;
     vd q89 = 2.7631687854538417e-07 + 2.4998999839688315e-08 * r;
     vd q = (q01 + q23 * r2) + ((q45 + q67 * r2) + q89 * r4) * r4;
-    vd p = 1 + (r + r2 * q);
+    *value = 1 + (r + r2 * q);
+    *shifted_k = shifted;
+}
+
+INLINE void exp_d(vd *value) {
+    vd x = *value;
+    x = SELECT_D(x > 710, (vd){} + 710, x);   // e^710 overflows; NaN is left alone
+    x = SELECT_D(x < -746, (vd){} - 746, x);  // e^-746 rounds to 0
+    vd shifted;
+    exp_reduced_d(&x, &shifted);
+    vd k = shifted - D_SHIFTER;
     vl kBits = (vl)shifted - D_SHIFTER_BITS;
     vl halfBits = (vl)(k * 0.5 + D_SHIFTER) - D_SHIFTER_BITS;
     vd scale1 = (vd)((halfBits + 1023) << 52);
     vd scale2 = (vd)((kBits - halfBits + 1023) << 52);
-    *value = (p * scale1) * scale2;
+    *value = (x * scale1) * scale2;
+}
+
+// exp_d for 0 <= x <= 40 or NaN (tanh's e^{2|x|}, |x| clamped to 20, where tanh is already 1):
+// the same bits without the clamps, and 2^k as one power of two (k <= 58, so p·2^k is exact and
+// equals (p·2^{k1})·2^{k2}).
+INLINE void exp_tanh_d(vd *value) {
+    vd shifted;
+    exp_reduced_d(value, &shifted);
+    *value = *value * (vd)(((vl)shifted - (D_SHIFTER_BITS - 1023)) << 52);
 }
 
 INLINE void tanh_d(vd *value) {
@@ -80,8 +98,9 @@ INLINE void tanh_d(vd *value) {
         result = a + (a * u) * p;
     }
     if (!ALL(small)) {
-        vd e = a + a;
-        exp_d(&e);
+        vd e = SELECT_D(a > 20, (vd){} + 20, a);
+        e = e + e;
+        exp_tanh_d(&e);
         result = SELECT_D(~small, 1 - 2 / (e + 1), result);
     }
     *value = (vd)((vl)result | sign);
@@ -125,10 +144,9 @@ INLINE void bce_d(vd *zv, const vd *yv) {
 #define F_SHIFTER 12582912.0f
 #define F_SHIFTER_BITS ((int32_t)0x4B400000)
 
-INLINE void exp_f(vf *value) {
+// e^r and the shifted k, as exp_reduced_d.
+INLINE void exp_reduced_f(vf *value, vf *shifted_k) {
     vf x = *value;
-    x = SELECT_F(x > 89, (vf){} + 89, x);
-    x = SELECT_F(x < -104, (vf){} - 104, x);
     vf shifted = x * 1.442695021f + F_SHIFTER;
     vf k = shifted - F_SHIFTER;
     vf r = (x - k * 0.693145751953125f) - k * 1.4286067653e-06f;
@@ -137,12 +155,29 @@ INLINE void exp_f(vf *value) {
     q = q * r + 4.166845683e-02f;
     q = q * r + 1.666651479e-01f;
     q = q * r + 4.999999305e-01f;
-    vf p = 1 + (r + (r * r) * q);
+    *value = 1 + (r + (r * r) * q);
+    *shifted_k = shifted;
+}
+
+INLINE void exp_f(vf *value) {
+    vf x = *value;
+    x = SELECT_F(x > 89, (vf){} + 89, x);
+    x = SELECT_F(x < -104, (vf){} - 104, x);
+    vf shifted;
+    exp_reduced_f(&x, &shifted);
+    vf k = shifted - F_SHIFTER;
     vi kBits = (vi)shifted - F_SHIFTER_BITS;
     vi halfBits = (vi)(k * 0.5f + F_SHIFTER) - F_SHIFTER_BITS;
     vf scale1 = (vf)((halfBits + 127) << 23);
     vf scale2 = (vf)((kBits - halfBits + 127) << 23);
-    *value = (p * scale1) * scale2;
+    *value = (x * scale1) * scale2;
+}
+
+// exp_f for 0 <= x <= 20 or NaN (tanh's, |x| clamped to 10): as exp_tanh_d.
+INLINE void exp_tanh_f(vf *value) {
+    vf shifted;
+    exp_reduced_f(value, &shifted);
+    *value = *value * (vf)(((vi)shifted - (F_SHIFTER_BITS - 127)) << 23);
 }
 
 INLINE void tanh_f(vf *value) {
@@ -161,8 +196,9 @@ INLINE void tanh_f(vf *value) {
         result = a + (a * u) * p;
     }
     if (!ALL(small)) {
-        vf e = a + a;
-        exp_f(&e);
+        vf e = SELECT_F(a > 10, (vf){} + 10, a);
+        e = e + e;
+        exp_tanh_f(&e);
         result = SELECT_F(~small, 1 - 2 / (e + 1), result);
     }
     *value = (vf)((vi)result | sign);

@@ -65,8 +65,7 @@ struct Pass<Scalar: BackpropScalar>: Sendable {
     /// order, full-batch training, the batch simply shares the dataset's storage).
     mutating func gather(_ data: Dataset<Scalar>, _ indices: ArraySlice<Int>) {
         precondition(indices.count == examples, "batch of \(indices.count) into a workspace for \(examples)")
-        if indices.count == data.count && indices.first == 0 && indices.last == data.count - 1
-            && zip(indices, 0...).allSatisfy({ $0 == $1 }) {
+        if indices.count == data.count && Self.isIdentity(indices) {
             X = data.X
             Y = data.Y
             return
@@ -74,6 +73,16 @@ struct Pass<Scalar: BackpropScalar>: Sendable {
         precondition(indices.allSatisfy { (0..<data.count).contains($0) }, "batch index outside the data (\(data.count) examples)")
         Self.gather(data.X, indices, into: &X)
         Self.gather(data.Y, indices, into: &Y)
+    }
+
+    /// Whether `indices` is 0, 1, 2, …: one loop without branches, as it runs every full-batch
+    /// step (the generic `zip(…).allSatisfy` it replaces was 1.3% of a course-network step).
+    private static func isIdentity(_ indices: ArraySlice<Int>) -> Bool {
+        indices.withUnsafeBufferPointer { p in
+            var differences = 0
+            for i in 0..<p.count { differences |= p[i] ^ i }
+            return differences == 0
+        }
     }
 
     /// The columns `indices` (checked by the caller) of `source`, in order, into `target`:

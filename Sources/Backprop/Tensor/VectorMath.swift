@@ -18,7 +18,9 @@ import BackpropKernels
 ///   underflow one.
 /// - `tanh`: on `|x| < 0.55` an odd polynomial `x + x³·P(x²)` (relative accuracy near 0,
 ///   `tanh(±0) = ±0`, subnormals returned as they are); above, `1 − 2/(e^{2|x|} + 1)`, which
-///   reaches exactly 1 once `e^{2|x|}` is large. The sign is copied back from `x`.
+///   reaches exactly 1 once `e^{2|x|}` is large. `|x|` is clamped to 20 (`Double`) or 10
+///   (`Float`) first, where the result is already exactly 1, so that `e^{2|x|}` needs neither
+///   the overflow clamps nor the two-step `2^k`. The sign is copied back from `x`.
 /// - logistic: `e = e^{−|z|}`, then `1/(1 + e)` for `z ≥ 0` and `e/(1 + e)` below, one division
 ///   for the lanes together; never overflows, and `σ(+∞) = 1`, `σ(−∞) = 0`.
 /// - `log1p(e)` for `e ∈ [0, 1]` (the cross-entropy term): `s = e/(2 + e)`,
@@ -41,11 +43,9 @@ extension VectorMath {
     private static let doubleShifter: Double = 6_755_399_441_055_744
     private static let doubleShifterBits = Int64(bitPattern: doubleShifter.bitPattern)
 
+    /// `e^r` for `x = k·ln2 + r`, and `x/ln2 + 1.5·2^52`, which holds `k` in its low bits.
     @inline(__always)
-    static func exp(_ x: D4) -> D4 {
-        var x = x
-        x.replace(with: 710, where: x .> 710)  // e^710 overflows; NaN is left alone
-        x.replace(with: -746, where: x .< -746)  // e^-746 rounds to 0
+    private static func reducedExp(_ x: D4) -> (p: D4, shifted: D4) {
         let shifted = x * 1.4426950408889634 + doubleShifter
         let k = shifted - doubleShifter
         let r = (x - k * 0.6931471803691238) - k * 1.9082149292705877e-10
@@ -57,13 +57,31 @@ extension VectorMath {
         let q67 = 2.480148935073469e-05 + 2.7557597167588788e-06 * r
         let q89 = 2.7631687854538417e-07 + 2.4998999839688315e-08 * r
         let q = (q01 + q23 * r2) + ((q45 + q67 * r2) + q89 * r4) * r4
-        let p = 1 + (r + r2 * q)
+        return (1 + (r + r2 * q), shifted)
+    }
+
+    @inline(__always)
+    static func exp(_ x: D4) -> D4 {
+        var x = x
+        x.replace(with: 710, where: x .> 710)  // e^710 overflows; NaN is left alone
+        x.replace(with: -746, where: x .< -746)  // e^-746 rounds to 0
+        let (p, shifted) = reducedExp(x)
+        let k = shifted - doubleShifter
         // 2^k as 2^k1 · 2^k2, each a normal number for every clamped x.
         let kBits = unsafeBitCast(shifted, to: D4Bits.self) &- doubleShifterBits
         let halfBits = unsafeBitCast(k * 0.5 + doubleShifter, to: D4Bits.self) &- doubleShifterBits
         let scale1 = unsafeBitCast((halfBits &+ 1023) &<< 52, to: D4.self)
         let scale2 = unsafeBitCast((kBits &- halfBits &+ 1023) &<< 52, to: D4.self)
         return (p * scale1) * scale2
+    }
+
+    /// ``exp(_:)-(D4)`` for `0 ≤ x ≤ 40` or NaN (`tanh`'s `e^{2|x|}`, `|x|` clamped to 20, where
+    /// `tanh` is already 1): the same bits without the clamps, and `2^k` as one power of two
+    /// (`k ≤ 58`, so `p·2^k` is exact and equals `(p·2^{k₁})·2^{k₂}`).
+    @inline(__always)
+    private static func expForTanh(_ x: D4) -> D4 {
+        let (p, shifted) = reducedExp(x)
+        return p * unsafeBitCast((unsafeBitCast(shifted, to: D4Bits.self) &- (doubleShifterBits - 1023)) &<< 52, to: D4.self)
     }
 
     @inline(__always)
@@ -86,7 +104,9 @@ extension VectorMath {
             result = a + (a * u) * p
         }
         if !all(small) {
-            let e = exp(a + a)
+            var clamped = a
+            clamped.replace(with: 20, where: a .> 20)
+            let e = expForTanh(clamped + clamped)
             result.replace(with: 1 - 2 / (e + 1), where: .!small)
         }
         return unsafeBitCast(unsafeBitCast(result, to: D4Bits.self) | sign, to: D4.self)
@@ -137,11 +157,9 @@ extension VectorMath {
     private static let floatShifter: Float = 12_582_912
     private static let floatShifterBits = Int32(bitPattern: floatShifter.bitPattern)
 
+    /// `e^r` and the shifted `k`, as for `Double`.
     @inline(__always)
-    static func exp(_ x: F8) -> F8 {
-        var x = x
-        x.replace(with: 89, where: x .> 89)
-        x.replace(with: -104, where: x .< -104)
+    private static func reducedExp(_ x: F8) -> (p: F8, shifted: F8) {
         let shifted = x * 1.442695021 + floatShifter
         let k = shifted - floatShifter
         let r = (x - k * 0.693145751953125) - k * 1.4286067653e-06
@@ -150,12 +168,28 @@ extension VectorMath {
         q = q * r + 4.166845683e-02
         q = q * r + 1.666651479e-01
         q = q * r + 4.999999305e-01
-        let p = 1 + (r + (r * r) * q)
+        return (1 + (r + (r * r) * q), shifted)
+    }
+
+    @inline(__always)
+    static func exp(_ x: F8) -> F8 {
+        var x = x
+        x.replace(with: 89, where: x .> 89)
+        x.replace(with: -104, where: x .< -104)
+        let (p, shifted) = reducedExp(x)
+        let k = shifted - floatShifter
         let kBits = unsafeBitCast(shifted, to: F8Bits.self) &- floatShifterBits
         let halfBits = unsafeBitCast(k * 0.5 + floatShifter, to: F8Bits.self) &- floatShifterBits
         let scale1 = unsafeBitCast((halfBits &+ 127) &<< 23, to: F8.self)
         let scale2 = unsafeBitCast((kBits &- halfBits &+ 127) &<< 23, to: F8.self)
         return (p * scale1) * scale2
+    }
+
+    /// ``exp(_:)-(F8)`` for `0 ≤ x ≤ 20` or NaN (`|x|` clamped to 10), as for `Double`.
+    @inline(__always)
+    private static func expForTanh(_ x: F8) -> F8 {
+        let (p, shifted) = reducedExp(x)
+        return p * unsafeBitCast((unsafeBitCast(shifted, to: F8Bits.self) &- (floatShifterBits - 127)) &<< 23, to: F8.self)
     }
 
     @inline(__always)
@@ -175,7 +209,9 @@ extension VectorMath {
             result = a + (a * u) * p
         }
         if !all(small) {
-            let e = exp(a + a)
+            var clamped = a
+            clamped.replace(with: 10, where: a .> 10)
+            let e = expForTanh(clamped + clamped)
             result.replace(with: 1 - 2 / (e + 1), where: .!small)
         }
         return unsafeBitCast(unsafeBitCast(result, to: F8Bits.self) | sign, to: F8.self)
