@@ -49,7 +49,7 @@ typedef double vd __attribute__((vector_size(64)));
     case 6: ROW_SUMS_FIXED(T, 6); break;                                                        \
     case 7: ROW_SUMS_FIXED(T, 7); break;                                                        \
     case 8: ROW_SUMS_FIXED(T, 8); break;                                                        \
-    default: return;                                                                            \
+    default: return; /* 0 rows: nothing to sum; more than 8 is outside the contract above */    \
     }                                                                                           \
     size_t remaining = (columns - blocks * 8) * rows;                                           \
     for (size_t offset = 0; offset < remaining; offset++) totals[offset % rows] += (double)block[offset];
