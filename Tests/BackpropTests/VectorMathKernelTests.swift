@@ -9,14 +9,14 @@ struct VectorMathKernelTests {
     /// The levels this machine can run (always the baseline; AVX2 and AVX-512 where present).
     static let levels = KernelInstructionSet.allCases.filter { $0.rawValue <= KernelInstructionSet.supported.rawValue }
 
-    /// Inputs that reach every branch: both sides of tanh's 0.55 switch, exp's clamps (±710,
-    /// −746 in Double; 89, −104 in Float), the range where 2^k needs two factors, subnormals,
+    /// Inputs that reach every branch: both sides of tanh's 0.55 switch and of its clamp (20 in
+    /// Double, 10 in Float), exp's clamps (±710, −746 in Double; 89, −104 in Float), the range where 2^k needs two factors, subnormals,
     /// signed zeros, infinities and NaN, and random values of every magnitude.
     static func inputs<T: BackpropScalar>(_: T.Type) -> [T] {
         var random = SeededGenerator(seed: 18)
         var values: [T] = [0, -0.0, .nan, -.nan, .infinity, -.infinity, T.leastNonzeroMagnitude, -T.leastNormalMagnitude,
                            0.55, T(0.55).nextDown, -0.55, 709.7, 710, 711, -745, -746, -747, 88.7, 89, 90, -103, -104, -105,
-                           1e-20, -1e-300, 20, -20, 36, 0.5, 1]
+                           1e-20, -1e-300, 20, -20, T(20).nextUp, T(20).nextDown, -21, 36, 40, 41, 10, T(10).nextUp, T(10).nextDown, -11, 0.5, 1]
         for _ in 0..<3000 { values.append(T(Double.random(in: -12...12, using: &random))) }
         for _ in 0..<1000 { values.append(T(Double.random(in: -800...800, using: &random))) }
         for _ in 0..<500 {

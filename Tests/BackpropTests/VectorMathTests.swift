@@ -130,6 +130,20 @@ struct VectorMathTests {
         #expect(worst.ulp <= 2, "tanhf(\(worst.at)) is \(worst.ulp) ulp from glibc")
     }
 
+    @Test("tanh around its clamp (|x| to 20 in Double, 10 in Float): within 2 ulp of glibc, and exactly ±1 from the clamp on")
+    func tanhAroundTheClamp() {
+        let d: [Double] = Self.sweep(18...22, count: 40_000) + Self.sweep(-22 ... -18, count: 40_000) + Self.sweep(22...60, count: 4_000)
+        let worstD = Self.maxULP(.tanh, d) { Foundation.tanh($0) }
+        #expect(worstD.ulp <= 2, "tanh(\(worstD.at)) is \(worstD.ulp) ulp from glibc")
+        let atOrAboveD = d.filter { abs($0) >= 20 }
+        #expect(zip(Self.kernel(.tanh, atOrAboveD), atOrAboveD).allSatisfy { $0 == ($1 > 0 ? 1 : -1) })
+        let f: [Float] = Self.sweep(8...12, count: 40_000) + Self.sweep(-12 ... -8, count: 40_000) + Self.sweep(12...60, count: 4_000)
+        let worstF = Self.maxULP(.tanh, f) { Foundation.tanh($0) }
+        #expect(worstF.ulp <= 2, "tanhf(\(worstF.at)) is \(worstF.ulp) ulp from glibc")
+        let atOrAboveF = f.filter { abs($0) >= 10 }
+        #expect(zip(Self.kernel(.tanh, atOrAboveF), atOrAboveF).allSatisfy { $0 == ($1 > 0 ? 1 : -1) })
+    }
+
     @Test("tanh specials: ±0 keep their sign, ±∞ → ±1, NaN → NaN, subnormals unchanged")
     func tanhSpecials() {
         let tiny = Double.leastNonzeroMagnitude
