@@ -39,7 +39,8 @@ typedef double vd4 __attribute__((vector_size(32)));
 #define D_SHIFTER 6755399441055744.0
 #define D_SHIFTER_BITS ((int64_t)0x4338000000000000LL)
 
-// e^r for x = k·ln2 + r into *value, and x/ln2 + D_SHIFTER (k in its low bits) into *shifted.
+// e^r for x = k·ln2 + r, x read from *value and e^r written back there, and x/ln2 + D_SHIFTER
+// (k in its low bits) into *shifted_k.
 INLINE void exp_reduced_d(vd *value, vd *shifted_k) {
     vd x = *value;
     vd shifted = x * 1.4426950408889634 + D_SHIFTER;
@@ -60,14 +61,14 @@ INLINE void exp_d(vd *value) {
     vd x = *value;
     x = SELECT_D(x > 710, (vd){} + 710, x);   // e^710 overflows; NaN is left alone
     x = SELECT_D(x < -746, (vd){} - 746, x);  // e^-746 rounds to 0
-    vd shifted;
-    exp_reduced_d(&x, &shifted);
+    vd p = x, shifted;
+    exp_reduced_d(&p, &shifted);
     vd k = shifted - D_SHIFTER;
     vl kBits = (vl)shifted - D_SHIFTER_BITS;
     vl halfBits = (vl)(k * 0.5 + D_SHIFTER) - D_SHIFTER_BITS;
     vd scale1 = (vd)((halfBits + 1023) << 52);
     vd scale2 = (vd)((kBits - halfBits + 1023) << 52);
-    *value = (x * scale1) * scale2;
+    *value = (p * scale1) * scale2;
 }
 
 // exp_d for 0 <= x <= 40 or NaN (tanh's e^{2|x|}, |x| clamped to 20, where tanh is already 1):
@@ -163,14 +164,14 @@ INLINE void exp_f(vf *value) {
     vf x = *value;
     x = SELECT_F(x > 89, (vf){} + 89, x);
     x = SELECT_F(x < -104, (vf){} - 104, x);
-    vf shifted;
-    exp_reduced_f(&x, &shifted);
+    vf p = x, shifted;
+    exp_reduced_f(&p, &shifted);
     vf k = shifted - F_SHIFTER;
     vi kBits = (vi)shifted - F_SHIFTER_BITS;
     vi halfBits = (vi)(k * 0.5f + F_SHIFTER) - F_SHIFTER_BITS;
     vf scale1 = (vf)((halfBits + 127) << 23);
     vf scale2 = (vf)((kBits - halfBits + 127) << 23);
-    *value = (x * scale1) * scale2;
+    *value = (p * scale1) * scale2;
 }
 
 // exp_f for 0 <= x <= 20 or NaN (tanh's, |x| clamped to 10): as exp_tanh_d.
