@@ -154,9 +154,14 @@ def main():
         b1024 = first([BACKPROP, "bench", "infer"], "examples_per_second", batch="1024")
         own.append(("inference batch 1", f"{b1:.2f} µs per call"))
         own.append(("inference batch 1024", f"{b1024:,.0f} examples/s"))
-        builtin = first([BACKPROP, "bench", "gemm", "--sizes", "1024", "--precision", "float"], "gflops",
-                        environment=dict(env, BACKPROP_BLAS="builtin"))
-        own.append(("built-in GEMM (no BLAS), SGEMM 1024", f"{builtin:.1f} GFLOP/s: the BLAS is {sgemm / builtin:.2f}× faster"))
+        # The built-in GEMM against the BLAS in both precisions, each pair run one after the other.
+        for precision, name in [("float", "SGEMM"), ("double", "DGEMM")]:
+            gemm = [BACKPROP, "bench", "gemm", "--sizes", "1024", "--precision", precision]
+            blas = first(gemm, "gflops")
+            builtin = first(gemm, "gflops", environment=dict(env, BACKPROP_BLAS="builtin"))
+            if blas and builtin:
+                own.append((f"built-in GEMM (no BLAS), {name} 1024",
+                            f"{builtin:.1f} GFLOP/s: the BLAS ({blas:.1f} GFLOP/s) is {blas / builtin:.2f}× faster"))
         check = first([BACKPROP, "bench", "gradcheck"], "ms_per_check")
         own.append(("gradient check, 4-8-6-3 network, 64 examples", f"{check:.3f} ms"))
         memory = (result([BACKPROP, "bench", "memory"], env) or [{}])[-1]
