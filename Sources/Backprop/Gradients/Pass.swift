@@ -214,6 +214,17 @@ struct Pass<Scalar: BackpropScalar>: Sendable {
         backward(network, seedDivisor: seedDivisor, combine: { _ in }, finished: { _, _ in })
     }
 
+    /// The backward pass of one shard of a ``ShardedStep`` over layers that do not mix examples:
+    /// a dense layer `l` with `wholeBatchWeights[l − 1]` leaves its `dW` out, for the step to
+    /// compute once for the whole batch. Returns `Σ L`.
+    mutating func backward(_ network: Network<Scalar>, seedDivisor: Scalar, wholeBatchWeights: [Bool]) -> Double {
+        beginBackward(network)
+        for l in stride(from: network.depth, through: 1, by: -1) {
+            backwardLayer(l, network, seedDivisor: seedDivisor, weightGradient: !wholeBatchWeights[l - 1])
+        }
+        return summedLoss
+    }
+
     /// `Σ L` over the batch, kept in ``summedLoss``.
     mutating func beginBackward(_ network: Network<Scalar>) {
         let last = layers[network.depth - 1]
@@ -263,9 +274,18 @@ struct Pass<Scalar: BackpropScalar>: Sendable {
     /// Layer `l`'s whole backward pass (1-based).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    mutating func backwardLayer(_ l: Int, _ network: Network<Scalar>, seedDivisor: Scalar) {
+    mutating func backwardLayer(_ l: Int, _ network: Network<Scalar>, seedDivisor: Scalar, weightGradient: Bool = true) {
         let (layer, Y) = (network.layers[l - 1], self.Y)
+        let dense = weightGradient ? nil : layer as? Dense
+        precondition(weightGradient || dense != nil, "only a dense layer's dW can be left to the whole batch")
         withBackwardContext(l, network) { input, parameters, gradientViews, b, inputGradient in
+            if let dense {
+                dense.backward(
+                    Self.seed(l, network, b, labels: Y, divisor: seedDivisor), input: input, output: b[l - 1].activation,
+                    saved: b[l - 1].saved, parameters: parameters, gradients: &b[l - 1].gradients,
+                    parameterGradients: gradientViews, inputGradient: &inputGradient, weightGradient: false)
+                return
+            }
             layer.backward(
                 Self.seed(l, network, b, labels: Y, divisor: seedDivisor), input: input, output: b[l - 1].activation,
                 saved: b[l - 1].saved, parameters: parameters, gradients: &b[l - 1].gradients,

@@ -144,11 +144,27 @@ public struct Dense: Layer {
         gradients: inout [Matrix<Scalar>], parameterGradients: MutableParameterViews<Scalar>,
         inputGradient: inout Matrix<Scalar>?
     ) {
+        backward(
+            seed, input: input, output: output, saved: saved, parameters: parameters, gradients: &gradients,
+            parameterGradients: parameterGradients, inputGradient: &inputGradient, weightGradient: true)
+    }
+
+    /// The backward pass, with `dW` left out when `weightGradient` is false: a sharded step
+    /// computes it afterwards for the whole batch at once (``ShardedStep``), from the `dZ` this
+    /// leaves in `gradients[0]` and the same `input`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func backward<Scalar: BackpropScalar>(
+        _ seed: BackwardSeed<Scalar>, input: Matrix<Scalar>, output: Matrix<Scalar>,
+        saved: [Matrix<Scalar>], parameters: ParameterViews<Scalar>,
+        gradients: inout [Matrix<Scalar>], parameterGradients: MutableParameterViews<Scalar>,
+        inputGradient: inout Matrix<Scalar>?, weightGradient: Bool
+    ) {
         let Z = saved[0]
         seed.preActivationGradient(through: g, Z: Z, A: output, into: &gradients[0])
         let dZ = gradients[0]
         // dW = dZ A_prevᵀ (the transpose is a BLAS flag); db = np.sum(dZ, axis=1, keepdims=True).
-        parameterGradients[0].formProduct(dZ, .none, input, .transposed, alpha: 1, beta: 0)
+        if weightGradient { parameterGradients[0].formProduct(dZ, .none, input, .transposed, alpha: 1, beta: 0) }
         if hasBias { parameterGradients[1].formColumnSum(dZ) }
         // dA_prev = Wᵀ dZ.
         if inputGradient != nil {

@@ -6,6 +6,11 @@
 /// and ``StepTotals`` are then added, always in shard order, into the first shard's. Scaling by
 /// 1/M and the L2 term come after, once (``Gradients/finalize(examples:convention:l2:parameters:)``).
 ///
+/// A dense layer's `dW = dZ A_prevᵀ` is not a per-shard product: after the shards' backward
+/// passes, each thread computes a run of `dW`'s columns for the whole batch, adding the shards'
+/// products in shard order (``wholeBatchWeights``): the sum of per-shard `dW`s, without a `dW`
+/// per shard to zero, write and add.
+///
 /// A batch too small to be worth splitting (little arithmetic per step, like the course's 2-4-1
 /// network) has one shard. With more than one shard the sums are taken in a different order,
 /// so results are reproducible bit for bit for a given thread count, and agree with one thread
@@ -15,6 +20,11 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
     private(set) var shards: [Pass<Scalar>]
     /// The batch size the buffers hold.
     var examples: Int { shards.reduce(0) { $0 + $1.examples } }
+    /// Per layer: whether its `dW` is computed once for the whole batch after the shards'
+    /// backward passes (split by its columns across the threads) instead of by each shard.
+    let wholeBatchWeights: [Bool]
+    /// The gradient slab's tensors that the shards sum (all but those `dW`s), in slab order.
+    private let shardSummed: [Range<Int>]
 
     /// Below this much arithmetic per batch (in floating-point operations, forward and
     /// backward), a step stays on one thread: the hand-off costs more than it saves.
@@ -24,10 +34,37 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
 
     /// Buffers for `network` and batches of `m` examples, split across at most `workers` threads
     /// when a batch has at least `minimumWork` floating-point operations.
-    init(network: Network<Scalar>, examples m: Int, workers: Int, minimumWork: Double = Self.minimumWork) {
+    ///
+    /// With `wholeBatchWeights: false` every shard computes its own `dW` (the reference the
+    /// tests hold the split product to).
+    init(
+        network: Network<Scalar>, examples m: Int, workers: Int, minimumWork: Double = Self.minimumWork,
+        wholeBatchWeights splitting: Bool = true
+    ) {
         let count = Self.shardCount(network: network, examples: m, workers: workers, minimumWork: minimumWork)
-        shards = (0..<count).map { shard in
-            Pass(network: network, examples: ParallelFor.range(shard, of: count, count: m).count)
+        let sizes = (0..<count).map { ParallelFor.range($0, of: count, count: m).count }
+        shards = sizes.map { Pass(network: network, examples: $0) }
+        let whole = splitting ? Self.wholeBatchWeights(network, shardSizes: sizes) : Array(repeating: false, count: network.depth)
+        wholeBatchWeights = whole
+        let tensors = network.parameters.tensors
+        let excluded = Set(whole.indices.filter { whole[$0] }.map { network.parameters.layerTensors[$0].lowerBound })
+        shardSummed = tensors.indices.filter { !excluded.contains($0) }.map { tensors[$0].range }
+    }
+
+    /// Which layers' `dW` a step computes for the whole batch: dense layers, in a network whose
+    /// shards run their passes independently (no layer mixes examples), whose per-shard `dW`
+    /// is a BLAS product (the thin ones ``SmallProduct`` takes stay per shard, on its direct
+    /// kernel), with at least 16 of `dW`'s columns for each thread.
+    static func wholeBatchWeights(_ network: Network<Scalar>, shardSizes: [Int]) -> [Bool] {
+        let count = shardSizes.count
+        guard count > 1, !network.layers.contains(where: \.mixesExamples) else {
+            return Array(repeating: false, count: network.depth)
+        }
+        return network.layers.map { layer in
+            guard let dense = layer as? Dense else { return false }
+            return dense.inputSize >= minimumColumns * count && shardSizes.allSatisfy {
+                $0 > 0 && !SmallProduct.handles(m: dense.outputSize, n: dense.inputSize, k: $0)
+            }
         }
     }
 
@@ -86,7 +123,7 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
                     let masks = dropout?.columns(columns)
                     passes[shard].gather(data, batch[columns])
                     passes[shard].forward(network, dropout: masks)
-                    let loss = passes[shard].backward(network, seedDivisor: seed)
+                    let loss = passes[shard].backward(network, seedDivisor: seed, wholeBatchWeights: wholeBatchWeights)
                     parts.initializeElement(at: shard, to: StepTotals(
                         summedLoss: loss, correct: passes[shard].correctPredictions(), examples: columns.count))
                 }
@@ -95,8 +132,58 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
             for part in parts { total += part }  // in shard order
             return total
         }
+        if wholeBatchWeights.contains(true) { formWholeBatchWeightGradients(network) }
         if addingShards { addShards(threads: count) }
         return totals
+    }
+
+    /// `dW[l]` of every layer in ``wholeBatchWeights``, for the whole batch, into shard 0's
+    /// slab. Thread `t` takes a run `J` of `dW`'s columns (contiguous, column-major) and adds
+    /// the shards' `dZ_s · A_s[J, :]ᵀ` in shard order: `β = 0` for shard 0, then `β = 1`.
+    ///
+    /// Each element is then the shards' products added in shard order, as with a `dW` per
+    /// shard, and the same bits wherever the GEMM sums an element over `k` alike whatever
+    /// columns it is given: the built-in GEMM does (an edge tile is a zero-padded full one).
+    /// OpenBLAS need not: on Zen 3 its Float kernel gave other bits in some columns for
+    /// `k` = 50 and 51 (none for 64). Either way a step is reproducible for a given thread
+    /// count and agrees with one thread to rounding.
+    private mutating func formWholeBatchWeightGradients(_ network: Network<Scalar>) {
+        let count = shards.count
+        let layers = network.layers.indices.compactMap { index -> (index: Int, offset: Int, rows: Int, columns: Int)? in
+            guard wholeBatchWeights[index] else { return nil }
+            let tensor = network.parameters.tensors[network.parameters.layerTensors[index].lowerBound]
+            return (index, tensor.offset, tensor.shape.rows, tensor.shape.columns)
+        }
+        let backend = LinearAlgebra.backend
+        shards.withUnsafeMutableBufferPointer { passes in
+            // Shard 0's slab, moved out for the call: the threads write it while reading the passes.
+            var total = Gradients<Scalar>(tensors: [], slab: [])
+            swap(&total, &passes[0].gradients)
+            defer { swap(&total, &passes[0].gradients) }
+            let passes = UnsafeBufferPointer(passes)
+            total.slab.withUnsafeMutableBufferPointer { slab in
+                guard let slab = slab.baseAddress else { return }
+                LinearAlgebra.concurrently(count) { thread in
+                    for layer in layers {
+                        let J = ParallelFor.range(thread, of: count, count: layer.columns)
+                        let dW = slab + layer.offset + J.lowerBound * layer.rows
+                        for shard in 0..<count {
+                            let pass = passes[shard]
+                            let input = layer.index == 0 ? pass.X : pass.layers[layer.index - 1].output
+                            pass.layers[layer.index].gradients[0].withUnsafeBufferPointer { dZ in
+                                input.withUnsafeBufferPointer { A in
+                                    guard let dZ = dZ.baseAddress, let A = A.baseAddress else { return }
+                                    Scalar.gemm(
+                                        on: backend, .none, .transposed, m: layer.rows, n: J.count, k: pass.examples,
+                                        alpha: 1, a: dZ, lda: layer.rows, b: A + J.lowerBound, ldb: layer.columns,
+                                        beta: shard == 0 ? 0 : 1, c: dW, ldc: layer.rows)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// A step of a network with a layer that mixes examples: every shard runs one layer at a
@@ -163,16 +250,19 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
         }
     }
 
-    /// Shard 0's gradient slab += those of shards 1, 2, … (in that order, element by element),
-    /// the slab split across `threads` threads: one call over one buffer.
+    /// Shard 0's gradient slab += those of shards 1, 2, … (in that order, element by element)
+    /// over the runs the shards sum, each split across `threads` threads.
     private mutating func addShards(threads: Int) {
-        let count = shards.count
+        let (count, tensors) = (shards.count, shardSummed)
         shards.withUnsafeMutableBufferPointer { passes in
             passes[0].gradients.slab.withUnsafeMutableBufferPointer { total in
                 for shard in 1..<count {
                     passes[shard].gradients.slab.withUnsafeBufferPointer { part in
-                        ParallelFor.ranges(count: total.count, parts: threads, grain: ParallelFor.minimumElementsPerThread) { range in
-                            Self.add(UnsafeBufferPointer(rebasing: part[range]), to: UnsafeMutableBufferPointer(rebasing: total[range]))
+                        for tensor in tensors {
+                            ParallelFor.ranges(count: tensor.count, parts: threads, grain: ParallelFor.minimumElementsPerThread) { piece in
+                                let range = (tensor.lowerBound + piece.lowerBound)..<(tensor.lowerBound + piece.upperBound)
+                                Self.add(part.slice(range), to: total.slice(range))
+                            }
                         }
                     }
                 }
@@ -189,8 +279,12 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
     mutating func finishUndecayed(examples M: Int, convention: Convention) {
         let factors = Gradients<Scalar>.finalizing(examples: M, convention: convention, l2: 0)
         let ranges = gradients.tensors.filter { !$0.decays }.map(\.range)
+        let summed = Set(shardSummed.map(\.lowerBound))
         withShardSlabs { total, parts in
-            for range in ranges { Self.finish(range, total, parts, theta: UnsafeBufferPointer(start: nil, count: 0), decays: false, factors) }
+            for range in ranges {
+                let parts = summed.contains(range.lowerBound) ? parts : []
+                Self.finish(range, total, parts, theta: UnsafeBufferPointer(start: nil, count: 0), decays: false, factors)
+            }
         }
     }
 
@@ -204,10 +298,12 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
     ) {
         let factors = Gradients<Scalar>.finalizing(examples: M, convention: convention, l2: lambda)
         let decaying = gradients.tensors.filter(\.decays).map(\.range)
+        let summed = Set(shardSummed.map(\.lowerBound))
+        let runs = decaying.map { (range: $0, summed: summed.contains($0.lowerBound)) }
         withShardSlabs { total, parts in
             optimizer.update(&network, gradients: UnsafeBufferPointer(total), learningRate: learningRate, threads: threads) { chunk, theta in
-                for range in decaying where range.overlaps(chunk) {
-                    Self.finish(range.clamped(to: chunk), total, parts, theta: theta, decays: true, factors)
+                for run in runs where run.range.overlaps(chunk) {
+                    Self.finish(run.range.clamped(to: chunk), total, run.summed ? parts : [], theta: theta, decays: true, factors)
                 }
             }
         }

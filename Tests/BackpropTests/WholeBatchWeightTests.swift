@@ -1,0 +1,141 @@
+import Testing
+@testable import Backprop
+
+/// A sharded step computes a dense layer's `dW` once for the whole batch, split by columns of
+/// `dW` across the threads, instead of a `dW` per shard added afterwards: the same bits.
+@Suite("Whole-batch dW in a sharded step")
+struct WholeBatchWeightTests {
+    /// 300 → 64 → 40 → 10: with 3 shards layers 1 and 2 qualify (300 and 64 ≥ 16 columns a
+    /// thread) and layer 3 does not (40 < 48); with 2 shards all three do.
+    static func network<T: BackpropScalar>(_: T.Type) throws -> Network<T> {
+        try Network<T>(sizes: [300, 64, 40, 10], hidden: .relu, output: .softmax, seed: 21)
+    }
+
+    /// One step, with `dW` per shard (`splitting: false`) or for the whole batch.
+    static func step<T: BackpropScalar>(
+        _ network: Network<T>, _ data: Dataset<T>, batch: [Int], workers: Int, masks: DropoutMasks<T>?,
+        convention: Convention, splitting: Bool
+    ) throws -> ShardedStep<T> {
+        var step = ShardedStep(network: network, examples: batch.count, workers: workers, minimumWork: 0, wholeBatchWeights: splitting)
+        let totals = try step.step(data, batch: batch, network: network, dropout: masks, convention: convention, examples: batch.count)
+        #expect(totals.examples == batch.count)
+        return step
+    }
+
+    /// How many elements differ in their bits (equal values of the same sign; no NaN arises
+    /// here); −1 for different lengths.
+    static func differing<T: BackpropScalar>(_ a: ContiguousArray<T>, _ b: ContiguousArray<T>) -> Int {
+        guard a.count == b.count else { return -1 }
+        var count = 0
+        for (x, y) in zip(a, b) where !(x == y && x.sign == y.sign) { count += 1 }
+        return count
+    }
+
+    @Test("Which layers qualify: dense, BLAS-sized, enough columns a thread, more than one shard, no batch norm")
+    func choice() throws {
+        let network = try Self.network(Float.self)
+        #expect(ShardedStep(network: network, examples: 101, workers: 3, minimumWork: 0).wholeBatchWeights == [true, true, false])
+        #expect(ShardedStep(network: network, examples: 101, workers: 2, minimumWork: 0).wholeBatchWeights == [true, true, true])
+        #expect(ShardedStep(network: network, examples: 101, workers: 1, minimumWork: 0).wholeBatchWeights == [false, false, false])
+        #expect(ShardedStep(network: network, examples: 101, workers: 2, minimumWork: 0, wholeBatchWeights: false).wholeBatchWeights
+            == [false, false, false])
+        // Below the small-product kernel's limit (m < 8 rows, ≤ 4,096 multiply-adds) a split
+        // could change the kernel: 40 → 2 at 16 columns a shard is 1,280 multiply-adds.
+        let thin = try Network<Float>(sizes: [300, 40, 2], hidden: .tanh, output: .softmax, seed: 1)
+        #expect(ShardedStep(network: thin, examples: 32, workers: 2, minimumWork: 0).wholeBatchWeights == [true, false])
+        let normalized = try Network<Float>(
+            layers: [Dense(inputSize: 300, outputSize: 64, activation: nil, hasBias: false), BatchNorm(units: 64, activation: .relu),
+                     Dense(inputSize: 64, outputSize: 10, activation: .softmax)],
+            loss: .categoricalCrossEntropy, initializer: .he, seed: 2)
+        #expect(ShardedStep(network: normalized, examples: 64, workers: 2, minimumWork: 0).wholeBatchWeights == [false, false, false])
+    }
+
+    /// Whether the backend promises the bits of per-shard products: the built-in GEMM sums an
+    /// element alike whatever columns it is given; OpenBLAS's edge kernels need not (on Zen 3
+    /// its Float ones differ for a `k` that is not a multiple of 8).
+    static var promisesBits: Bool { LinearAlgebra.backend is PortableGEMM }
+
+    /// The largest difference between `a` and `b` over the largest magnitude of `b`.
+    static func relativeDifference<T: BackpropScalar>(_ a: ContiguousArray<T>, _ b: ContiguousArray<T>) -> Double {
+        let scale = b.map { abs(Double($0)) }.max() ?? 0
+        let worst = zip(a, b).map { abs(Double($0) - Double($1)) }.max() ?? 0
+        return scale > 0 ? worst / scale : worst
+    }
+
+    @Test("dW for the whole batch: per-shard dW added in shard order (the same bits on the built-in GEMM), every run alike",
+          arguments: [2, 3], [Convention.deferred, .absorbed])
+    func sameGradients(workers: Int, convention: Convention) throws {
+        try Self.checkGradients(Float.self, workers: workers, convention: convention, rounding: 1e-6)
+        try Self.checkGradients(Double.self, workers: workers, convention: convention, rounding: 1e-14)
+    }
+
+    static func checkGradients<T: BackpropScalar>(_ type: T.Type, workers: Int, convention: Convention, rounding: Double) throws {
+        let network = try Self.network(T.self)
+        let data: Dataset<T> = Generators.random(inputs: 300, outputs: 10, examples: 400, loss: .categoricalCrossEntropy, seed: 22)
+        // 101 scattered columns: shards of 50 and 51, or 33, 34 and 34.
+        let batch = (0..<101).map { ($0 * 37 + 5) % 400 }
+        var generator = SeededGenerator(seed: 23)
+        let masks = try DropoutMasks<T>(keepProbabilities: [0.8, 0.7], network: network, examples: 101, using: &generator)
+        for masks in [nil, masks] {
+            let context = "\(T.self), \(workers) shards, masks: \(masks != nil)"
+            let split = try Self.step(network, data, batch: batch, workers: workers, masks: masks, convention: convention, splitting: true)
+            let again = try Self.step(network, data, batch: batch, workers: workers, masks: masks, convention: convention, splitting: true)
+            let perShard = try Self.step(network, data, batch: batch, workers: workers, masks: masks, convention: convention, splitting: false)
+            #expect(split.wholeBatchWeights.contains(true) && !perShard.wholeBatchWeights.contains(true))
+            #expect(Self.differing(split.gradients.slab, again.gradients.slab) == 0, "reproducible: \(context)")
+            for tensor in network.parameters.tensors {
+                let (a, b) = (split.gradients.matrix(tensor).elements, perShard.gradients.matrix(tensor).elements)
+                #expect(b.contains { $0 != 0 }, "\(tensor.name) is not all zeros")
+                if Self.promisesBits {
+                    #expect(Self.differing(a, b) == 0, "\(tensor.name): \(context)")
+                } else {
+                    // The biases are per shard either way: always the same bits.
+                    #expect(tensor.decays || Self.differing(a, b) == 0, "\(tensor.name): \(context)")
+                    #expect(Self.relativeDifference(a, b) <= rounding, "\(tensor.name): \(context)")
+                }
+            }
+            // And it is the batch's dW: against one thread's pass, to rounding.
+            let single = try Self.step(network, data, batch: batch, workers: 1, masks: masks, convention: convention, splitting: true)
+            for tensor in network.parameters.tensors {
+                let (a, b) = (split.gradients.matrix(tensor).elements, single.gradients.matrix(tensor).elements)
+                #expect(Self.relativeDifference(a, b) <= 10 * rounding, "\(tensor.name) against one thread: \(context)")
+            }
+        }
+    }
+
+    @Test("The optimizer's fused pass (dW not summed, biases summed) equals adding, finalizing and updating apart")
+    func sameUpdate() throws {
+        let network = try Self.network(Float.self)
+        let data: Dataset<Float> = Generators.random(inputs: 300, outputs: 10, examples: 128, loss: .categoricalCrossEntropy, seed: 24)
+        let batch = Array(0..<128)
+        var results: [String: ContiguousArray<Float>] = [:]
+        for splitting in [true, false] {
+            for fused in [true, false] {
+                var trained = network
+                var optimizer = Optimizer<Float>(.momentum(beta: 0.9))
+                var step = ShardedStep(network: trained, examples: 128, workers: 2, minimumWork: 0, wholeBatchWeights: splitting)
+                #expect(step.wholeBatchWeights == [splitting, splitting, splitting])
+                for _ in 0..<3 {
+                    let totals = try step.step(
+                        data, batch: batch, network: trained, dropout: nil, convention: .absorbed, examples: 128, addingShards: !fused)
+                    if fused {
+                        step.finishUndecayed(examples: totals.examples, convention: .absorbed)
+                        step.finishAndUpdate(&optimizer, network: &trained, examples: totals.examples, convention: .absorbed, l2: 0.3, learningRate: 0.05, threads: 2)
+                    } else {
+                        step.gradients.finalize(examples: totals.examples, convention: .absorbed, l2: 0.3, parameters: trained.parameters)
+                        optimizer.update(&trained, gradients: step.gradients, learningRate: 0.05, threads: 2)
+                    }
+                }
+                results["\(splitting) \(fused)"] = trained.parameters.slab
+            }
+        }
+        #expect(Self.differing(results["true true"]!, results["true false"]!) == 0, "whole-batch dW: fused and apart")
+        #expect(Self.differing(results["false true"]!, results["false false"]!) == 0, "per-shard dW: fused and apart")
+        if Self.promisesBits {
+            #expect(Self.differing(results["true true"]!, results["false true"]!) == 0)
+        } else {
+            #expect(Self.relativeDifference(results["true true"]!, results["false true"]!) <= 1e-6)
+        }
+        #expect(Self.differing(results["true true"]!, network.parameters.slab) > network.parameters.slab.count / 2)
+    }
+}
