@@ -195,6 +195,42 @@ struct BackendTests {
         }
     }
 
+    @Test("β = 0 into a block of a taller C (ldc > m): the block is the product, the rows around it untouched",
+          .enabled(if: systemBLAS != nil, "no system BLAS loads on this machine"), arguments: [3, 600])
+    func zeroBetaIntoBlock(k: Int) throws {
+        // k = 3: C is cleared column by column before an accumulating call; k = 600: β = 0 as asked.
+        let blas = try #require(Self.systemBLAS)
+        let (m, n, ldc) = (37, 11, 40)
+        var generator = SeededGenerator(seed: 5)
+        let a: [Double] = Self.random(m * k, &generator), b: [Double] = Self.random(k * n, &generator)
+        var c = [Double](repeating: 7, count: ldc * n), expected = [Double](repeating: .nan, count: m * n)
+        for j in 0..<n { for i in 0..<m { c[i + j * ldc] = .nan } }
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    blas.dgemm(.none, .none, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!, lda: m, b: pb.baseAddress!, ldb: k,
+                               beta: 0, c: pc.baseAddress!, ldc: ldc)
+                }
+                expected.withUnsafeMutableBufferPointer { pe in
+                    PortableGEMM().dgemm(.none, .none, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!, lda: m, b: pb.baseAddress!, ldb: k,
+                                         beta: 0, c: pe.baseAddress!, ldc: m)
+                }
+            }
+        }
+        var (wrong, touched) = (0, 0)
+        for j in 0..<n {
+            for i in 0..<ldc {
+                if i < m {
+                    if !(abs(c[i + j * ldc] - expected[i + j * m]) <= 1e-12 * Double(k)) { wrong += 1 }
+                } else if c[i + j * ldc] != 7 {
+                    touched += 1
+                }
+            }
+        }
+        #expect(wrong == 0)
+        #expect(touched == 0)
+    }
+
     @Test("BACKPROP_BLAS naming a system library loads it by name",
           .enabled(if: systemBLAS != nil, "no system BLAS loads on this machine"))
     func explicitLibrary() throws {
