@@ -81,6 +81,14 @@ public enum LinearAlgebra {
         ParallelFor.parts(parts, body)
     }
 
+    /// `body` with the backend on one thread, as each part of ``concurrently(_:_:)`` runs.
+    static func withSingleThreadedBackend<R>(_ body: () -> R) -> R {
+        let backend = self.backend
+        threadSetting.beginSingleThreaded(backend: backend)
+        defer { threadSetting.endSingleThreaded(backend: backend) }
+        return body()
+    }
+
     private static let threadSetting = ThreadSetting(
         (try? selection.get()).map { Swift.max(1, $0.threadCount) } ?? 1)
 

@@ -8,8 +8,8 @@
 ///
 /// A dense layer's `dW = dZ A_prevᵀ` is not a per-shard product: after the shards' backward
 /// passes, each thread computes a run of `dW`'s columns for the whole batch, adding the shards'
-/// products in shard order (``wholeBatchWeights``): the sum of per-shard `dW`s, without a `dW`
-/// per shard to zero, write and add.
+/// products in shard order (``wholeBatchWeights``): the bits of per-shard `dW`s added in shard
+/// order, without a `dW` per shard to zero, write and add.
 ///
 /// A batch too small to be worth splitting (little arithmetic per step, like the course's 2-4-1
 /// network) has one shard. With more than one shard the sums are taken in a different order,
@@ -54,7 +54,9 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
     /// Which layers' `dW` a step computes for the whole batch: dense layers, in a network whose
     /// shards run their passes independently (no layer mixes examples), whose per-shard `dW`
     /// is a BLAS product (the thin ones ``SmallProduct`` takes stay per shard, on its direct
-    /// kernel), with at least 16 of `dW`'s columns for each thread.
+    /// kernel), with a block of ``ColumnRuns/block`` columns for each thread, and whose shape the
+    /// backend computes in column runs with the bits of per-shard products
+    /// (``ColumnRuns/keepBits(_:rows:columns:depths:parts:on:)``).
     static func wholeBatchWeights(_ network: Network<Scalar>, shardSizes: [Int]) -> [Bool] {
         let count = shardSizes.count
         guard count > 1, !network.layers.contains(where: \.mixesExamples) else {
@@ -62,9 +64,10 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
         }
         return network.layers.map { layer in
             guard let dense = layer as? Dense else { return false }
-            return dense.inputSize >= minimumColumns * count && shardSizes.allSatisfy {
-                $0 > 0 && !SmallProduct.handles(m: dense.outputSize, n: dense.inputSize, k: $0)
-            }
+            let (rows, columns) = (dense.outputSize, dense.inputSize)
+            return columns >= ColumnRuns.block * count
+                && shardSizes.allSatisfy { $0 > 0 && !SmallProduct.handles(m: rows, n: columns, k: $0) }
+                && ColumnRuns.keepBits(Scalar.self, rows: rows, columns: columns, depths: shardSizes, parts: count)
         }
     }
 
@@ -138,15 +141,10 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
     }
 
     /// `dW[l]` of every layer in ``wholeBatchWeights``, for the whole batch, into shard 0's
-    /// slab. Thread `t` takes a run `J` of `dW`'s columns (contiguous, column-major) and adds
-    /// the shards' `dZ_s · A_s[J, :]ᵀ` in shard order: `β = 0` for shard 0, then `β = 1`.
-    ///
-    /// Each element is then the shards' products added in shard order, as with a `dW` per
-    /// shard, and the same bits wherever the GEMM sums an element over `k` alike whatever
-    /// columns it is given: the built-in GEMM does (an edge tile is a zero-padded full one).
-    /// OpenBLAS need not: on Zen 3 its Float kernel gave other bits in some columns for
-    /// `k` = 50 and 51 (none for 64). Either way a step is reproducible for a given thread
-    /// count and agrees with one thread to rounding.
+    /// slab. Thread `t` takes a run `J` of `dW`'s columns (``ColumnRuns``; contiguous,
+    /// column-major) and adds the shards' `dZ_s · A_s[J, :]ᵀ` in shard order: `β = 0` for shard
+    /// 0, then `β = 1`: the bits of per-shard products added in shard order, which
+    /// ``ColumnRuns/keepBits(_:rows:columns:depths:parts:on:)`` checked for the shape.
     private mutating func formWholeBatchWeightGradients(_ network: Network<Scalar>) {
         let count = shards.count
         let layers = network.layers.indices.compactMap { index -> (index: Int, offset: Int, rows: Int, columns: Int)? in
@@ -165,7 +163,7 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
                 guard let slab = slab.baseAddress else { return }
                 LinearAlgebra.concurrently(count) { thread in
                     for layer in layers {
-                        let J = ParallelFor.range(thread, of: count, count: layer.columns)
+                        let J = ColumnRuns.run(thread, of: count, columns: layer.columns)
                         let dW = slab + layer.offset + J.lowerBound * layer.rows
                         for shard in 0..<count {
                             let pass = passes[shard]
