@@ -151,10 +151,12 @@ def main():
             if record and sgemm_run:
                 seconds = float(record["epoch_seconds"])
                 # The GEMM work of an epoch (forward, dW, and dA for layers 2 and 3), as the bench counts it.
-                work = float(record.get("gemm_gflop", 60.49))
+                work = float(record.get("gemm_gflop", 60.43))
                 sgd_runs.append(seconds)
                 shares.append((work / seconds / sgemm_run, work / seconds, sgemm_run))
         adam_runs = [first([BACKPROP, "bench", "mlp", "--optimizer", "adam", "--repeats", "3"], "epoch_seconds") for _ in range(args.rounds)]
+        if not shares or not any(adam_runs):
+            sys.exit("compare.py: no MLP epoch or SGEMM run gave a result")
         sgd = statistics.median(sgd_runs)
         adam = statistics.median([x for x in adam_runs if x])
         share = statistics.median([x[0] for x in shares])

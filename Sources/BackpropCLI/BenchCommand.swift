@@ -152,7 +152,7 @@ struct BenchCommand: ParsableCommand {
         let times = trainer.history.dropFirst().map(\.seconds).sorted()
         let t = times[times.count / 2]
         // The products' work: 2 flops a multiply-add, forward and dW in every layer, dA in the
-        // layers above the first (no optimizer needs dA[0]): 60.49 GFLOP an epoch here.
+        // layers above the first (no optimizer needs dA[0]): 60.43 GFLOP an epoch here.
         let products = network.layers.compactMap { ($0 as? Dense).map { $0.inputSize * $0.outputSize } }
         let multiplyAdds = 3 * products.reduce(0, +) - products[0]
         let work = 2 * Double(multiplyAdds) * Double(data.count) / 1e9

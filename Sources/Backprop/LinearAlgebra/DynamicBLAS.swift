@@ -181,6 +181,7 @@ public final class DynamicBLAS: LinearAlgebraBackend, @unchecked Sendable {
         _ c: UnsafeMutablePointer<T>, m: Int, n: Int, k: Int, ldc: Int, beta: T
     ) -> T {
         guard beta == 0, k < 512, m > 0, n > 0 else { return beta }
+        precondition(ldc >= m, "ldc \(ldc) is below the \(m) rows of C")
         let bytes = m * MemoryLayout<T>.stride
         if ldc == m {
             memset(c, 0, bytes * n)

@@ -29,25 +29,30 @@ enum ColumnRuns {
 
     /// Whether `backend`, on one thread as in a sharded step, computes a `(rows × columns)` `dW`
     /// over shards of `depths` examples in ``run(_:of:columns:)``'s runs (`β = 0` for the first
-    /// shard, then `β = 1`) with the bits of whole per-shard products added in shard order.
-    /// Checked once per backend, precision and shape, on seeded normal numbers.
+    /// shard, then `β = 1`) with the bits of whole per-shard products added in shard order,
+    /// with `dW` at `offset` elements into a slab (its alignment, which a BLAS may heed).
+    /// Checked once per backend, its thread count, precision, shape and alignment, on seeded
+    /// normal numbers.
     static func keepBits<Scalar: BackpropScalar>(
-        _: Scalar.Type, rows: Int, columns: Int, depths: [Int], parts: Int,
+        _: Scalar.Type, rows: Int, columns: Int, depths: [Int], parts: Int, offset: Int = 0,
         on backend: any LinearAlgebraBackend = LinearAlgebra.backend
     ) -> Bool {
-        let key = Key(backend: "\(backend.name) \(backend.version)", bytes: MemoryLayout<Scalar>.size,
-                      rows: rows, columns: columns, depths: depths, parts: parts)
-        if let known = lock.withLock({ results[key] }) { return known }
-        let result = LinearAlgebra.withSingleThreadedBackend {
-            compare(Scalar.self, rows: rows, columns: columns, depths: depths, parts: parts, on: backend)
+        // 64 bytes: the widest vector's alignment.
+        let shift = offset % (64 / MemoryLayout<Scalar>.size)
+        return LinearAlgebra.withSingleThreadedBackend {
+            let key = Key(backend: "\(backend.name) \(backend.version) \(type(of: backend)) \(backend.threadCount)",
+                          bytes: MemoryLayout<Scalar>.size, rows: rows, columns: columns, depths: depths, parts: parts, shift: shift)
+            if let known = lock.withLock({ results[key] }) { return known }
+            let result = compare(Scalar.self, rows: rows, columns: columns, depths: depths, parts: parts, shift: shift, on: backend)
+            lock.withLock { results[key] = result }
+            return result
         }
-        lock.withLock { results[key] = result }
-        return result
     }
 
     /// The check itself: both ways on the same numbers, every element's bits compared.
     private static func compare<Scalar: BackpropScalar>(
-        _: Scalar.Type, rows m: Int, columns n: Int, depths: [Int], parts: Int, on backend: any LinearAlgebraBackend
+        _: Scalar.Type, rows m: Int, columns n: Int, depths: [Int], parts: Int, shift: Int,
+        on backend: any LinearAlgebraBackend
     ) -> Bool {
         var generator = SeededGenerator(seed: 48)
         let shards = depths.map { k in
@@ -66,12 +71,14 @@ enum ColumnRuns {
                 }
             }
         }
-        var whole = [Scalar](repeating: 0, count: m * n), part = whole, runs = whole
+        // C `shift` elements into its buffer, as `dW` sits in the slab (an array's storage is
+        // at least 16-byte aligned, like the slab's).
+        var whole = [Scalar](repeating: 0, count: shift + m * n), part = whole, runs = whole
         whole.withUnsafeMutableBufferPointer { total in
             part.withUnsafeMutableBufferPointer { p in
                 for s in shards.indices {
-                    product(s, columns: 0..<n, beta: 0, into: s == 0 ? total.baseAddress! : p.baseAddress!)
-                    if s > 0 { for i in 0..<(m * n) { total[i] += p[i] } }
+                    product(s, columns: 0..<n, beta: 0, into: (s == 0 ? total.baseAddress! : p.baseAddress!) + shift)
+                    if s > 0 { for i in shift..<(shift + m * n) { total[i] += p[i] } }
                 }
             }
         }
@@ -79,7 +86,7 @@ enum ColumnRuns {
             for t in 0..<parts {
                 let J = run(t, of: parts, columns: n)
                 guard !J.isEmpty else { continue }
-                for s in shards.indices { product(s, columns: J, beta: s == 0 ? 0 : 1, into: c.baseAddress!) }
+                for s in shards.indices { product(s, columns: J, beta: s == 0 ? 0 : 1, into: c.baseAddress! + shift) }
             }
         }
         return zip(whole, runs).allSatisfy { $0 == $1 && $0.sign == $1.sign }
@@ -91,6 +98,7 @@ enum ColumnRuns {
         let rows, columns: Int
         let depths: [Int]
         let parts: Int
+        let shift: Int
     }
 
     private static let lock = NSLock()

@@ -23,7 +23,7 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
     /// Per layer: whether its `dW` is computed once for the whole batch after the shards'
     /// backward passes (split by its columns across the threads) instead of by each shard.
     let wholeBatchWeights: [Bool]
-    /// The gradient slab's tensors that the shards sum (all but those `dW`s), in slab order.
+    /// The runs of the gradient slab that the shards sum (all but those `dW`s), in slab order.
     private let shardSummed: [Range<Int>]
 
     /// Below this much arithmetic per batch (in floating-point operations, forward and
@@ -48,7 +48,23 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
         wholeBatchWeights = whole
         let tensors = network.parameters.tensors
         let excluded = Set(whole.indices.filter { whole[$0] }.map { network.parameters.layerTensors[$0].lowerBound })
-        shardSummed = tensors.indices.filter { !excluded.contains($0) }.map { tensors[$0].range }
+        // Neighbouring tensors make one run: a network with no whole-batch dW sums one slab.
+        var runs: [Range<Int>] = []
+        for index in tensors.indices where !excluded.contains(index) {
+            let range = tensors[index].range
+            if let last = runs.last, last.upperBound == range.lowerBound {
+                runs[runs.count - 1] = last.lowerBound..<range.upperBound
+            } else {
+                runs.append(range)
+            }
+        }
+        shardSummed = runs
+        // The other shards never write those dW: NaN there makes any read of them show.
+        for index in excluded {
+            for shard in shards.indices.dropFirst() {
+                shards[shard].gradients.slab.replaceSubrange(tensors[index].range, with: repeatElement(.nan, count: tensors[index].count))
+            }
+        }
     }
 
     /// Which layers' `dW` a step computes for the whole batch: dense layers, in a network whose
@@ -62,12 +78,14 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
         guard count > 1, !network.layers.contains(where: \.mixesExamples) else {
             return Array(repeating: false, count: network.depth)
         }
-        return network.layers.map { layer in
+        return network.layers.enumerated().map { index, layer in
             guard let dense = layer as? Dense else { return false }
             let (rows, columns) = (dense.outputSize, dense.inputSize)
             return columns >= ColumnRuns.block * count
                 && shardSizes.allSatisfy { $0 > 0 && !SmallProduct.handles(m: rows, n: columns, k: $0) }
-                && ColumnRuns.keepBits(Scalar.self, rows: rows, columns: columns, depths: shardSizes, parts: count)
+                && ColumnRuns.keepBits(
+                    Scalar.self, rows: rows, columns: columns, depths: shardSizes, parts: count,
+                    offset: network.parameters.tensors[network.parameters.layerTensors[index].lowerBound].offset)
         }
     }
 
@@ -146,9 +164,9 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
     /// 0, then `β = 1`: the bits of per-shard products added in shard order, which
     /// ``ColumnRuns/keepBits(_:rows:columns:depths:parts:on:)`` checked for the shape.
     private mutating func formWholeBatchWeightGradients(_ network: Network<Scalar>) {
-        let count = shards.count
+        let (count, whole) = (shards.count, wholeBatchWeights)
         let layers = network.layers.indices.compactMap { index -> (index: Int, offset: Int, rows: Int, columns: Int)? in
-            guard wholeBatchWeights[index] else { return nil }
+            guard whole[index] else { return nil }
             let tensor = network.parameters.tensors[network.parameters.layerTensors[index].lowerBound]
             return (index, tensor.offset, tensor.shape.rows, tensor.shape.columns)
         }
@@ -277,16 +295,17 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
     mutating func finishUndecayed(examples M: Int, convention: Convention) {
         let factors = Gradients<Scalar>.finalizing(examples: M, convention: convention, l2: 0)
         let ranges = gradients.tensors.filter { !$0.decays }.map(\.range)
-        let summed = Set(shardSummed.map(\.lowerBound))
+        let summed = shardSummed
         withShardSlabs { total, parts in
             for range in ranges {
-                let parts = summed.contains(range.lowerBound) ? parts : []
+                let parts = summed.contains { $0.contains(range.lowerBound) } ? parts : []
                 Self.finish(range, total, parts, theta: UnsafeBufferPointer(start: nil, count: 0), decays: false, factors)
             }
         }
     }
 
-    /// The decaying tensors' shard sums added, finalized and handed to `optimizer` in one pass
+    /// The decaying tensors' shard sums added (a whole-batch `dW` has none to add), finalized
+    /// and handed to `optimizer` in one pass
     /// over memory: per run of ``Optimizer/fusedChunk`` elements, on the thread that updates
     /// it (``Optimizer/update(_:gradients:learningRate:threads:finishing:)``). The same bits
     /// as adding the shards, finalizing and updating one after another.
@@ -296,8 +315,7 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
     ) {
         let factors = Gradients<Scalar>.finalizing(examples: M, convention: convention, l2: lambda)
         let decaying = gradients.tensors.filter(\.decays).map(\.range)
-        let summed = Set(shardSummed.map(\.lowerBound))
-        let runs = decaying.map { (range: $0, summed: summed.contains($0.lowerBound)) }
+        let runs = decaying.map { range in (range: range, summed: shardSummed.contains { $0.contains(range.lowerBound) }) }
         withShardSlabs { total, parts in
             optimizer.update(&network, gradients: UnsafeBufferPointer(total), learningRate: learningRate, threads: threads) { chunk, theta in
                 for run in runs where run.range.overlaps(chunk) {

@@ -183,9 +183,10 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
             // Sums over the window, added across mini-batches, shards and ranks, then one 1/M and L2.
             let parts = pieces(of: batch.count)
             let sampled = index % sampleEvery == 0
-            // One process, one piece, several shards, no full check: the shards' dW are added
-            // and finalized inside the optimizer's pass (ShardedStep.finishAndUpdate), the
-            // biases first, so they are checked before anything changes. The same bits.
+            // One process, one piece, several shards, no full check: the shards' dW (those not
+            // already one whole-batch product) are added and finalized inside the optimizer's
+            // pass (ShardedStep.finishAndUpdate), the biases first, so they are checked before
+            // anything changes. The same bits.
             let fused = fusesUpdate && ranks == 1 && parts.count == 1 && !sampled && workspace.isParallel
                 && workspace.examples == share(parts[0]).count
             var totals = StepTotals()
