@@ -12,7 +12,7 @@ import Foundation
 /// OpenBLAS 0.3.21's Float kernel did for runs cut at arbitrary columns with `k` = 50 and 51,
 /// and agreed on runs cut at multiples of 48.
 ///
-/// So the runs start on multiples of ``block``, and ``keepBits(_:rows:columns:depths:parts:on:)``
+/// So the runs start on multiples of ``block``, and ``keepBits(_:rows:columns:depths:parts:offset:on:)``
 /// checks each shape once, on made-up numbers, before a step relies on it.
 enum ColumnRuns {
     /// Runs start on multiples of this: 48 is a multiple of the widths BLAS register tiles have
@@ -31,22 +31,22 @@ enum ColumnRuns {
     /// over shards of `depths` examples in ``run(_:of:columns:)``'s runs (`β = 0` for the first
     /// shard, then `β = 1`) with the bits of whole per-shard products added in shard order,
     /// with `dW` at `offset` elements into a slab (its alignment, which a BLAS may heed).
-    /// Checked once per backend, its thread count, precision, shape and alignment, on seeded
-    /// normal numbers.
+    /// Checked once per backend, precision, shape and alignment, on seeded normal numbers (a
+    /// known answer costs a lookup, and leaves the backend's threads alone).
     static func keepBits<Scalar: BackpropScalar>(
         _: Scalar.Type, rows: Int, columns: Int, depths: [Int], parts: Int, offset: Int = 0,
         on backend: any LinearAlgebraBackend = LinearAlgebra.backend
     ) -> Bool {
         // 64 bytes: the widest vector's alignment.
         let shift = offset % (64 / MemoryLayout<Scalar>.size)
-        return LinearAlgebra.withSingleThreadedBackend {
-            let key = Key(backend: "\(backend.name) \(backend.version) \(type(of: backend)) \(backend.threadCount)",
-                          bytes: MemoryLayout<Scalar>.size, rows: rows, columns: columns, depths: depths, parts: parts, shift: shift)
-            if let known = lock.withLock({ results[key] }) { return known }
-            let result = compare(Scalar.self, rows: rows, columns: columns, depths: depths, parts: parts, shift: shift, on: backend)
-            lock.withLock { results[key] = result }
-            return result
+        let key = Key(backend: "\(type(of: backend)) \(backend.name) \(backend.version)", bytes: MemoryLayout<Scalar>.size,
+                      rows: rows, columns: columns, depths: depths, parts: parts, shift: shift)
+        if let known = lock.withLock({ results[key] }) { return known }
+        let result = LinearAlgebra.withSingleThreadedBackend {
+            compare(Scalar.self, rows: rows, columns: columns, depths: depths, parts: parts, shift: shift, on: backend)
         }
+        lock.withLock { results[key] = result }
+        return result
     }
 
     /// The check itself: both ways on the same numbers, every element's bits compared.

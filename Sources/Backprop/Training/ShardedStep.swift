@@ -47,7 +47,7 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
         let whole = splitting ? Self.wholeBatchWeights(network, shardSizes: sizes) : Array(repeating: false, count: network.depth)
         wholeBatchWeights = whole
         let tensors = network.parameters.tensors
-        let excluded = Set(whole.indices.filter { whole[$0] }.map { network.parameters.layerTensors[$0].lowerBound })
+        let excluded = Set(whole.indices.filter { whole[$0] }.map { Self.weightIndex(network, layer: $0) })
         // Neighbouring tensors make one run: a network with no whole-batch dW sums one slab.
         var runs: [Range<Int>] = []
         for index in tensors.indices where !excluded.contains(index) {
@@ -72,8 +72,9 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
     /// is a BLAS product (the thin ones ``SmallProduct`` takes stay per shard, on its direct
     /// kernel), with a block of ``ColumnRuns/block`` columns for each thread, and whose shape the
     /// backend computes in column runs with the bits of per-shard products
-    /// (``ColumnRuns/keepBits(_:rows:columns:depths:parts:on:)``).
+    /// (``ColumnRuns/keepBits(_:rows:columns:depths:parts:offset:on:)``).
     static func wholeBatchWeights(_ network: Network<Scalar>, shardSizes: [Int]) -> [Bool] {
+        let tensors = network.parameters.tensors
         let count = shardSizes.count
         guard count > 1, !network.layers.contains(where: \.mixesExamples) else {
             return Array(repeating: false, count: network.depth)
@@ -85,8 +86,18 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
                 && shardSizes.allSatisfy { $0 > 0 && !SmallProduct.handles(m: rows, n: columns, k: $0) }
                 && ColumnRuns.keepBits(
                     Scalar.self, rows: rows, columns: columns, depths: shardSizes, parts: count,
-                    offset: network.parameters.tensors[network.parameters.layerTensors[index].lowerBound].offset)
+                    offset: tensors[weightIndex(network, layer: index)].offset)
         }
+    }
+
+    /// The slab index of layer `index`'s (0-based) first tensor: a dense layer's `W`.
+    private static func weightIndex(_ network: Network<Scalar>, layer index: Int) -> Int {
+        network.parameters.layerTensors[index].lowerBound
+    }
+
+    /// Whether the shards' sums of the tensor at `range` are added (not a whole-batch `dW`).
+    private func isShardSummed(_ range: Range<Int>) -> Bool {
+        shardSummed.contains { $0.contains(range.lowerBound) }
     }
 
     /// How many shards a batch of `m` examples gets.
@@ -162,12 +173,12 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
     /// slab. Thread `t` takes a run `J` of `dW`'s columns (``ColumnRuns``; contiguous,
     /// column-major) and adds the shards' `dZ_s · A_s[J, :]ᵀ` in shard order: `β = 0` for shard
     /// 0, then `β = 1`: the bits of per-shard products added in shard order, which
-    /// ``ColumnRuns/keepBits(_:rows:columns:depths:parts:on:)`` checked for the shape.
+    /// ``ColumnRuns/keepBits(_:rows:columns:depths:parts:offset:on:)`` checked for the shape.
     private mutating func formWholeBatchWeightGradients(_ network: Network<Scalar>) {
         let (count, whole) = (shards.count, wholeBatchWeights)
         let layers = network.layers.indices.compactMap { index -> (index: Int, offset: Int, rows: Int, columns: Int)? in
             guard whole[index] else { return nil }
-            let tensor = network.parameters.tensors[network.parameters.layerTensors[index].lowerBound]
+            let tensor = network.parameters.tensors[Self.weightIndex(network, layer: index)]
             return (index, tensor.offset, tensor.shape.rows, tensor.shape.columns)
         }
         let backend = LinearAlgebra.backend
@@ -184,13 +195,14 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
                         let J = ColumnRuns.run(thread, of: count, columns: layer.columns)
                         let dW = slab + layer.offset + J.lowerBound * layer.rows
                         for shard in 0..<count {
-                            let pass = passes[shard]
-                            let input = layer.index == 0 ? pass.X : pass.layers[layer.index - 1].output
-                            pass.layers[layer.index].gradients[0].withUnsafeBufferPointer { dZ in
+                            // Read in place through the buffer (a copy of the whole Pass per
+                            // product would retain each of its arrays on every thread).
+                            let input = layer.index == 0 ? passes[shard].X : passes[shard].layers[layer.index - 1].output
+                            passes[shard].layers[layer.index].gradients[0].withUnsafeBufferPointer { dZ in
                                 input.withUnsafeBufferPointer { A in
                                     guard let dZ = dZ.baseAddress, let A = A.baseAddress else { return }
                                     Scalar.gemm(
-                                        on: backend, .none, .transposed, m: layer.rows, n: J.count, k: pass.examples,
+                                        on: backend, .none, .transposed, m: layer.rows, n: J.count, k: passes[shard].examples,
                                         alpha: 1, a: dZ, lda: layer.rows, b: A + J.lowerBound, ldb: layer.columns,
                                         beta: shard == 0 ? 0 : 1, c: dW, ldc: layer.rows)
                                 }
@@ -295,10 +307,10 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
     mutating func finishUndecayed(examples M: Int, convention: Convention) {
         let factors = Gradients<Scalar>.finalizing(examples: M, convention: convention, l2: 0)
         let ranges = gradients.tensors.filter { !$0.decays }.map(\.range)
-        let summed = shardSummed
+        let summed = ranges.map(isShardSummed)
         withShardSlabs { total, parts in
-            for range in ranges {
-                let parts = summed.contains { $0.contains(range.lowerBound) } ? parts : []
+            for (range, summed) in zip(ranges, summed) {
+                let parts = summed ? parts : []
                 Self.finish(range, total, parts, theta: UnsafeBufferPointer(start: nil, count: 0), decays: false, factors)
             }
         }
@@ -315,7 +327,7 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
     ) {
         let factors = Gradients<Scalar>.finalizing(examples: M, convention: convention, l2: lambda)
         let decaying = gradients.tensors.filter(\.decays).map(\.range)
-        let runs = decaying.map { range in (range: range, summed: shardSummed.contains { $0.contains(range.lowerBound) }) }
+        let runs = decaying.map { (range: $0, summed: isShardSummed($0)) }
         withShardSlabs { total, parts in
             optimizer.update(&network, gradients: UnsafeBufferPointer(total), learningRate: learningRate, threads: threads) { chunk, theta in
                 for run in runs where run.range.overlaps(chunk) {
