@@ -21,6 +21,56 @@ typedef float vf4 __attribute__((vector_size(16)));
 
 #define INLINE static inline __attribute__((always_inline))
 
+// One 4 x 4 tile of C at rows i, columns j, over DEPTH steps of p (see SMALL_KERNEL).
+#define SMALL_TILE(T, V, DEPTH)                                                                 \
+    do {                                                                                        \
+        const T *b0 = b + j * b_column;                                                         \
+        const T *b1 = b0 + b_column;                                                            \
+        const T *b2 = b1 + b_column;                                                            \
+        const T *b3 = b2 + b_column;                                                            \
+        V c0 = {0}; V c1 = {0}; V c2 = {0}; V c3 = {0};                                         \
+        const T *ap = ai;                                                                       \
+        ptrdiff_t offset = 0;                                                                   \
+        for (ptrdiff_t p = 0; p < (DEPTH); p++) {                                               \
+            V column; memcpy(&column, ap, sizeof column);                                       \
+            c0 = c0 + column * b0[offset];                                                      \
+            c1 = c1 + column * b1[offset];                                                      \
+            c2 = c2 + column * b2[offset];                                                      \
+            c3 = c3 + column * b3[offset];                                                      \
+            ap += a_step;                                                                       \
+            offset += b_step;                                                                   \
+        }                                                                                       \
+        T *cj = c + i + j * ldc;                                                                \
+        STORE4(V, c0, cj); STORE4(V, c1, cj + ldc);                                             \
+        STORE4(V, c2, cj + 2 * ldc); STORE4(V, c3, cj + 3 * ldc);                               \
+    } while (0)
+
+// WIDTH (1 or 2) columns of C from column j, rows i ..< i + 4, each summed over p in two
+// interleaved partial sums (even and odd p), as the reference does (see SMALL_KERNEL).
+#define SMALL_COLUMNS(T, V, WIDTH)                                                              \
+    do {                                                                                        \
+        V even[WIDTH]; V odd[WIDTH];                                                            \
+        for (int w = 0; w < (WIDTH); w++) { even[w] = (V){0}; odd[w] = (V){0}; }                \
+        ptrdiff_t p = 0;                                                                        \
+        for (; p + 2 <= k; p += 2) {                                                            \
+            V x0; memcpy(&x0, ai + p * a_step, sizeof x0);                                      \
+            V x1; memcpy(&x1, ai + (p + 1) * a_step, sizeof x1);                                \
+            for (int w = 0; w < (WIDTH); w++) {                                                 \
+                const T *bw = b + (j + w) * b_column;                                           \
+                even[w] = even[w] + x0 * bw[p * b_step];                                        \
+                odd[w] = odd[w] + x1 * bw[(p + 1) * b_step];                                    \
+            }                                                                                   \
+        }                                                                                       \
+        if (p < k) {                                                                            \
+            V x0; memcpy(&x0, ai + p * a_step, sizeof x0);                                      \
+            for (int w = 0; w < (WIDTH); w++) even[w] = even[w] + x0 * b[(j + w) * b_column + p * b_step];\
+        }                                                                                       \
+        for (int w = 0; w < (WIDTH); w++) {                                                     \
+            V sum = even[w] + odd[w];                                                           \
+            STORE4(V, sum, c + i + (j + w) * ldc);                                              \
+        }                                                                                       \
+    } while (0)
+
 // The body, for scalar type T and its 4-lane vector V. op(A)[i, p] = a[i*a_row + p*a_step],
 // op(B)[p, j] = b[p*b_step + j*b_column]; when m >= 4, a_row == 1 (A is packed first when it
 // is transposed).
@@ -30,44 +80,19 @@ typedef float vf4 __attribute__((vector_size(16)));
     for (; i < block_rows; i += 4) {                                                            \
         const T *ai = a + i;                                                                    \
         ptrdiff_t j = 0;                                                                        \
-        for (; j + 4 <= n; j += 4) {                                                            \
-            const T *b0 = b + j * b_column;                                                     \
-            const T *b1 = b0 + b_column;                                                        \
-            const T *b2 = b1 + b_column;                                                        \
-            const T *b3 = b2 + b_column;                                                        \
-            V c0 = {0}; V c1 = {0}; V c2 = {0}; V c3 = {0};                                     \
-            const T *ap = ai;                                                                   \
-            ptrdiff_t offset = 0;                                                               \
-            for (ptrdiff_t p = 0; p < k; p++) {                                                 \
-                V column; memcpy(&column, ap, sizeof column);                                   \
-                c0 = c0 + column * b0[offset];                                                  \
-                c1 = c1 + column * b1[offset];                                                  \
-                c2 = c2 + column * b2[offset];                                                  \
-                c3 = c3 + column * b3[offset];                                                  \
-                ap += a_step;                                                                   \
-                offset += b_step;                                                               \
-            }                                                                                   \
-            T *cj = c + i + j * ldc;                                                            \
-            STORE4(V, c0, cj); STORE4(V, c1, cj + ldc);                                         \
-            STORE4(V, c2, cj + 2 * ldc); STORE4(V, c3, cj + 3 * ldc);                           \
+        /* A depth of 1 to 4 (the course network's products) as a constant, so the loop over    \
+           p unrolls: the same operations in the same order. */                                 \
+        switch (k) {                                                                            \
+        case 1: for (; j + 4 <= n; j += 4) SMALL_TILE(T, V, 1); break;                          \
+        case 2: for (; j + 4 <= n; j += 4) SMALL_TILE(T, V, 2); break;                          \
+        case 3: for (; j + 4 <= n; j += 4) SMALL_TILE(T, V, 3); break;                          \
+        case 4: for (; j + 4 <= n; j += 4) SMALL_TILE(T, V, 4); break;                          \
+        default: for (; j + 4 <= n; j += 4) SMALL_TILE(T, V, k); break;                         \
         }                                                                                       \
-        for (; j < n; j++) {                                                                    \
-            const T *bj = b + j * b_column;                                                     \
-            V even = {0}; V odd = {0};                                                          \
-            ptrdiff_t p = 0;                                                                    \
-            for (; p + 2 <= k; p += 2) {                                                        \
-                V x0; memcpy(&x0, ai + p * a_step, sizeof x0);                                  \
-                V x1; memcpy(&x1, ai + (p + 1) * a_step, sizeof x1);                            \
-                even = even + x0 * bj[p * b_step];                                              \
-                odd = odd + x1 * bj[(p + 1) * b_step];                                          \
-            }                                                                                   \
-            if (p < k) {                                                                        \
-                V x0; memcpy(&x0, ai + p * a_step, sizeof x0);                                  \
-                even = even + x0 * bj[p * b_step];                                              \
-            }                                                                                   \
-            V sum = even + odd;                                                                 \
-            STORE4(V, sum, c + i + j * ldc);                                                    \
-        }                                                                                       \
+        /* Leftover columns two at a time, sharing the loads of A (the course's dW1 = dZ1 Xᵀ,   \
+           4 x 2 x 400: four independent sums instead of two), then one. */                     \
+        for (; j + 2 <= n; j += 2) SMALL_COLUMNS(T, V, 2);                                      \
+        for (; j < n; j++) SMALL_COLUMNS(T, V, 1);                                              \
     }                                                                                           \
     for (; i < m; i++) {                                                                        \
         const T *ai = a + i * a_row;                                                            \
@@ -128,7 +153,8 @@ typedef float vf4 __attribute__((vector_size(16)));
                     for (int lane = 0; lane < 4; lane++) q[lane] = bj[p + lane * b_column];     \
                     acc = acc + ai[p] * q;                                                      \
                 }                                                                               \
-                for (int lane = 0; lane < 4; lane++) STORE1(acc[lane], c + i + (j + lane) * ldc); \
+                if (ldc == 1) STORE4(V, acc, c + i + j); /* a row of C stored contiguously */   \
+                else for (int lane = 0; lane < 4; lane++) STORE1(acc[lane], c + i + (j + lane) * ldc);\
             }                                                                                   \
         }                                                                                       \
         for (; j < n; j++) {                                                                    \

@@ -12,6 +12,8 @@ struct SmallProductKernelTests {
     static let shapes: [(m: Int, n: Int, k: Int)] = [
         (4, 400, 2), (1, 400, 4), (4, 2, 400), (1, 4, 400), (4, 400, 1), (7, 9, 13), (5, 3, 1), (3, 17, 9),
         (1, 1, 1), (2, 5, 8), (6, 7, 12), (1, 33, 3), (2, 9, 6), (3, 6, 7), (1, 7, 5), (3, 4, 4),
+        // Depths 1 to 4 with edge columns (the unrolled tiles), and pairs of leftover columns.
+        (4, 9, 3), (4, 13, 4), (4, 7, 2), (5, 6, 1), (4, 3, 37), (6, 5, 9), (4, 3, 300),
     ]
 
     static func values<T: BackpropScalar>(_: T.Type, _ count: Int, seed: UInt64) -> [T] {
@@ -27,11 +29,12 @@ struct SmallProductKernelTests {
         for (m, n, k) in shapes {
             for ta in [Transpose.none, .transposed] {
                 for tb in [Transpose.none, .transposed] {
-                    for beta: T in [0, 1, -0.75] {
-                        // Stored shapes, with a leading dimension 2 beyond the rows.
+                    for beta: T in [0, 1, -0.75] { for pad in [2, 0] {
+                        // Stored shapes, with leading dimensions `pad` beyond the rows (0: a row
+                        // of C is contiguous, which one store path takes).
                         let (aRows, aColumns) = ta == .none ? (m, k) : (k, m)
                         let (bRows, bColumns) = tb == .none ? (k, n) : (n, k)
-                        let (lda, ldb, ldc) = (aRows + 2, bRows + 2, m + 2)
+                        let (lda, ldb, ldc) = (aRows + pad, bRows + pad, m + pad)
                         let a = values(T.self, lda * aColumns, seed: 1)
                         let b = values(T.self, ldb * bColumns, seed: 2)
                         var c = values(T.self, ldc * n, seed: 3)
@@ -49,16 +52,16 @@ struct SmallProductKernelTests {
                             }
                         } }
                         let differing = c.indices.filter { !VectorMathTests.sameBits(c[$0], expected[$0]) }
-                        #expect(differing.isEmpty, "\(T.self) level \(level.rawValue) \(m)×\(n)×\(k) \(ta) \(tb) β=\(beta): \(differing.count) differ")
+                        #expect(differing.isEmpty, "\(T.self) level \(level.rawValue) \(m)×\(n)×\(k) \(ta) \(tb) β=\(beta) pad \(pad): \(differing.count) differ")
                         // The padding rows of C (i ≥ m) are untouched and the product is a real one.
                         let inside = (0..<n).flatMap { j in (0..<m).map { j * ldc + $0 } }
                         #expect(inside.allSatisfy { c[$0].isFinite })
                         checked += 1
-                    }
+                    } }
                 }
             }
         }
-        #expect(checked == shapes.count * 12)
+        #expect(checked == shapes.count * 24)
     }
 
     @Test("bp_small_gemm_f64 at every level: the Swift kernel's bits", arguments: VectorMathKernelTests.levels)
