@@ -214,50 +214,73 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
         }
     }
 
-    /// A step of a network with a layer that mixes examples: every shard runs one layer at a
-    /// time, and at such a layer all shards stop while their statistics are combined (the
+    /// A step of a network with a layer that mixes examples: every shard runs the layers up to
+    /// the next such layer, and there all shards stop while their statistics are combined (the
     /// SyncBatchNorm way), forward and backward.
+    ///
+    /// One job on the threads per run of layers between two stops, not one per layer: a job
+    /// finishes the mixing layer it starts at (with the batch's moments, or its backward sums),
+    /// goes through the layers after it, and ends with its shard's part of the next stop's
+    /// statistics; the forward's last job also starts the backward pass. Each shard does the
+    /// same operations in the same order as layer by layer, with a third of the waits in a
+    /// 784-256-128-10 network with two batch norms (6 jobs a step instead of 16).
     private mutating func layerByLayer(
         _ data: Dataset<Scalar>, batch: [Int], network: Network<Scalar>, dropout: DropoutMasks<Scalar>?,
         seed: Scalar, reducer: any GradientReducer
     ) throws -> StepTotals {
         let (m, count, L) = (examples, shards.count, network.depth)
         try shards.withUnsafeMutableBufferPointer { passes in
-            LinearAlgebra.concurrently(count) { shard in
-                let columns = ParallelFor.range(shard, of: count, count: m)
-                passes[shard].gather(data, batch[columns])
-                passes[shard].dropout = dropout?.columns(columns)
-            }
-            for index in 0..<L {
-                guard let mixing = Pass<Scalar>.mixing(network, index, .training) else {
-                    LinearAlgebra.concurrently(count) { passes[$0].forwardLayer(index, network, mode: .training) }
-                    continue
-                }
+            var begin = 0
+            var resumed: (index: Int, moments: BatchMoments)?
+            while true {
+                let (first, finish) = (begin, resumed)
+                let next = (first..<L).first { Pass<Scalar>.mixing(network, $0, .training) != nil }
+                let mixing = next.flatMap { Pass<Scalar>.mixing(network, $0, .training) }
                 var parts = [BatchMoments](repeating: BatchMoments(units: 0), count: count)
                 parts.withUnsafeMutableBufferPointer { parts in
-                    LinearAlgebra.concurrently(count) { parts[$0] = passes[$0].forwardMoments(index, mixing) }
+                    LinearAlgebra.concurrently(count) { shard in
+                        if first == 0 {
+                            let columns = ParallelFor.range(shard, of: count, count: m)
+                            passes[shard].gather(data, batch[columns])
+                            passes[shard].dropout = dropout?.columns(columns)
+                        }
+                        if let finish { passes[shard].forwardLayer(finish.index, network, mode: .training, moments: finish.moments) }
+                        for index in first..<(next ?? L) { passes[shard].forwardLayer(index, network, mode: .training) }
+                        if let next, let mixing {
+                            parts[shard] = passes[shard].forwardMoments(next, mixing)
+                        } else {
+                            passes[shard].beginBackward(network)
+                        }
+                    }
                 }
+                guard let next else { break }
                 var moments = parts[0]
                 for part in parts.dropFirst() { moments.combine(part) }  // in shard order
                 try reducer.allReduce(&moments)
-                LinearAlgebra.concurrently(count) { passes[$0].forwardLayer(index, network, mode: .training, moments: moments) }
+                (begin, resumed) = (next + 1, (next, moments))
             }
-            LinearAlgebra.concurrently(count) { passes[$0].beginBackward(network) }
-            for l in stride(from: L, through: 1, by: -1) {
-                guard let mixing = Pass<Scalar>.mixing(network, l - 1, .training) else {
-                    LinearAlgebra.concurrently(count) { passes[$0].backwardLayer(l, network, seedDivisor: seed) }
-                    continue
-                }
+            // Backward, layer l = L down to 1; a stop where layer l − 1 mixes examples.
+            var top = L
+            var finishing: (l: Int, layer: any BatchStatisticsLayer, sums: [Double])?
+            while true {
+                let (from, finish) = (top, finishing)
+                let next = stride(from: from, through: 1, by: -1).first { Pass<Scalar>.mixing(network, $0 - 1, .training) != nil }
+                let mixing = next.flatMap { Pass<Scalar>.mixing(network, $0 - 1, .training) }
                 var parts = [[Double]](repeating: [], count: count)
                 parts.withUnsafeMutableBufferPointer { parts in
-                    LinearAlgebra.concurrently(count) { parts[$0] = passes[$0].backwardSums(l, mixing, network, seedDivisor: seed) }
+                    LinearAlgebra.concurrently(count) { shard in
+                        if let finish { passes[shard].finishBackward(finish.l, finish.layer, network, sums: finish.sums) }
+                        for l in stride(from: from, to: next ?? 0, by: -1) { passes[shard].backwardLayer(l, network, seedDivisor: seed) }
+                        if let next, let mixing { parts[shard] = passes[shard].backwardSums(next, mixing, network, seedDivisor: seed) }
+                    }
                 }
+                guard let next, let mixing else { break }
                 var sums = parts[0]
                 for part in parts.dropFirst() {  // in shard order
                     for i in sums.indices { sums[i] += part[i] }
                 }
                 try reducer.allReduce(sums: &sums)
-                LinearAlgebra.concurrently(count) { passes[$0].finishBackward(l, mixing, network, sums: sums) }
+                (top, finishing) = (next - 1, (next, mixing, sums))
             }
         }
         var total = StepTotals()
