@@ -214,19 +214,12 @@ public struct BatchNorm: BatchStatisticsLayer {
         let gamma = parameters[0].buffer
         let beta = parameters[1].buffer
         Z.withUnsafeBufferPointer { z in
-            if let hat {
-                for j in 0..<m {
-                    let c = j * n
-                    for i in 0..<n {
-                        let h = (z[c + i] - mu[i]) * s[i]
-                        hat[c + i] = h
-                        out[c + i] = gamma[i] * h + beta[i]
-                    }
-                }
-            } else {
-                for j in 0..<m {
-                    let c = j * n
-                    for i in 0..<n { out[c + i] = gamma[i] * ((z[c + i] - mu[i]) * s[i]) + beta[i] }
+            mu.withUnsafeBufferPointer { mu in
+                s.withUnsafeBufferPointer { s in
+                    guard let z = z.baseAddress, let out = out.baseAddress, let mu = mu.baseAddress, let s = s.baseAddress,
+                          let gamma = gamma.baseAddress, let beta = beta.baseAddress else { return }
+                    BatchNormPasses.normalize(z, rows: n, columns: m, mean: mu, scale: s, gamma: gamma, beta: beta,
+                                              hat: hat?.baseAddress, out: out)
                 }
             }
         }
@@ -268,14 +261,8 @@ public struct BatchNorm: BatchStatisticsLayer {
         shiftedGradient.withUnsafeBufferPointer { d in
             saved[3].withUnsafeBufferPointer { hat in
                 sums.withUnsafeMutableBufferPointer { s in
-                    for j in 0..<d.count / Swift.max(n, 1) {
-                        let c = j * n
-                        for i in 0..<n {
-                            let di = Double(d[c + i])
-                            s[i] += di
-                            s[n + i] += di * Double(hat[c + i])
-                        }
-                    }
+                    guard let d = d.baseAddress, let hat = hat.baseAddress, let s = s.baseAddress else { return }
+                    BatchNormPasses.sums(d, hat: hat, rows: n, columns: shiftedGradient.count / Swift.max(n, 1), into: s)
                 }
             }
         }
@@ -313,18 +300,28 @@ public struct BatchNorm: BatchStatisticsLayer {
         let c = (0..<n).map { Scalar(s[$0] * sumHat[$0] / M) }
         let e = (0..<n).map { Scalar(s[$0] * sumHatNormalized[$0] / M) }
         let shiftedGradient = gradients[0]
+        let columns = shiftedGradient.count / Swift.max(n, 1)
         shiftedGradient.withUnsafeBufferPointer { dShifted in
             saved[3].withUnsafeBufferPointer { hat in
                 gradients[1].withUnsafeMutableBufferPointer { dHat in
-                    for j in 0..<dShifted.count / Swift.max(n, 1) {
-                        let col = j * n
-                        for i in 0..<n { dHat[col + i] = gammaScalar[i] * dShifted[col + i] }
-                    }
-                    guard inputGradient != nil else { return }
-                    inputGradient!.withUnsafeMutableBufferPointer { dZ in
-                        for j in 0..<dShifted.count / Swift.max(n, 1) {
-                            let col = j * n
-                            for i in 0..<n { dZ[col + i] = a[i] * dHat[col + i] - c[i] - e[i] * hat[col + i] }
+                    gammaScalar.withUnsafeBufferPointer { gamma in
+                        a.withUnsafeBufferPointer { a in
+                            c.withUnsafeBufferPointer { c in
+                                e.withUnsafeBufferPointer { e in
+                                    guard let dShifted = dShifted.baseAddress, let hat = hat.baseAddress, let dHat = dHat.baseAddress,
+                                          let gamma = gamma.baseAddress, let a = a.baseAddress, let c = c.baseAddress,
+                                          let e = e.baseAddress else { return }
+                                    func run(_ dZ: UnsafeMutablePointer<Scalar>?) {
+                                        BatchNormPasses.backward(dShifted, hat: hat, rows: n, columns: columns, gamma: gamma,
+                                                                 a: a, c: c, e: e, dHat: dHat, dZ: dZ)
+                                    }
+                                    if inputGradient != nil {
+                                        inputGradient!.withUnsafeMutableBufferPointer { run($0.baseAddress) }
+                                    } else {
+                                        run(nil)
+                                    }
+                                }
+                            }
                         }
                     }
                 }

@@ -31,7 +31,7 @@ public struct BatchMoments: Sendable, Hashable {
     }
 
     /// The moments of each row of `Z` over its columns, in two passes (the mean, then the
-    /// squares about it).
+    /// squares about it; ``BatchNormPasses/moments(_:rows:columns:mean:squares:reference:)``).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public init<Scalar: BackpropScalar>(rowsOf Z: Matrix<Scalar>) {
@@ -40,19 +40,9 @@ public struct BatchMoments: Sendable, Hashable {
         var squares = [Double](repeating: 0, count: n)
         Z.withUnsafeBufferPointer { z in
             sums.withUnsafeMutableBufferPointer { s in
-                for j in 0..<m {
-                    let column = j * n
-                    for i in 0..<n { s[i] += Double(z[column + i]) }
-                }
-                if m > 0 { for i in 0..<n { s[i] /= Double(m) } }
                 squares.withUnsafeMutableBufferPointer { q in
-                    for j in 0..<m {
-                        let column = j * n
-                        for i in 0..<n {
-                            let d = Double(z[column + i]) - s[i]
-                            q[i] += d * d
-                        }
-                    }
+                    guard let z = z.baseAddress, let s = s.baseAddress, let q = q.baseAddress else { return }
+                    BatchNormPasses.moments(z, rows: n, columns: m, mean: s, squares: q)
                 }
             }
         }

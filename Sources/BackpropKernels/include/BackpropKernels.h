@@ -224,6 +224,40 @@ void bp_row_sums_f64_at(BPKernelLevel level, const double *x, size_t rows, size_
 void bp_row_sums_f32(const float *x, size_t rows, size_t columns, double *totals);
 void bp_row_sums_f32_at(BPKernelLevel level, const float *x, size_t rows, size_t columns, double *totals);
 
+// MARK: - Batch normalization (BatchNormPasses.c): `BatchMoments` and `BatchNorm`'s loops,
+// their bits on every level. Matrices are (rows x columns) column-major, a unit per row.
+
+/// mean[i] = Σ_j z[i, j] / columns and squares[i] = Σ_j (z[i, j] − mean[i])², in double
+/// precision, j in order (0 and 0 for no columns).
+void bp_batch_moments_f32(const float *z, size_t rows, size_t columns, double *mean, double *squares);
+void bp_batch_moments_f32_at(BPKernelLevel level, const float *z, size_t rows, size_t columns, double *mean, double *squares);
+void bp_batch_moments_f64(const double *z, size_t rows, size_t columns, double *mean, double *squares);
+void bp_batch_moments_f64_at(BPKernelLevel level, const double *z, size_t rows, size_t columns, double *mean, double *squares);
+/// h = (z[i, j] − mean[i])·scale[i] into hat (when not NULL) and gamma[i]·h + beta[i] into out.
+void bp_batch_normalize_f32(const float *z, size_t rows, size_t columns, const float *mean, const float *scale,
+                            const float *gamma, const float *beta, float *hat, float *out);
+void bp_batch_normalize_f32_at(BPKernelLevel level, const float *z, size_t rows, size_t columns, const float *mean,
+                               const float *scale, const float *gamma, const float *beta, float *hat, float *out);
+void bp_batch_normalize_f64(const double *z, size_t rows, size_t columns, const double *mean, const double *scale,
+                            const double *gamma, const double *beta, double *hat, double *out);
+void bp_batch_normalize_f64_at(BPKernelLevel level, const double *z, size_t rows, size_t columns, const double *mean,
+                               const double *scale, const double *gamma, const double *beta, double *hat, double *out);
+/// sums[i] += Σ_j d[i, j] and sums[rows + i] += Σ_j d[i, j]·hat[i, j], in double precision, j in order.
+void bp_batch_norm_sums_f32(const float *d, const float *hat, size_t rows, size_t columns, double *sums);
+void bp_batch_norm_sums_f32_at(BPKernelLevel level, const float *d, const float *hat, size_t rows, size_t columns, double *sums);
+void bp_batch_norm_sums_f64(const double *d, const double *hat, size_t rows, size_t columns, double *sums);
+void bp_batch_norm_sums_f64_at(BPKernelLevel level, const double *d, const double *hat, size_t rows, size_t columns, double *sums);
+/// d_hat[i, j] = gamma[i]·d_shifted[i, j], then (when d_z is not NULL)
+/// d_z[i, j] = a[i]·d_hat[i, j] − c[i] − e[i]·hat[i, j].
+void bp_batch_norm_backward_f32(const float *d_shifted, const float *hat, size_t rows, size_t columns, const float *gamma,
+                                const float *a, const float *c, const float *e, float *d_hat, float *d_z);
+void bp_batch_norm_backward_f32_at(BPKernelLevel level, const float *d_shifted, const float *hat, size_t rows, size_t columns,
+                                   const float *gamma, const float *a, const float *c, const float *e, float *d_hat, float *d_z);
+void bp_batch_norm_backward_f64(const double *d_shifted, const double *hat, size_t rows, size_t columns, const double *gamma,
+                                const double *a, const double *c, const double *e, double *d_hat, double *d_z);
+void bp_batch_norm_backward_f64_at(BPKernelLevel level, const double *d_shifted, const double *hat, size_t rows, size_t columns,
+                                   const double *gamma, const double *a, const double *c, const double *e, double *d_hat, double *d_z);
+
 // MARK: - Gathering columns (Gather.c)
 
 /// Copies column indices[j] of `source` (columns of `column_bytes` bytes, back to back) to
