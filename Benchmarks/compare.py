@@ -7,7 +7,7 @@ ratios (peer time / Backprop time: above 1 means Backprop is faster) from this s
 PyTorch and JAX rows appear only when those packages are installed.
 
 Usage (from the repository root, after `swift build -c release`):
-  python3 Benchmarks/compare.py [--rounds 2] [--threads 2] [--only mlp,conv,planar,infer,gemm,own]
+  python3 Benchmarks/compare.py [--rounds 2] [--threads 2] [--only mlp,bn,conv,planar,infer,gemm,own]
 
 "own" adds Backprop's figures that have no peer here: its MLP GFLOP/s against the SGEMM rate it
 measures itself, Adam against SGD, inference, the built-in GEMM against the BLAS, a gradient
@@ -47,7 +47,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--only", default="mlp,conv,planar,infer,gemm,own")
+    ap.add_argument("--only", default="mlp,bn,conv,planar,infer,gemm,own")
     args = ap.parse_args()
     if not os.path.exists(BACKPROP):
         sys.exit("build first: swift build -c release")
@@ -101,6 +101,12 @@ def main():
                 alternate(f"MLP epoch 784-256-128-10 {opt} f32", "s", ours, "jax",
                           [py, os.path.join(BENCH, "jax_bench.py"), "--bench", "mlp", "--opt", opt] + t,
                           lambda r: float(r["epoch_seconds"]), lambda r: float(r["epoch_s"]))
+    if "bn" in only and torch:
+        # The MLP with batch norm (training mode) after each hidden dense layer, which keeps its
+        # bias as PyTorch's Linear does: torch_bench.py's "bnmlp".
+        alternate("MLP + batch norm epoch sgd f32", "s", [BACKPROP, "bench", "bnmlp", "--repeats", "3"], "pytorch",
+                  [py, os.path.join(BENCH, "torch_bench.py"), "--bench", "bnmlp", "--opt", "sgd"] + t,
+                  lambda r: float(r["epoch_seconds"]), lambda r: float(r["epoch_s"]))
     if "conv" in only and torch:
         # The small MNIST CNN (conv 3×3×16, ReLU, max-pool 2, conv 3×3×32, ReLU, max-pool 2,
         # dense 10), batch 128, SGD, on 60,000 synthetic images: torch_bench.py's "cnn".

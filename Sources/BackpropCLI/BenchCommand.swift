@@ -13,6 +13,7 @@ struct BenchCommand: ParsableCommand {
             Examples:
               backprop bench gemm
               backprop bench mlp --optimizer adam
+              backprop bench bnmlp
               backprop bench conv
               backprop bench planar
               backprop bench infer
@@ -22,17 +23,18 @@ struct BenchCommand: ParsableCommand {
             """
     )
 
-    enum Kind: String, ExpressibleByArgument, CaseIterable { case gemm, mlp, conv, planar, infer, gradcheck, memory, mpi }
+    enum Kind: String, ExpressibleByArgument, CaseIterable { case gemm, mlp, bnmlp, conv, planar, infer, gradcheck, memory, mpi }
 
     @Argument(help: """
-        What to measure: gemm, mlp (an MNIST-size epoch), conv (an epoch of a small MNIST CNN), planar (the course network), infer \
+        What to measure: gemm, mlp (an MNIST-size epoch), bnmlp (the same with batch norm after \
+        each hidden layer), conv (an epoch of a small MNIST CNN), planar (the course network), infer \
         (batch 1 and 1024), gradcheck (a small network's gradient check) or memory (peak memory \
         of training the MNIST-size MLP) or mpi (a data-parallel MNIST-size step under mpirun: \
         compute, communication and the communication left exposed).
         """)
     var kind: Kind
 
-    @Option(help: "Optimizer for mlp: sgd or adam.")
+    @Option(help: "Optimizer for mlp and bnmlp: sgd or adam.")
     var optimizer: String = "sgd"
     @Option(help: "Precision: float or double (gemm runs both unless given).")
     var precision: ArchitectureOptions.Precision?
@@ -80,6 +82,8 @@ struct BenchCommand: ParsableCommand {
             if precision != .float { try gemm(Double.self, sizes: list) }
         case .mlp:
             if precision == .double { try mlp(Double.self) } else { try mlp(Float.self) }
+        case .bnmlp:
+            if precision == .double { try mlp(Double.self, batchNorm: true) } else { try mlp(Float.self, batchNorm: true) }
         case .conv:
             if precision == .double { try conv(Double.self) } else { try conv(Float.self) }
         case .planar:
@@ -136,9 +140,15 @@ struct BenchCommand: ParsableCommand {
         return try Dataset(X: X, Y: Y, name: "synthetic")
     }
 
-    private func mlp<S: BackpropScalar>(_: S.Type) throws {
+    /// An epoch of the MNIST-size MLP (784-256-128-10, ReLU, softmax, batch 128) per
+    /// repetition after a warm-up epoch. With `batchNorm`, torch_bench.py's `bnmlp`: batch
+    /// norm (training mode) after each hidden dense layer, which keeps its bias as
+    /// PyTorch's `Linear` does.
+    private func mlp<S: BackpropScalar>(_: S.Type, batchNorm: Bool = false) throws {
         let data = try mnistSizeData(S.self)
-        let network = try Network<S>(sizes: [784, 256, 128, 10], hidden: .relu, output: .softmax, seed: 1)
+        let network = try Network<S>(
+            sizes: [784, 256, 128, 10], hidden: .relu, output: .softmax, seed: 1,
+            batchNorm: batchNorm, biasBeforeBatchNorm: batchNorm)
         var configuration = TrainingConfiguration()
         configuration.batchSize = 128
         configuration.epochs = 1 + Swift.max(repeats, 1)
@@ -156,8 +166,8 @@ struct BenchCommand: ParsableCommand {
         let products = network.layers.compactMap { ($0 as? Dense).map { $0.inputSize * $0.outputSize } }
         let multiplyAdds = 3 * products.reduce(0, +) - products[0]
         let work = 2 * Double(multiplyAdds) * Double(data.count) / 1e9
-        print(String(format: "RESULT name=mlp optimizer=%@ dtype=%@ epoch_seconds=%.4f min=%.4f max=%.4f gemm_gflop=%.2f gflops=%.1f",
-                     optimizer, S.dtypeName, t, times.first!, times.last!, work, work / t))
+        print(String(format: "RESULT name=%@ optimizer=%@ dtype=%@ epoch_seconds=%.4f min=%.4f max=%.4f gemm_gflop=%.2f gflops=%.1f",
+                     batchNorm ? "bnmlp" : "mlp", optimizer, S.dtypeName, t, times.first!, times.last!, work, work / t))
     }
 
     /// The issue's small MNIST CNN (torch_bench.py's `cnn`): conv 3×3×16 → ReLU → max-pool 2 →
