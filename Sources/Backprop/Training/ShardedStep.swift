@@ -67,8 +67,8 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
         }
     }
 
-    /// Which layers' `dW` a step computes for the whole batch: dense layers, in a network whose
-    /// shards run their passes independently (no layer mixes examples), whose per-shard `dW`
+    /// Which layers' `dW` a step computes for the whole batch: dense layers (batch norm around
+    /// them or not: the product comes after every shard's backward pass), whose per-shard `dW`
     /// is a BLAS product (the thin ones ``SmallProduct`` takes stay per shard, on its direct
     /// kernel), with a block of ``ColumnRuns/block`` columns for each thread, and whose shape the
     /// backend computes in column runs with the bits of per-shard products
@@ -76,7 +76,7 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
     static func wholeBatchWeights(_ network: Network<Scalar>, shardSizes: [Int]) -> [Bool] {
         let tensors = network.parameters.tensors
         let count = shardSizes.count
-        guard count > 1, !network.layers.contains(where: \.mixesExamples) else {
+        guard count > 1 else {
             return Array(repeating: false, count: network.depth)
         }
         return network.layers.enumerated().map { index, layer in
@@ -228,7 +228,7 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
         _ data: Dataset<Scalar>, batch: [Int], network: Network<Scalar>, dropout: DropoutMasks<Scalar>?,
         seed: Scalar, reducer: any GradientReducer
     ) throws -> StepTotals {
-        let (m, count, L) = (examples, shards.count, network.depth)
+        let (m, count, L, whole) = (examples, shards.count, network.depth, wholeBatchWeights)
         try shards.withUnsafeMutableBufferPointer { passes in
             var begin = 0
             var resumed: (index: Int, moments: BatchMoments)?
@@ -270,7 +270,9 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
                 parts.withUnsafeMutableBufferPointer { parts in
                     LinearAlgebra.concurrently(count) { shard in
                         if let finish { passes[shard].finishBackward(finish.l, finish.layer, network, sums: finish.sums) }
-                        for l in stride(from: from, to: next ?? 0, by: -1) { passes[shard].backwardLayer(l, network, seedDivisor: seed) }
+                        for l in stride(from: from, to: next ?? 0, by: -1) {
+                            passes[shard].backwardLayer(l, network, seedDivisor: seed, weightGradient: !whole[l - 1])
+                        }
                         if let next, let mixing { parts[shard] = passes[shard].backwardSums(next, mixing, network, seedDivisor: seed) }
                     }
                 }
@@ -283,6 +285,7 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
                 (top, finishing) = (next - 1, (next, mixing, sums))
             }
         }
+        if whole.contains(true) { formWholeBatchWeightGradients(network) }
         var total = StepTotals()
         for (shard, pass) in shards.enumerated() {
             total += StepTotals(summedLoss: pass.summedLoss, correct: pass.correctPredictions(), examples: ParallelFor.range(shard, of: count, count: m).count)
