@@ -31,7 +31,8 @@ public struct BatchMoments: Sendable, Hashable {
     }
 
     /// The moments of each row of `Z` over its columns, in two passes (the mean, then the
-    /// squares about it; ``BatchNormPasses/moments(_:rows:columns:mean:squares:reference:)``).
+    /// squares about it), through the C kernels for `Float` and `Double`: the same bits at every
+    /// instruction set.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public init<Scalar: BackpropScalar>(rowsOf Z: Matrix<Scalar>) {
