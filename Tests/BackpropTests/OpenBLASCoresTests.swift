@@ -26,22 +26,48 @@ struct OpenBLASCoresTests {
         #endif
     }
 
-    @Test("A weak core is reopened with the level's core type, unless the user chose one")
+    @Test("A weak core is reopened with the level's core type, or passed over when the user chose it")
     func reopening() {
         #if arch(x86_64)
-        #expect(OpenBLASCores.reopening(core: "Prescott", userSet: false, level: .avx512) == "SkylakeX")
-        #expect(OpenBLASCores.reopening(core: "Haswell", userSet: false, level: .avx512) == "SkylakeX")
-        #expect(OpenBLASCores.reopening(core: "Prescott", userSet: false, level: .avx2) == "Haswell")
-        #expect(OpenBLASCores.reopening(core: "Sandybridge", userSet: false, level: .avx2) == "Haswell")
-        // Nothing to do: the core suits, the user set OPENBLAS_CORETYPE, or the CPU is baseline.
-        #expect(OpenBLASCores.reopening(core: "SkylakeX", userSet: false, level: .avx512) == nil)
-        #expect(OpenBLASCores.reopening(core: "Zen", userSet: false, level: .avx2) == nil)
-        #expect(OpenBLASCores.reopening(core: "Prescott", userSet: true, level: .avx512) == nil)
-        #expect(OpenBLASCores.reopening(core: "Prescott", userSet: false, level: .baseline) == nil)
+        #expect(OpenBLASCores.decision(core: "Prescott", userSet: nil, level: .avx512) == .reopen("SkylakeX"))
+        #expect(OpenBLASCores.decision(core: "Haswell", userSet: nil, level: .avx512) == .reopen("SkylakeX"))
+        #expect(OpenBLASCores.decision(core: "Prescott", userSet: nil, level: .avx2) == .reopen("Haswell"))
+        #expect(OpenBLASCores.decision(core: "Sandybridge", userSet: nil, level: .avx2) == .reopen("Haswell"))
+        // The user's core type is kept; below the CPU's level the search leaves the library.
+        #expect(OpenBLASCores.decision(core: "Haswell", userSet: "Haswell", level: .avx512) == .passOver)
+        #expect(OpenBLASCores.decision(core: "Prescott", userSet: "Prescott", level: .avx512) == .passOver)
+        #expect(OpenBLASCores.decision(core: "Prescott", userSet: "Prescott", level: .avx2) == .passOver)
+        #expect(OpenBLASCores.decision(core: "SkylakeX", userSet: "SkylakeX", level: .avx512) == .keep)
+        #expect(OpenBLASCores.decision(core: "Haswell", userSet: "Haswell", level: .avx2) == .keep)
+        // Nothing to do: the core suits, or the CPU is baseline.
+        #expect(OpenBLASCores.decision(core: "SkylakeX", userSet: nil, level: .avx512) == .keep)
+        #expect(OpenBLASCores.decision(core: "Zen", userSet: nil, level: .avx2) == .keep)
+        #expect(OpenBLASCores.decision(core: "Prescott", userSet: nil, level: .baseline) == .keep)
+        #expect(OpenBLASCores.decision(core: "Prescott", userSet: "Prescott", level: .baseline) == .keep)
         #endif
         // Every level's core type suits that level.
         for level in KernelInstructionSet.allCases {
             if let core = OpenBLASCores.coreType(for: level) { #expect(OpenBLASCores.suits(core, level)) }
+        }
+    }
+
+    @Test("A core type the user set below the CPU's level passes the library over")
+    func userCoreBelowLevel() throws {
+        // The core this process's OpenBLAS chose (after its own detection and any
+        // OPENBLAS_CORETYPE), without the reopening the default search may do.
+        guard let loaded = try? DynamicBLAS(path: "libopenblas.so.0"), let core = loaded.coreName else { return }
+        for level in KernelInstructionSet.allCases {
+            let outcome = try OpenBLASCores.open(
+                path: "libopenblas.so.0", environment: [OpenBLASCores.variable: core], level: level)
+            switch outcome {
+            case let .library(library):
+                #expect(OpenBLASCores.suits(core, level), "\(core) kept at \(level)")
+                #expect(library.note == nil)
+            case let .weak(library):
+                #expect(!OpenBLASCores.suits(core, level), "\(core) passed over at \(level)")
+                #expect(library.note == "OPENBLAS_CORETYPE=\(core) holds OpenBLAS to \(core)'s kernels on this CPU (\(level))")
+                #expect(library.coreName == core)
+            }
         }
     }
 

@@ -10,7 +10,10 @@
 /// An OpenBLAS that took the CPU for an older one and chose generic kernels (SSE3 on an
 /// AVX-512 machine) is opened again with `OPENBLAS_CORETYPE` set to the CPU's core, or passed
 /// over for the built-in GEMM when that does not take (see the internal `OpenBLASCores`); the
-/// backend's ``LinearAlgebraBackend/note`` says which. A core type the user set is kept.
+/// backend's ``LinearAlgebraBackend/note`` says which. A core type the user set is kept, and
+/// when it holds OpenBLAS below the CPU's level (`OPENBLAS_CORETYPE=Haswell` on an AVX-512
+/// CPU), the search passes OpenBLAS over for the built-in GEMM, whose kernels follow the CPU;
+/// `BACKPROP_BLAS` naming the library uses it anyway.
 ///
 /// `BACKPROP_THREADS`, when set to a positive integer, sets ``threadCount``.
 public enum LinearAlgebra {
@@ -132,7 +135,8 @@ public enum LinearAlgebra {
         for path in systemCandidates {
             switch try? OpenBLASCores.open(path: path, environment: environment) {
             case let .library(library)?: return library
-            case let .weak(library)?: return PortableGEMM(note: "\(path) passed over: \(library.note ?? "weak kernels")")
+            case let .weak(library)?:
+                return PortableGEMM(note: "\(path) passed over: \(library.note ?? "weak kernels"); \(blasVariable)=\(path) uses it anyway")
             case nil: continue
             }
         }

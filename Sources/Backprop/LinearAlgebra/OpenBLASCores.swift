@@ -22,7 +22,14 @@ import Darwin
 /// (``coreType(for:)``), the variable OpenBLAS documents for this, unset again once the library
 /// has read it. If the second load still reports a weak core (the library could not be
 /// unloaded, or refused the core), the caller falls back to the built-in GEMM, whose kernels
-/// use the CPU's level. A core type the user set is never second-guessed.
+/// use the CPU's level.
+///
+/// A core type the user set is never overridden, but it is not followed into slower products
+/// either: when `OPENBLAS_CORETYPE` holds OpenBLAS to kernels below the CPU's level (an image
+/// that sets `OPENBLAS_CORETYPE=Haswell` for every program, on an AVX-512 Zen 5: 250 against the
+/// built-in GEMM's 438 GFLOP/s for a 1024² SGEMM on two cores), the library comes back
+/// ``Outcome/weak(_:)`` and the system search uses the built-in GEMM. `BACKPROP_BLAS` naming
+/// the library still uses it, on the core the user chose.
 enum OpenBLASCores {
     /// The variable OpenBLAS reads, when it loads, to override its CPU detection.
     static let variable = "OPENBLAS_CORETYPE"
@@ -76,9 +83,18 @@ enum OpenBLASCores {
         // loaded, and the variable is set for the process while the library reads it.
         try lock.withLock {
             var first: DynamicBLAS? = try DynamicBLAS(path: path)
-            guard let core = first?.coreName,
-                  let wanted = reopening(core: core, userSet: environment[variable] != nil, level: level) else {
+            guard let core = first?.coreName else { return .library(first!) }
+            let chosen = environment[variable]
+            let wanted: String
+            switch decision(core: core, userSet: chosen, level: level) {
+            case .keep:
                 return .library(first!)
+            case .passOver:
+                // The same loaded library again, carrying the reason (a reference more).
+                let reason = "\(variable)=\(chosen ?? core) holds OpenBLAS to \(core)'s kernels on this CPU (\(level))"
+                return .weak(try DynamicBLAS(path: path, note: reason))
+            case let .reopen(core):
+                wanted = core
             }
             first = nil  // closes the library, so the next open loads it afresh
             setenv(variable, wanted, 1)
@@ -95,12 +111,22 @@ enum OpenBLASCores {
         }
     }
 
-    /// The core type to open an OpenBLAS again with, after it chose `core` on a CPU at `level`:
-    /// `nil` when the core suits the level, when the user set `OPENBLAS_CORETYPE`, or when
-    /// there is nothing better to ask for.
-    static func reopening(core: String, userSet: Bool, level: KernelInstructionSet) -> String? {
-        guard !userSet, !suits(core, level) else { return nil }
-        return coreType(for: level)
+    /// What to do with an OpenBLAS that chose `core` on a CPU at `level`.
+    enum Decision: Equatable {
+        /// Use it: the core suits the level (or there is nothing better to ask for).
+        case keep
+        /// Open it again with `OPENBLAS_CORETYPE` set to this core type.
+        case reopen(String)
+        /// The user's `OPENBLAS_CORETYPE` holds it below the level: leave it for the built-in
+        /// GEMM, whose kernels follow the CPU.
+        case passOver
+    }
+
+    /// The decision for an OpenBLAS that chose `core` on a CPU at `level`, with `userSet` the
+    /// value of `OPENBLAS_CORETYPE` in the environment (`nil` when unset).
+    static func decision(core: String, userSet: String?, level: KernelInstructionSet) -> Decision {
+        guard !suits(core, level), let wanted = coreType(for: level) else { return .keep }
+        return userSet == nil ? .reopen(wanted) : .passOver
     }
 
     private static let lock = NSLock()
