@@ -20,52 +20,130 @@
 // gives the same bits for the same slice depth.
 
 #define GEMM_MR (2 * GEMM_LANES)
+#define GEMM_CONCAT_(x, y) x##y
+#define GEMM_CONCAT(x, y) GEMM_CONCAT_(x, y)
 
-/// The register tile: T = Σ_p A[:, p] · B[p, :] over a packed strip of A (k-major, GEMM_MR
-/// values a step) and of B (k-major, GEMM_NR a step), written into the full tile at `c`.
-static GEMM_TARGET inline void GEMM_NAME(tile)(
-    ptrdiff_t k, const GEMM_SCALAR *restrict a, const GEMM_SCALAR *restrict b,
-    GEMM_SCALAR *restrict c, ptrdiff_t ldc, BPGEMMUpdate update, GEMM_SCALAR beta) {
-    GEMM_VECTOR low[GEMM_NR], high[GEMM_NR];
-    _Pragma("unroll") for (int j = 0; j < GEMM_NR; j++) {
-        low[j] = GEMM_ZERO();
-        high[j] = GEMM_ZERO();
+/// A register tile of `V` vectors of rows (V · GEMM_LANES rows, V = 1 or 2) by `N` columns
+/// (1 ≤ N ≤ GEMM_NR): T = Σ_p A[:, p] · B[p, :] over a packed strip of A (k-major, GEMM_MR
+/// values a step, of which the first V · GEMM_LANES are read) and of B (k-major, GEMM_NR a
+/// step, of which the first N are read), written into the first `rows` rows of the tile at `c`
+/// (`rows` > (V - 1) · GEMM_LANES). The full tile is V = 2, N = GEMM_NR; the narrower ones serve
+/// the edges of C directly, with no FMA on padding columns and no copy. Every element takes the
+/// same operations in the same order in every variant, so the shape of the tile that computes it
+/// never changes its bits.
+#define GEMM_TILE_VARIANT(V, N)                                                                    \
+    static GEMM_TARGET void GEMM_NAME(tile_##V##_##N)(                                             \
+        ptrdiff_t k, const GEMM_SCALAR *restrict a, const GEMM_SCALAR *restrict b,                 \
+        GEMM_SCALAR *restrict c, ptrdiff_t ldc, BPGEMMUpdate update, GEMM_SCALAR beta,             \
+        ptrdiff_t rows) {                                                                          \
+        GEMM_VECTOR acc[V][N];                                                                     \
+        _Pragma("unroll") for (int j = 0; j < N; j++) {                                            \
+            _Pragma("unroll") for (int v = 0; v < V; v++) acc[v][j] = GEMM_ZERO();                 \
+        }                                                                                          \
+        for (ptrdiff_t p = 0; p < k; p++) {                                                        \
+            GEMM_VECTOR column[V];                                                                 \
+            _Pragma("unroll") for (int v = 0; v < V; v++) column[v] = GEMM_LOAD(a + v * GEMM_LANES); \
+            _Pragma("unroll") for (int j = 0; j < N; j++) {                                        \
+                GEMM_VECTOR bj = GEMM_SPLAT(b[j]);                                                 \
+                _Pragma("unroll") for (int v = 0; v < V; v++) acc[v][j] = GEMM_FMA(column[v], bj, acc[v][j]); \
+            }                                                                                      \
+            a += GEMM_MR;                                                                          \
+            b += GEMM_NR;                                                                          \
+        }                                                                                          \
+        _Pragma("unroll") for (int j = 0; j < N; j++) {                                            \
+            _Pragma("unroll") for (int v = 0; v < V; v++) {                                        \
+                GEMM_NAME(write)(c + j * ldc + v * GEMM_LANES, acc[v][j],                          \
+                                 rows - v * GEMM_LANES, update, beta);                             \
+            }                                                                                      \
+        }                                                                                          \
     }
-    for (ptrdiff_t p = 0; p < k; p++) {
-        GEMM_VECTOR a0 = GEMM_LOAD(a), a1 = GEMM_LOAD(a + GEMM_LANES);
-        _Pragma("unroll") for (int j = 0; j < GEMM_NR; j++) {
-            GEMM_VECTOR bj = GEMM_SPLAT(b[j]);
-            low[j] = GEMM_FMA(a0, bj, low[j]);
-            high[j] = GEMM_FMA(a1, bj, high[j]);
-        }
-        a += GEMM_MR;
-        b += GEMM_NR;
-    }
-    GEMM_VECTOR betas = GEMM_SPLAT(beta);
-    _Pragma("unroll") for (int j = 0; j < GEMM_NR; j++) {
-        GEMM_SCALAR *column = c + j * ldc;
+
+/// Writes the finished vector `t` of a tile into `count` (≥ 1) consecutive elements of C at
+/// `c`: C ← T (overwrite), T + C (accumulate) or fma(β, C, T) (scale). A full vector is one
+/// store; a shorter one (the last rows of C) goes through a scratch vector, element by element,
+/// with the same operation on each.
+static GEMM_TARGET inline void GEMM_NAME(write)(
+    GEMM_SCALAR *restrict c, GEMM_VECTOR t, ptrdiff_t count, BPGEMMUpdate update,
+    GEMM_SCALAR beta) {
+    if (count >= GEMM_LANES) {
         switch (update) {
-        case BPGEMMUpdateOverwrite:
-            GEMM_STORE(column, low[j]);
-            GEMM_STORE(column + GEMM_LANES, high[j]);
-            break;
-        case BPGEMMUpdateAccumulate:
-            GEMM_STORE(column, GEMM_ADD(low[j], GEMM_LOAD(column)));
-            GEMM_STORE(column + GEMM_LANES, GEMM_ADD(high[j], GEMM_LOAD(column + GEMM_LANES)));
-            break;
-        case BPGEMMUpdateScale:
-            GEMM_STORE(column, GEMM_FMA(betas, GEMM_LOAD(column), low[j]));
-            GEMM_STORE(column + GEMM_LANES, GEMM_FMA(betas, GEMM_LOAD(column + GEMM_LANES), high[j]));
-            break;
+        case BPGEMMUpdateOverwrite: GEMM_STORE(c, t); break;
+        case BPGEMMUpdateAccumulate: GEMM_STORE(c, GEMM_ADD(t, GEMM_LOAD(c))); break;
+        case BPGEMMUpdateScale: GEMM_STORE(c, GEMM_FMA(GEMM_SPLAT(beta), GEMM_LOAD(c), t)); break;
+        }
+        return;
+    }
+    GEMM_SCALAR lanes[GEMM_LANES] __attribute__((aligned(64)));
+    GEMM_STORE(lanes, t);
+    for (ptrdiff_t i = 0; i < count; i++) {
+        switch (update) {
+        case BPGEMMUpdateOverwrite: c[i] = lanes[i]; break;
+        case BPGEMMUpdateAccumulate: c[i] = lanes[i] + c[i]; break;
+        case BPGEMMUpdateScale: c[i] = GEMM_SCALAR_FMA(beta, c[i], lanes[i]); break;
         }
     }
+}
+
+#define GEMM_TILE_VARIANTS(N) GEMM_TILE_VARIANT(1, N) GEMM_TILE_VARIANT(2, N)
+GEMM_TILE_VARIANTS(1)
+GEMM_TILE_VARIANTS(2)
+GEMM_TILE_VARIANTS(3)
+GEMM_TILE_VARIANTS(4)
+#if GEMM_NR >= 6
+GEMM_TILE_VARIANTS(5)
+GEMM_TILE_VARIANTS(6)
+#endif
+#if GEMM_NR >= 14
+GEMM_TILE_VARIANTS(7)
+GEMM_TILE_VARIANTS(8)
+GEMM_TILE_VARIANTS(9)
+GEMM_TILE_VARIANTS(10)
+GEMM_TILE_VARIANTS(11)
+GEMM_TILE_VARIANTS(12)
+GEMM_TILE_VARIANTS(13)
+GEMM_TILE_VARIANTS(14)
+#endif
+#if GEMM_NR != 4 && GEMM_NR != 6 && GEMM_NR != 14
+#error "GEMMKernelTemplate.h has tile variants for GEMM_NR 4, 6 and 14"
+#endif
+
+/// The tile of `vectors` vectors of rows by `columns` columns (see GEMM_TILE_VARIANT).
+static GEMM_TARGET inline void GEMM_NAME(tile)(
+    int vectors, ptrdiff_t columns, ptrdiff_t k, const GEMM_SCALAR *a, const GEMM_SCALAR *b,
+    GEMM_SCALAR *c, ptrdiff_t ldc, BPGEMMUpdate update, GEMM_SCALAR beta, ptrdiff_t rows) {
+#define GEMM_TILE_CASE(N)                                                                          \
+    case N:                                                                                        \
+        if (vectors == 2) GEMM_NAME(tile_2_##N)(k, a, b, c, ldc, update, beta, rows);              \
+        else GEMM_NAME(tile_1_##N)(k, a, b, c, ldc, update, beta, rows);                           \
+        return;
+    switch (columns) {
+    GEMM_TILE_CASE(1)
+    GEMM_TILE_CASE(2)
+    GEMM_TILE_CASE(3)
+    GEMM_TILE_CASE(4)
+#if GEMM_NR >= 6
+    GEMM_TILE_CASE(5)
+    GEMM_TILE_CASE(6)
+#endif
+#if GEMM_NR >= 14
+    GEMM_TILE_CASE(7)
+    GEMM_TILE_CASE(8)
+    GEMM_TILE_CASE(9)
+    GEMM_TILE_CASE(10)
+    GEMM_TILE_CASE(11)
+    GEMM_TILE_CASE(12)
+    GEMM_TILE_CASE(13)
+    GEMM_TILE_CASE(14)
+#endif
+    default: return;
+    }
+#undef GEMM_TILE_CASE
 }
 
 GEMM_TARGET void GEMM_NAME(tiles)(
     ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const GEMM_SCALAR *packed_a,
     const GEMM_SCALAR *packed_b, GEMM_SCALAR *c, ptrdiff_t ldc, BPGEMMUpdate update,
     GEMM_SCALAR beta) {
-    GEMM_SCALAR edge[GEMM_MR * GEMM_NR] __attribute__((aligned(64)));
     for (ptrdiff_t jr = 0; jr < n; jr += GEMM_NR) {
         ptrdiff_t columns = n - jr < GEMM_NR ? n - jr : GEMM_NR;
         const GEMM_SCALAR *b = packed_b + jr * k;
@@ -74,24 +152,10 @@ GEMM_TARGET void GEMM_NAME(tiles)(
             const GEMM_SCALAR *a = packed_a + ir * k;
             GEMM_SCALAR *tile = c + ir + jr * ldc;
             if (rows == GEMM_MR && columns == GEMM_NR) {
-                GEMM_NAME(tile)(k, a, b, tile, ldc, update, beta);
-                continue;
-            }
-            // An edge tile: the full padded tile into `edge`, then the part inside C, with the
-            // same update as a full tile's.
-            GEMM_NAME(tile)(k, a, b, edge, GEMM_MR, BPGEMMUpdateOverwrite, 0);
-            for (ptrdiff_t j = 0; j < columns; j++) {
-                const GEMM_SCALAR *source = edge + j * GEMM_MR;
-                GEMM_SCALAR *destination = tile + j * ldc;
-                for (ptrdiff_t i = 0; i < rows; i++) {
-                    switch (update) {
-                    case BPGEMMUpdateOverwrite: destination[i] = source[i]; break;
-                    case BPGEMMUpdateAccumulate: destination[i] = source[i] + destination[i]; break;
-                    case BPGEMMUpdateScale:
-                        destination[i] = GEMM_SCALAR_FMA(beta, destination[i], source[i]);
-                        break;
-                    }
-                }
+                GEMM_CONCAT(GEMM_NAME(tile_2_), GEMM_NR)(k, a, b, tile, ldc, update, beta, rows);
+            } else {
+                // An edge of C: only its rows' vectors and its columns are computed.
+                GEMM_NAME(tile)(rows > GEMM_LANES ? 2 : 1, columns, k, a, b, tile, ldc, update, beta, rows);
             }
         }
     }
@@ -150,3 +214,7 @@ GEMM_TARGET void GEMM_NAME(pack_b)(
 }
 
 #undef GEMM_MR
+#undef GEMM_CONCAT_
+#undef GEMM_CONCAT
+#undef GEMM_TILE_VARIANT
+#undef GEMM_TILE_VARIANTS

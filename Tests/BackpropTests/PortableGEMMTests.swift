@@ -344,6 +344,23 @@ struct PortableGEMMTests {
             PortableGEMMCase(m: 100, n: 257, k: 33),
             PortableGEMMCase(m: 65, n: 29, k: 800),
             PortableGEMMCase(m: 1, n: 7, k: 1),
+            // Edge tiles of every width and of one or two vectors of rows: an MLP's shards
+            // (n = 64 = 4 · 14 + 8) and output layer (m = 10), and the widths 1 ... 13 past a
+            // full strip.
+            PortableGEMMCase(m: 10, n: 64, k: 128),
+            PortableGEMMCase(m: 256, n: 64, k: 40),
+            PortableGEMMCase(m: 17, n: 27, k: 9),
+            PortableGEMMCase(m: 49, n: 25, k: 3),
+            PortableGEMMCase(m: 5, n: 23, k: 11),
+            PortableGEMMCase(m: 40, n: 21, k: 6),
+            PortableGEMMCase(m: 31, n: 19, k: 2),
+            PortableGEMMCase(m: 16, n: 17, k: 5),
+            PortableGEMMCase(m: 15, n: 16, k: 4),
+            PortableGEMMCase(m: 33, n: 15, k: 3),
+            PortableGEMMCase(m: 20, n: 18, k: 7),
+            PortableGEMMCase(m: 12, n: 20, k: 5),
+            PortableGEMMCase(m: 35, n: 24, k: 4),
+            PortableGEMMCase(m: 3, n: 26, k: 8),
         ])
     func fusedLevelsAgree(shape: PortableGEMMCase) {
         for (transA, transB) in gemmTransposeCombinations {
