@@ -12,6 +12,10 @@
 //   GEMM_FMA(a, b, c)    vector operations (unaligned load and store; GEMM_FMA is a·b + c
 //                        rounded once)
 //   GEMM_SCALAR_FMA(a, b, c)  the same on one scalar
+//   GEMM_TRANSPOSE(block), GEMM_MUL(a, b), GEMM_LOAD_FIRST(p, n), GEMM_STORE_FIRST(p, v, n)
+//                        optional: transpose an array of GEMM_LANES vectors in place, multiply,
+//                        load the first n lanes (the rest zero, nothing read past them) and
+//                        store the first n lanes of v; with them the packs go through registers
 //
 // The arithmetic on each element of C is fixed by the packing and by the depth of a slice, not
 // by the tile's shape or the vector width: a register tile starts at zero and takes one fused
@@ -161,6 +165,37 @@ GEMM_TARGET void GEMM_NAME(tiles)(
     }
 }
 
+#ifdef GEMM_TRANSPOSE
+/// strip[p · width + c] = α · source[p + c · ld] for c < count, 0 for count ≤ c < width, p < k:
+/// `count` columns of `source`, each contiguous in p, interleaved into k-major steps of `width`
+/// values (a transposed A strip, or a B strip of an untransposed B). Blocks of GEMM_LANES steps
+/// by GEMM_LANES columns go through registers and GEMM_TRANSPOSE; the last steps one by one.
+/// The same products α · x as element by element, so the same bits.
+static GEMM_TARGET void GEMM_NAME(pack_transposing)(
+    const GEMM_SCALAR *source, ptrdiff_t ld, ptrdiff_t k, ptrdiff_t count, ptrdiff_t width,
+    GEMM_SCALAR alpha, GEMM_SCALAR *strip) {
+    GEMM_VECTOR alphas = GEMM_SPLAT(alpha);
+    ptrdiff_t p = 0;
+    for (; p + GEMM_LANES <= k; p += GEMM_LANES) {
+        for (ptrdiff_t c0 = 0; c0 < width; c0 += GEMM_LANES) {
+            GEMM_VECTOR block[GEMM_LANES];
+            _Pragma("unroll") for (int c = 0; c < GEMM_LANES; c++) {
+                block[c] = c0 + c < count ? GEMM_MUL(alphas, GEMM_LOAD(source + p + (c0 + c) * ld))
+                                          : GEMM_ZERO();
+            }
+            GEMM_TRANSPOSE(block);
+            ptrdiff_t lanes = width - c0 < GEMM_LANES ? width - c0 : GEMM_LANES;
+            _Pragma("unroll") for (int i = 0; i < GEMM_LANES; i++) {
+                GEMM_STORE_FIRST(strip + (p + i) * width + c0, block[i], lanes);
+            }
+        }
+    }
+    for (; p < k; p++) {
+        for (ptrdiff_t c = 0; c < width; c++) strip[p * width + c] = c < count ? alpha * source[p + c * ld] : 0;
+    }
+}
+#endif
+
 GEMM_TARGET void GEMM_NAME(pack_a)(
     const GEMM_SCALAR *a, ptrdiff_t lda, int transposed, ptrdiff_t m, ptrdiff_t k,
     GEMM_SCALAR *packed) {
@@ -182,9 +217,13 @@ GEMM_TARGET void GEMM_NAME(pack_a)(
             // op(A)[i, p] = a[p + i·lda]: each step of p reads one value from each of `rows`
             // contiguous columns of a.
             const GEMM_SCALAR *source = a + i0 * lda;
+#ifdef GEMM_TRANSPOSE
+            GEMM_NAME(pack_transposing)(source, lda, k, rows, GEMM_MR, 1, strip);
+#else
             for (ptrdiff_t p = 0; p < k; p++, strip += GEMM_MR) {
                 for (ptrdiff_t r = 0; r < GEMM_MR; r++) strip[r] = r < rows ? source[p + r * lda] : 0;
             }
+#endif
         }
     }
 }
@@ -198,17 +237,32 @@ GEMM_TARGET void GEMM_NAME(pack_b)(
         if (!transposed) {
             // op(B)[p, j] = b[p + j·ldb]: one value from each of `columns` columns of b a step.
             const GEMM_SCALAR *source = b + j0 * ldb;
+#ifdef GEMM_TRANSPOSE
+            GEMM_NAME(pack_transposing)(source, ldb, k, columns, GEMM_NR, alpha, strip);
+#else
             for (ptrdiff_t p = 0; p < k; p++, strip += GEMM_NR) {
                 for (ptrdiff_t c = 0; c < GEMM_NR; c++) {
                     strip[c] = c < columns ? alpha * source[p + c * ldb] : 0;
                 }
             }
+#endif
         } else {
             // op(B)[p, j] = b[j + p·ldb]: `columns` contiguous values a step.
             const GEMM_SCALAR *source = b + j0;
+#ifdef GEMM_TRANSPOSE
+            GEMM_VECTOR alphas = GEMM_SPLAT(alpha);
+            for (ptrdiff_t p = 0; p < k; p++, source += ldb, strip += GEMM_NR) {
+                _Pragma("unroll") for (ptrdiff_t c0 = 0; c0 < GEMM_NR; c0 += GEMM_LANES) {
+                    ptrdiff_t present = columns - c0 < 0 ? 0 : columns - c0 < GEMM_LANES ? columns - c0 : GEMM_LANES;
+                    ptrdiff_t lanes = GEMM_NR - c0 < GEMM_LANES ? GEMM_NR - c0 : GEMM_LANES;
+                    GEMM_STORE_FIRST(strip + c0, GEMM_MUL(alphas, GEMM_LOAD_FIRST(source + c0, present)), lanes);
+                }
+            }
+#else
             for (ptrdiff_t p = 0; p < k; p++, source += ldb, strip += GEMM_NR) {
                 for (ptrdiff_t c = 0; c < GEMM_NR; c++) strip[c] = c < columns ? alpha * source[c] : 0;
             }
+#endif
         }
     }
 }
