@@ -144,13 +144,13 @@ void bp_dgemm_pack_b(BPKernelLevel level, const double *b, ptrdiff_t ldb, int tr
 }
 
 void bp_sgemm_tiles(BPKernelLevel level, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
-    const float *packed_a, const float *packed_b, float *c, ptrdiff_t ldc, BPGEMMUpdate update,
-    float beta) {
-    BP_GEMM_DISPATCH(f32, tiles(m, n, k, packed_a, packed_b, c, ldc, update, beta))
+    const float *packed_a, ptrdiff_t lda, const float *packed_b, float *c, ptrdiff_t ldc,
+    BPGEMMUpdate update, float beta) {
+    BP_GEMM_DISPATCH(f32, tiles(m, n, k, packed_a, lda, packed_b, c, ldc, update, beta))
 }
 
 void bp_dgemm_tiles(BPKernelLevel level, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
-    const double *packed_a, const double *packed_b, double *c, ptrdiff_t ldc,
+    const double *packed_a, ptrdiff_t lda, const double *packed_b, double *c, ptrdiff_t ldc,
     BPGEMMUpdate update, double beta) {
-    BP_GEMM_DISPATCH(f64, tiles(m, n, k, packed_a, packed_b, c, ldc, update, beta))
+    BP_GEMM_DISPATCH(f64, tiles(m, n, k, packed_a, lda, packed_b, c, ldc, update, beta))
 }

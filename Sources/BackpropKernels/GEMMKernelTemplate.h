@@ -39,7 +39,7 @@
     static GEMM_TARGET void GEMM_NAME(tile_##V##_##N)(                                             \
         ptrdiff_t k, const GEMM_SCALAR *restrict a, const GEMM_SCALAR *restrict b,                 \
         GEMM_SCALAR *restrict c, ptrdiff_t ldc, BPGEMMUpdate update, GEMM_SCALAR beta,             \
-        ptrdiff_t rows) {                                                                          \
+        ptrdiff_t rows, ptrdiff_t a_step) {                                                        \
         GEMM_VECTOR acc[V][N];                                                                     \
         _Pragma("unroll") for (int j = 0; j < N; j++) {                                            \
             _Pragma("unroll") for (int v = 0; v < V; v++) acc[v][j] = GEMM_ZERO();                 \
@@ -51,7 +51,7 @@
                 GEMM_VECTOR bj = GEMM_SPLAT(b[j]);                                                 \
                 _Pragma("unroll") for (int v = 0; v < V; v++) acc[v][j] = GEMM_FMA(column[v], bj, acc[v][j]); \
             }                                                                                      \
-            a += GEMM_MR;                                                                          \
+            a += a_step;                                                                           \
             b += GEMM_NR;                                                                          \
         }                                                                                          \
         _Pragma("unroll") for (int j = 0; j < N; j++) {                                            \
@@ -114,11 +114,12 @@ GEMM_TILE_VARIANTS(14)
 /// The tile of `vectors` vectors of rows by `columns` columns (see GEMM_TILE_VARIANT).
 static GEMM_TARGET inline void GEMM_NAME(tile)(
     int vectors, ptrdiff_t columns, ptrdiff_t k, const GEMM_SCALAR *a, const GEMM_SCALAR *b,
-    GEMM_SCALAR *c, ptrdiff_t ldc, BPGEMMUpdate update, GEMM_SCALAR beta, ptrdiff_t rows) {
+    GEMM_SCALAR *c, ptrdiff_t ldc, BPGEMMUpdate update, GEMM_SCALAR beta, ptrdiff_t rows,
+    ptrdiff_t a_step) {
 #define GEMM_TILE_CASE(N)                                                                          \
     case N:                                                                                        \
-        if (vectors == 2) GEMM_NAME(tile_2_##N)(k, a, b, c, ldc, update, beta, rows);              \
-        else GEMM_NAME(tile_1_##N)(k, a, b, c, ldc, update, beta, rows);                           \
+        if (vectors == 2) GEMM_NAME(tile_2_##N)(k, a, b, c, ldc, update, beta, rows, a_step);      \
+        else GEMM_NAME(tile_1_##N)(k, a, b, c, ldc, update, beta, rows, a_step);                   \
         return;
     switch (columns) {
     GEMM_TILE_CASE(1)
@@ -145,21 +146,23 @@ static GEMM_TARGET inline void GEMM_NAME(tile)(
 }
 
 GEMM_TARGET void GEMM_NAME(tiles)(
-    ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const GEMM_SCALAR *packed_a,
+    ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const GEMM_SCALAR *packed_a, ptrdiff_t lda,
     const GEMM_SCALAR *packed_b, GEMM_SCALAR *c, ptrdiff_t ldc, BPGEMMUpdate update,
     GEMM_SCALAR beta) {
+    // lda > 0: A is read in place, column-major with column stride lda (m a multiple of MR).
+    ptrdiff_t a_step = lda > 0 ? lda : GEMM_MR;
     for (ptrdiff_t jr = 0; jr < n; jr += GEMM_NR) {
         ptrdiff_t columns = n - jr < GEMM_NR ? n - jr : GEMM_NR;
         const GEMM_SCALAR *b = packed_b + jr * k;
         for (ptrdiff_t ir = 0; ir < m; ir += GEMM_MR) {
             ptrdiff_t rows = m - ir < GEMM_MR ? m - ir : GEMM_MR;
-            const GEMM_SCALAR *a = packed_a + ir * k;
+            const GEMM_SCALAR *a = lda > 0 ? packed_a + ir : packed_a + ir * k;
             GEMM_SCALAR *tile = c + ir + jr * ldc;
             if (rows == GEMM_MR && columns == GEMM_NR) {
-                GEMM_CONCAT(GEMM_NAME(tile_2_), GEMM_NR)(k, a, b, tile, ldc, update, beta, rows);
+                GEMM_CONCAT(GEMM_NAME(tile_2_), GEMM_NR)(k, a, b, tile, ldc, update, beta, rows, a_step);
             } else {
                 // An edge of C: only its rows' vectors and its columns are computed.
-                GEMM_NAME(tile)(rows > GEMM_LANES ? 2 : 1, columns, k, a, b, tile, ldc, update, beta, rows);
+                GEMM_NAME(tile)(rows > GEMM_LANES ? 2 : 1, columns, k, a, b, tile, ldc, update, beta, rows, a_step);
             }
         }
     }

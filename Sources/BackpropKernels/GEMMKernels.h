@@ -7,7 +7,7 @@
 
 #define BP_GEMM_DECLARE(prefix, scalar)                                                          \
     void prefix##_tiles(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const scalar *packed_a,          \
-        const scalar *packed_b, scalar *c, ptrdiff_t ldc, BPGEMMUpdate update, scalar beta);      \
+        ptrdiff_t lda, const scalar *packed_b, scalar *c, ptrdiff_t ldc, BPGEMMUpdate update, scalar beta);      \
     void prefix##_pack_a(const scalar *a, ptrdiff_t lda, int transposed, ptrdiff_t m,           \
         ptrdiff_t k, scalar *packed);                                                            \
     void prefix##_pack_b(const scalar *b, ptrdiff_t ldb, int transposed, ptrdiff_t k,           \

@@ -56,6 +56,30 @@ protocol GEMMKernels: Sendable {
         m: Int, n: Int, k: Int,
         packedA: UnsafePointer<Scalar>, packedB: UnsafePointer<Scalar>,
         c: UnsafeMutablePointer<Scalar>, ldc: Int, update: GEMMUpdate, beta: Scalar)
+
+    /// Whether ``multiplyTiles(m:n:k:unpackedA:lda:packedB:c:ldc:update:beta:)`` can read an
+    /// untransposed block of A in place.
+    var readsUnpackedA: Bool { get }
+
+    /// ``multiplyTiles(m:n:k:packedA:packedB:c:ldc:update:beta:)`` with the block of A read in
+    /// place (column-major, column stride `lda`; `m` a multiple of `mr`): the same bits, without
+    /// the copy.
+    func multiplyTiles(
+        m: Int, n: Int, k: Int,
+        unpackedA: UnsafePointer<Scalar>, lda: Int, packedB: UnsafePointer<Scalar>,
+        c: UnsafeMutablePointer<Scalar>, ldc: Int, update: GEMMUpdate, beta: Scalar)
+}
+
+extension GEMMKernels {
+    var readsUnpackedA: Bool { false }
+
+    func multiplyTiles(
+        m: Int, n: Int, k: Int,
+        unpackedA: UnsafePointer<Scalar>, lda: Int, packedB: UnsafePointer<Scalar>,
+        c: UnsafeMutablePointer<Scalar>, ldc: Int, update: GEMMUpdate, beta: Scalar
+    ) {
+        preconditionFailure("\(Self.self) reads A packed only")
+    }
 }
 
 /// The cache-blocked ("Goto") GEMM behind ``PortableGEMM``, over the packing routines and
@@ -190,6 +214,9 @@ struct BlockedGEMM<Kernels: GEMMKernels>: Sendable {
         defer { raw.deallocate() }
         let packedA = raw.bindMemory(to: Scalar.self, capacity: aCount + bCount)
         let packedB = packedA + aCount
+        // An untransposed A is read in place where the kernels can (its strips are already
+        // columns of mr contiguous values a step apart by lda).
+        let inPlaceA = !a.transposed && kernels.readsUnpackedA
 
         var jc = 0
         while jc < n {
@@ -203,10 +230,17 @@ struct BlockedGEMM<Kernels: GEMMKernels>: Sendable {
                 var ic = 0
                 while ic < m {
                     let mcCur = min(mBlock, m - ic)
-                    kernels.packA(a.offset(row: ic, column: pc), m: mcCur, k: kcCur, into: packedA)
-                    kernels.multiplyTiles(
-                        m: mcCur, n: ncCur, k: kcCur, packedA: packedA, packedB: packedB,
-                        c: c + ic + jc * ldc, ldc: ldc, update: update, beta: beta)
+                    let block = a.offset(row: ic, column: pc)
+                    if inPlaceA && mcCur % mr == 0 {
+                        kernels.multiplyTiles(
+                            m: mcCur, n: ncCur, k: kcCur, unpackedA: block.base, lda: block.ld, packedB: packedB,
+                            c: c + ic + jc * ldc, ldc: ldc, update: update, beta: beta)
+                    } else {
+                        kernels.packA(block, m: mcCur, k: kcCur, into: packedA)
+                        kernels.multiplyTiles(
+                            m: mcCur, n: ncCur, k: kcCur, packedA: packedA, packedB: packedB,
+                            c: c + ic + jc * ldc, ldc: ldc, update: update, beta: beta)
+                    }
                     ic += mBlock
                 }
                 pc += kBlock

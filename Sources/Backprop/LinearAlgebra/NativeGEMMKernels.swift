@@ -41,13 +41,30 @@ struct NativeGEMMKernels<Scalar: NativeGEMMScalar>: GEMMKernels {
         packedA: UnsafePointer<Scalar>, packedB: UnsafePointer<Scalar>,
         c: UnsafeMutablePointer<Scalar>, ldc: Int, update: GEMMUpdate, beta: Scalar
     ) {
-        let mode: BPGEMMUpdate
-        switch update {
-        case .overwrite: mode = BPGEMMUpdateOverwrite
-        case .accumulate: mode = BPGEMMUpdateAccumulate
-        case .scale: mode = BPGEMMUpdateScale
+        let mode = update.mode
+        Scalar.multiplyTiles(level, m, n, k, packedA, 0, packedB, c, ldc, mode, beta)
+    }
+
+    var readsUnpackedA: Bool { true }
+
+    func multiplyTiles(
+        m: Int, n: Int, k: Int,
+        unpackedA: UnsafePointer<Scalar>, lda: Int, packedB: UnsafePointer<Scalar>,
+        c: UnsafeMutablePointer<Scalar>, ldc: Int, update: GEMMUpdate, beta: Scalar
+    ) {
+        precondition(m % mr == 0 && lda >= m)
+        Scalar.multiplyTiles(level, m, n, k, unpackedA, lda, packedB, c, ldc, update.mode, beta)
+    }
+}
+
+extension GEMMUpdate {
+    /// The C kernels' name for the update.
+    var mode: BPGEMMUpdate {
+        switch self {
+        case .overwrite: BPGEMMUpdateOverwrite
+        case .accumulate: BPGEMMUpdateAccumulate
+        case .scale: BPGEMMUpdateScale
         }
-        Scalar.multiplyTiles(level, m, n, k, packedA, packedB, c, ldc, mode, beta)
     }
 }
 
@@ -61,7 +78,7 @@ protocol NativeGEMMScalar: BinaryFloatingPoint & Sendable {
         _ k: Int, _ n: Int, _ alpha: Self, _ packed: UnsafeMutablePointer<Self>)
     static func multiplyTiles(
         _ level: BPKernelLevel, _ m: Int, _ n: Int, _ k: Int, _ packedA: UnsafePointer<Self>,
-        _ packedB: UnsafePointer<Self>, _ c: UnsafeMutablePointer<Self>, _ ldc: Int,
+        _ lda: Int, _ packedB: UnsafePointer<Self>, _ c: UnsafeMutablePointer<Self>, _ ldc: Int,
         _ update: BPGEMMUpdate, _ beta: Self)
 }
 
@@ -81,9 +98,9 @@ extension Float: NativeGEMMScalar {
     @inline(__always)
     static func multiplyTiles(
         _ level: BPKernelLevel, _ m: Int, _ n: Int, _ k: Int, _ packedA: UnsafePointer<Float>,
-        _ packedB: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+        _ lda: Int, _ packedB: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
         _ update: BPGEMMUpdate, _ beta: Float
-    ) { bp_sgemm_tiles(level, m, n, k, packedA, packedB, c, ldc, update, beta) }
+    ) { bp_sgemm_tiles(level, m, n, k, packedA, lda, packedB, c, ldc, update, beta) }
 }
 
 extension Double: NativeGEMMScalar {
@@ -102,7 +119,7 @@ extension Double: NativeGEMMScalar {
     @inline(__always)
     static func multiplyTiles(
         _ level: BPKernelLevel, _ m: Int, _ n: Int, _ k: Int, _ packedA: UnsafePointer<Double>,
-        _ packedB: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>, _ ldc: Int,
+        _ lda: Int, _ packedB: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>, _ ldc: Int,
         _ update: BPGEMMUpdate, _ beta: Double
-    ) { bp_dgemm_tiles(level, m, n, k, packedA, packedB, c, ldc, update, beta) }
+    ) { bp_dgemm_tiles(level, m, n, k, packedA, lda, packedB, c, ldc, update, beta) }
 }

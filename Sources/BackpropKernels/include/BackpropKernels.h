@@ -143,15 +143,17 @@ void bp_sgemm_pack_b(BPKernelLevel level, const float *b, ptrdiff_t ldb, int tra
 void bp_dgemm_pack_b(BPKernelLevel level, const double *b, ptrdiff_t ldb, int transposed,
     ptrdiff_t k, ptrdiff_t n, double alpha, double *packed);
 
-/// C (`m × n`, column stride `ldc`) updated by the product of a packed block of A (`m × k`)
-/// and a packed panel of B (`k × n`), one register tile at a time; cells outside C are not
-/// touched.
+/// C (`m × n`, column stride `ldc`) updated by the product of a block of A (`m × k`) and a
+/// packed panel of B (`k × n`), one register tile at a time; cells outside C are not touched.
+/// With `lda` 0 the block of A is packed (``bp_sgemm_pack_a``); with `lda` > 0 it is read in
+/// place, column-major with column stride `lda`, and `m` must be a multiple of `mr`. The same
+/// bits either way.
 void bp_sgemm_tiles(BPKernelLevel level, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
-    const float *packed_a, const float *packed_b, float *c, ptrdiff_t ldc, BPGEMMUpdate update,
-    float beta);
+    const float *packed_a, ptrdiff_t lda, const float *packed_b, float *c, ptrdiff_t ldc,
+    BPGEMMUpdate update, float beta);
 /// Double-precision ``bp_sgemm_tiles``.
 void bp_dgemm_tiles(BPKernelLevel level, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
-    const double *packed_a, const double *packed_b, double *c, ptrdiff_t ldc,
+    const double *packed_a, ptrdiff_t lda, const double *packed_b, double *c, ptrdiff_t ldc,
     BPGEMMUpdate update, double beta);
 
 // MARK: GEMM end
