@@ -1,6 +1,7 @@
 // The built-in GEMM's kernels for x86-64 with AVX-512: a 32 × 14 Float and a 16 × 14 Double
 // register tile (28 accumulator registers of the 32 and two for the A column; the B values
-// are broadcast from memory inside the multiply-adds). See GEMMKernelTemplate.h.
+// are broadcast from memory inside the multiply-adds), and the transposing packs through
+// 16 × 16 Float and 8 × 8 Double register transposes. See GEMMKernelTemplate.h.
 #include "BackpropKernels.h"
 #include "GEMMKernels.h"
 
