@@ -110,6 +110,12 @@ struct ShardedStep<Scalar: BackpropScalar>: Sendable {
         return Swift.max(1, Swift.min(workers, m / minimumColumns))
     }
 
+    /// Whether these buffers are the ones `init(network:examples:workers:)` would build for
+    /// `network` (the trainer's: its shapes do not change), `m` examples and `workers` threads.
+    func fits(network: Network<Scalar>, examples m: Int, workers: Int) -> Bool {
+        examples == m && shards.count == Self.shardCount(network: network, examples: m, workers: workers, minimumWork: Self.minimumWork)
+    }
+
     /// Whether steps run on more than one thread.
     var isParallel: Bool { shards.count > 1 }
 

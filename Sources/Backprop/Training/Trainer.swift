@@ -21,8 +21,12 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
     public var history: [EpochRecord] = []
     /// The best validation loss so far and the weights that had it (early stopping).
     public private(set) var best: (loss: Double, epoch: Int, network: Network<Scalar>)?
-    /// Buffers reused from batch to batch.
+    /// Buffers reused from batch to batch: the last batch's.
     private var workspace: ShardedStep<Scalar>?
+    /// The other batch size's buffers, kept: an epoch whose last batch is smaller (MNIST's 60,000
+    /// in batches of 128 ends with 96) would otherwise build both anew every epoch, with their
+    /// allocations, page faults and the column-run check.
+    private var spareWorkspace: ShardedStep<Scalar>?
     /// The one batch of full-batch training, `0..<m` in order.
     private var wholeBatch: MiniBatches?
     /// The window's summed gradients while mini-batches are accumulated.
@@ -42,6 +46,8 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
     var fusesUpdate = true
     /// How many steps took the fused pass (for tests, which check that it ran).
     private(set) var fusedSteps = 0
+    /// How many step workspaces were built (for tests: one per batch size, not per epoch).
+    private(set) var workspacesBuilt = 0
     /// How many shards the last batch was split into (0 before the first batch).
     var shardCount: Int { workspace?.shards.count ?? 0 }
     /// The part of an epoch done before an interruption; the next epoch run resumes after it.
@@ -164,9 +170,7 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         // documentation and ShardedStep).
         let workers = threads ?? LinearAlgebra.threadCount
         let firstShare = share(pieces(of: batches.batches[0].count)[0]).count
-        var workspace = self.workspace.flatMap { $0.examples == firstShare ? $0 : nil }
-            ?? ShardedStep(network: network, examples: firstShare, workers: workers)
-        self.workspace = nil
+        var workspace = takeWorkspace(examples: firstShare, workers: workers)
         defer { self.workspace = workspace }
         for (index, batch) in batches.batches.enumerated() {
             if index < skip {
@@ -193,7 +197,8 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
             for (j, piece) in parts.enumerated() {
                 let mine = share(piece)
                 if workspace.examples != mine.count {
-                    workspace = ShardedStep(network: network, examples: mine.count, workers: workers)
+                    self.workspace = workspace
+                    workspace = takeWorkspace(examples: mine.count, workers: workers)
                 }
                 let indices = mine.count == batch.count ? batch : Array(batch[mine])
                 totals += try workspace.step(
@@ -321,6 +326,30 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
             : "\(m) examples in batches of \(size), which leaves a last batch of one example"
         throw BackpropError.invalidArgument(
             "layer \(index + 1) (\(network.layers[index])) normalizes over the batch and needs at least 2 examples per batch in training, but the run has \(which) (σ² would be 0 for every unit); choose another batch size")
+    }
+
+    /// Forgets the stored workspaces (for tests, which compare reused ones with new ones).
+    mutating func dropWorkspaces() {
+        (workspace, spareWorkspace) = (nil, nil)
+    }
+
+    /// Buffers for batches of `m` examples on `workers` threads: ``workspace`` or
+    /// ``spareWorkspace`` when one was built for them, else new ones. Both stored ones are taken
+    /// out; the one not returned stays the spare.
+    private mutating func takeWorkspace(examples m: Int, workers: Int) -> ShardedStep<Scalar> {
+        var chosen: ShardedStep<Scalar>?
+        let kept = [workspace, spareWorkspace].compactMap { $0 }
+        (workspace, spareWorkspace) = (nil, nil)
+        for candidate in kept {
+            if chosen == nil && candidate.fits(network: network, examples: m, workers: workers) {
+                chosen = candidate
+            } else {
+                spareWorkspace = candidate
+            }
+        }
+        if let chosen { return chosen }
+        workspacesBuilt += 1
+        return ShardedStep(network: network, examples: m, workers: workers)
     }
 
     private func checkFinite(
