@@ -11,8 +11,7 @@ Usage (from the repository root, after `swift build -c release`):
 
 "own" adds Backprop's figures that have no peer here: its MLP GFLOP/s against the SGEMM rate it
 measures itself, Adam against SGD, inference, the built-in GEMM against the system BLAS (named,
-with its own CPU detection), a gradient
-check, and peak memory.
+with its own CPU detection), a gradient check, and peak memory.
 """
 import argparse
 import os
