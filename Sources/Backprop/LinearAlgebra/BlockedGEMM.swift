@@ -99,7 +99,12 @@ extension GEMMKernels {
 ///               updates on mr × nr accumulators held in registers; the strips stream from L1)
 ///
 /// Packing does the transposes and the zero padding, so all four transpose combinations and
-/// every ragged edge go through the same kernel, which only ever reads contiguous memory. `α`
+/// every ragged edge go through the same kernel, which only ever reads contiguous memory. Where
+/// the kernels can (``GEMMKernels/readsUnpackedA``), an untransposed A whose block is whole
+/// `mr`-row strips is read in place instead of packed: each step of a strip is already `mr`
+/// contiguous values, `lda` apart, and the copy (a layer's whole `W` for every shard, every
+/// step) is saved; the arithmetic is the same. Edge tiles are computed by narrower kernels
+/// directly into C. `α`
 /// is folded into `packedB`; `β` is applied when the first `kc` slice is added into `C`, and
 /// later slices simply accumulate. Large products are split over threads by column (or row)
 /// blocks of C, in whole register tiles; the split changes no element's arithmetic, so the
