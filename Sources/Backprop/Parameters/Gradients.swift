@@ -46,7 +46,7 @@ public struct Gradients<Scalar: BackpropScalar>: Sendable, Equatable {
     public func weightNorm(layer l: Int) -> Double {
         var total = 0.0
         for tensor in tensors where tensor.layer == l && tensor.decays {
-            for g in slab[tensor.range] { total += Double(g) * Double(g) }
+            total += slab.withUnsafeBufferPointer { $0.slice(tensor.range).sumOfSquares }
         }
         return total.squareRoot()
     }

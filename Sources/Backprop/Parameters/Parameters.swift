@@ -74,18 +74,18 @@ public struct Parameters<Scalar: BackpropScalar>: Sendable, Equatable {
     }
 
     /// Whether every parameter is finite.
-    public var isFinite: Bool { slab.allSatisfy { $0.isFinite } }
+    public var isFinite: Bool { slab.withUnsafeBufferPointer(\.allFinite) }
 
     /// The first tensor holding a NaN or an infinity.
     public func firstNonFinite() -> ParameterTensor? {
-        tensors.first { tensor in slab[tensor.range].contains { !$0.isFinite } }
+        tensors.first { tensor in !slab.withUnsafeBufferPointer { $0.slice(tensor.range).allFinite } }
     }
 
     /// `Σ ‖θ‖²` over the tensors that decay (the weights), accumulated in `Double`.
     public func decayingSquaredNorm() -> Double {
         var total = 0.0
         for tensor in tensors where tensor.decays {
-            for value in slab[tensor.range] { total += Double(value) * Double(value) }
+            total += slab.withUnsafeBufferPointer { $0.slice(tensor.range).sumOfSquares }
         }
         return total
     }

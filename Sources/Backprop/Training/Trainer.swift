@@ -356,7 +356,7 @@ public struct Trainer<Scalar: BackpropScalar>: Sendable {
         _ gradients: Gradients<Scalar>, cost: Double, all: Bool, epoch: Int, batch: Int
     ) throws {
         let bad = gradients.tensors.first { tensor in
-            (all || !tensor.decays) && gradients.slab[tensor.range].contains { !$0.isFinite }
+            (all || !tensor.decays) && !gradients.slab.withUnsafeBufferPointer { $0.slice(tensor.range).allFinite }
         }
         if let bad {
             let parameters = network.parameters.isFinite
