@@ -29,21 +29,21 @@ struct OpenBLASCoresTests {
     @Test("A weak core is reopened with the level's core type, or passed over when the user chose it")
     func reopening() {
         #if arch(x86_64)
-        #expect(OpenBLASCores.decision(core: "Prescott", userSet: nil, level: .avx512) == .reopen("SkylakeX"))
-        #expect(OpenBLASCores.decision(core: "Haswell", userSet: nil, level: .avx512) == .reopen("SkylakeX"))
-        #expect(OpenBLASCores.decision(core: "Prescott", userSet: nil, level: .avx2) == .reopen("Haswell"))
-        #expect(OpenBLASCores.decision(core: "Sandybridge", userSet: nil, level: .avx2) == .reopen("Haswell"))
+        #expect(OpenBLASCores.decision(core: "Prescott", userChoice: nil, level: .avx512) == .reopen("SkylakeX"))
+        #expect(OpenBLASCores.decision(core: "Haswell", userChoice: nil, level: .avx512) == .reopen("SkylakeX"))
+        #expect(OpenBLASCores.decision(core: "Prescott", userChoice: nil, level: .avx2) == .reopen("Haswell"))
+        #expect(OpenBLASCores.decision(core: "Sandybridge", userChoice: nil, level: .avx2) == .reopen("Haswell"))
         // The user's core type is kept; below the CPU's level the search leaves the library.
-        #expect(OpenBLASCores.decision(core: "Haswell", userSet: "Haswell", level: .avx512) == .passOver)
-        #expect(OpenBLASCores.decision(core: "Prescott", userSet: "Prescott", level: .avx512) == .passOver)
-        #expect(OpenBLASCores.decision(core: "Prescott", userSet: "Prescott", level: .avx2) == .passOver)
-        #expect(OpenBLASCores.decision(core: "SkylakeX", userSet: "SkylakeX", level: .avx512) == .keep)
-        #expect(OpenBLASCores.decision(core: "Haswell", userSet: "Haswell", level: .avx2) == .keep)
+        #expect(OpenBLASCores.decision(core: "Haswell", userChoice: "Haswell", level: .avx512) == .passOver)
+        #expect(OpenBLASCores.decision(core: "Prescott", userChoice: "Prescott", level: .avx512) == .passOver)
+        #expect(OpenBLASCores.decision(core: "Prescott", userChoice: "Prescott", level: .avx2) == .passOver)
+        #expect(OpenBLASCores.decision(core: "SkylakeX", userChoice: "SkylakeX", level: .avx512) == .keep)
+        #expect(OpenBLASCores.decision(core: "Haswell", userChoice: "Haswell", level: .avx2) == .keep)
         // Nothing to do: the core suits, or the CPU is baseline.
-        #expect(OpenBLASCores.decision(core: "SkylakeX", userSet: nil, level: .avx512) == .keep)
-        #expect(OpenBLASCores.decision(core: "Zen", userSet: nil, level: .avx2) == .keep)
-        #expect(OpenBLASCores.decision(core: "Prescott", userSet: nil, level: .baseline) == .keep)
-        #expect(OpenBLASCores.decision(core: "Prescott", userSet: "Prescott", level: .baseline) == .keep)
+        #expect(OpenBLASCores.decision(core: "SkylakeX", userChoice: nil, level: .avx512) == .keep)
+        #expect(OpenBLASCores.decision(core: "Zen", userChoice: nil, level: .avx2) == .keep)
+        #expect(OpenBLASCores.decision(core: "Prescott", userChoice: nil, level: .baseline) == .keep)
+        #expect(OpenBLASCores.decision(core: "Prescott", userChoice: "Prescott", level: .baseline) == .keep)
         #endif
         // Every level's core type suits that level.
         for level in KernelInstructionSet.allCases {

@@ -73,7 +73,8 @@ enum OpenBLASCores {
     ///
     /// - Parameters:
     ///   - environment: the process's environment, as ``LinearAlgebra`` read it
-    ///     (`OPENBLAS_CORETYPE` in it means the user chose).
+    ///     (`OPENBLAS_CORETYPE` in it, or in the process's own environment, means the user
+    ///     chose).
     ///   - level: the CPU's level (``KernelInstructionSet/supported``; a parameter for tests).
     /// - Throws: what ``DynamicBLAS/init(path:)`` throws.
     static func open(
@@ -84,17 +85,19 @@ enum OpenBLASCores {
         try lock.withLock {
             var first: DynamicBLAS? = try DynamicBLAS(path: path)
             guard let core = first?.coreName else { return .library(first!) }
-            let chosen = environment[variable]
+            // The user's choice: in the environment given, or in the process's own (a reopening
+            // sets and then unsets the variable, which must never clobber a value the user set).
+            let chosen = environment[variable] ?? getenv(variable).map { String(cString: $0) }
             let wanted: String
-            switch decision(core: core, userSet: chosen, level: level) {
+            switch decision(core: core, userChoice: chosen, level: level) {
             case .keep:
                 return .library(first!)
             case .passOver:
                 // The same loaded library again, carrying the reason (a reference more).
                 let reason = "\(variable)=\(chosen ?? core) holds OpenBLAS to \(core)'s kernels on this CPU (\(level))"
                 return .weak(try DynamicBLAS(path: path, note: reason))
-            case let .reopen(core):
-                wanted = core
+            case let .reopen(coreType):
+                wanted = coreType
             }
             first = nil  // closes the library, so the next open loads it afresh
             setenv(variable, wanted, 1)
@@ -122,11 +125,11 @@ enum OpenBLASCores {
         case passOver
     }
 
-    /// The decision for an OpenBLAS that chose `core` on a CPU at `level`, with `userSet` the
+    /// The decision for an OpenBLAS that chose `core` on a CPU at `level`, with `userChoice` the
     /// value of `OPENBLAS_CORETYPE` in the environment (`nil` when unset).
-    static func decision(core: String, userSet: String?, level: KernelInstructionSet) -> Decision {
+    static func decision(core: String, userChoice: String?, level: KernelInstructionSet) -> Decision {
         guard !suits(core, level), let wanted = coreType(for: level) else { return .keep }
-        return userSet == nil ? .reopen(wanted) : .passOver
+        return userChoice == nil ? .reopen(wanted) : .passOver
     }
 
     private static let lock = NSLock()
