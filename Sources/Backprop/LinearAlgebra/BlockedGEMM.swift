@@ -211,17 +211,20 @@ struct BlockedGEMM<Kernels: GEMMKernels>: Sendable {
         let mBlock = Self.evenBlock(m, limit: kernels.mc, multiple: mr)
         let nBlock = Self.evenBlock(n, limit: kernels.nc, multiple: nr)
 
+        // An untransposed A is read in place where the kernels can (its strips are already
+        // columns of mr contiguous values a step apart by lda); with m a multiple of mr every
+        // block is, and A needs no buffer.
+        let inPlaceA = !a.transposed && kernels.readsUnpackedA
+        let packsA = !(inPlaceA && m % mr == 0)
+
         // Buffers sized for this call (small products get small buffers), aligned for vectors.
         let size = MemoryLayout<Scalar>.stride
-        let aCount = Self.roundUp(mBlock, to: mr) * kBlock
+        let aCount = packsA ? Self.roundUp(mBlock, to: mr) * kBlock : 0
         let bCount = Self.roundUp(nBlock, to: nr) * kBlock
         let raw = UnsafeMutableRawPointer.allocate(byteCount: (aCount + bCount) * size, alignment: 64)
         defer { raw.deallocate() }
         let packedA = raw.bindMemory(to: Scalar.self, capacity: aCount + bCount)
         let packedB = packedA + aCount
-        // An untransposed A is read in place where the kernels can (its strips are already
-        // columns of mr contiguous values a step apart by lda).
-        let inPlaceA = !a.transposed && kernels.readsUnpackedA
 
         var jc = 0
         while jc < n {
