@@ -140,7 +140,9 @@ static GEMM_TARGET inline void GEMM_NAME(tile)(
     GEMM_TILE_CASE(13)
     GEMM_TILE_CASE(14)
 #endif
-    default: return;
+    default:
+        // `tiles` passes 1 ... GEMM_NR columns; anything else would leave C unwritten.
+        __builtin_trap();
     }
 #undef GEMM_TILE_CASE
 }

@@ -140,7 +140,7 @@ public struct Matrix<Scalar: BackpropScalar>: Sendable, Equatable {
     }
 
     /// Whether every element is finite (no NaN, no infinity).
-    public var isFinite: Bool { elements.allSatisfy { $0.isFinite } }
+    public var isFinite: Bool { elements.withUnsafeBufferPointer(\.allFinite) }
 }
 
 extension Matrix: CustomStringConvertible {
